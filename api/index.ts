@@ -1,0 +1,3 @@
+export { createApi, type Api, type ApiOptions } from './server.js';
+export { createApp, errorBody, type AppOptions } from './app.js';
+export { createStatusFeed, type StatusFeed, type StatusFeedOptions } from './status-feed.js';

@@ -1,0 +1,96 @@
+/**
+ * Configuration: environment variables and the lots file, validated at start-up.
+ * Every variable is listed in docs/configuration.md.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { LotsFile } from '../core/index.js';
+import { verifyPassword } from '../broker/index.js';
+
+export const DEMO_LOTS_FILE = fileURLToPath(new URL('../config/demo-lots.json', import.meta.url));
+export const DEMO_PASSWORD = 'demo';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positive = z.coerce.number().int().positive();
+
+export const Env = z.object({
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOTS_FILE: z.string().min(1).optional(),
+  MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  MQTT_PORT: port.default(1883),
+  MQTT_URL: z.url({ protocol: /^mqtts?$/ }).optional(),
+  MQTT_CONNECT_TIMEOUT_MS: positive.default(10_000),
+  INGEST_MQTT_USERNAME: z.string().min(1).default('demo-ingest'),
+  INGEST_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
+  INGEST_CLIENT_ID: z.string().min(1).max(23).default('manku-ingest'),
+  API_MQTT_USERNAME: z.string().min(1).default('demo-reader'),
+  API_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(8080),
+  INFLUX_URL: z.url({ protocol: /^https?$/ }).optional(),
+  INFLUX_BUFFER_POINTS: positive.default(100_000),
+  INFLUX_BATCH_POINTS: positive.max(5000).default(5000),
+  INFLUX_FLUSH_MS: positive.default(250),
+  INFLUX_TIMEOUT_MS: positive.default(10_000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  EMBEDDED_HISTORY_POINTS: positive.default(100_000),
+  CLOCK_SKEW_TOLERANCE_S: positive.default(300),
+  STORE_STOP_TIMEOUT_MS: positive.default(5000),
+});
+export type Env = z.infer<typeof Env>;
+
+export interface Config {
+  env: Env;
+  lotsFile: string;
+  lots: LotsFile;
+  /** The URL ingest and the API use to reach the broker. */
+  mqttUrl: string;
+}
+
+export class ConfigError extends Error {}
+
+function describe(error: z.ZodError, source: string) {
+  return error.issues.map((i) => `  ${source}${i.path.length ? `: ${i.path.join('.')}` : ''}: ${i.message}`).join('\n');
+}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const blanksDropped = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
+  const parsed = Env.safeParse(blanksDropped);
+  if (!parsed.success) throw new ConfigError(`invalid environment:\n${describe(parsed.error, 'env')}`);
+  return parsed.data;
+}
+
+export function loadLotsFile(path: string): LotsFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot read lots file ${path}: ${(err as Error).message}`);
+  }
+  const parsed = LotsFile.safeParse(json);
+  if (!parsed.success) throw new ConfigError(`invalid lots file ${path}:\n${describe(parsed.error, 'lots file')}`);
+  return parsed.data;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const env = loadEnv(source);
+  const lotsFile = env.LOTS_FILE ?? DEMO_LOTS_FILE;
+  const host = env.MQTT_HOST.includes(':') ? `[${env.MQTT_HOST}]` : env.MQTT_HOST;
+  return { env, lotsFile, lots: loadLotsFile(lotsFile), mqttUrl: env.MQTT_URL ?? `mqtt://${host}:${env.MQTT_PORT}` };
+}
+
+/** Usernames whose password is the demo password, in the lots file or the service env. */
+export async function demoCredentials(config: Config): Promise<string[]> {
+  const { lots, env } = config;
+  const hashes = [
+    ...lots.lots.flatMap((l) => l.sensors.map((s) => [s.id, s.passwordHash] as const)),
+    ...lots.accounts.map((a) => [a.username, a.passwordHash] as const),
+  ];
+  const checks = await Promise.all(hashes.map(async ([name, hash]) => ((await verifyPassword(DEMO_PASSWORD, hash)) ? name : null)));
+  const names = checks.filter((n): n is string => n !== null);
+  if (env.INGEST_MQTT_PASSWORD === DEMO_PASSWORD) names.push('INGEST_MQTT_PASSWORD');
+  if (env.API_MQTT_PASSWORD === DEMO_PASSWORD) names.push('API_MQTT_PASSWORD');
+  return [...new Set(names)];
+}

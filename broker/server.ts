@@ -1,0 +1,159 @@
+/**
+ * The MQTT broker: aedes on a TCP socket, with per-account authentication and the ACL.
+ * MQTT 3.1.1 only (aedes refuses v5 clients).
+ */
+import { once } from 'node:events';
+import { createHash } from 'node:crypto';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { Aedes, type Client } from 'aedes';
+import pino, { type Logger } from 'pino';
+import { MAX_COUNTER_BYTES, parseCounterTopic } from '../protocol/index.js';
+import { createRateGate, credentialsOf, type LotsFile, type Principal } from '../core/index.js';
+import { canPublish, canSubscribe } from './acl.js';
+import { DECOY_HASH, verifyPassword } from './auth.js';
+
+export interface BrokerOptions {
+  lots: LotsFile;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  logger?: Logger;
+  /** A connection that sends no CONNECT within this is closed. */
+  connectTimeoutMs?: number;
+  /** Our topics have 4 or 5 levels; anything much deeper is refused before routing. */
+  maxTopicLevels?: number;
+  /** Largest payload any account may publish (counter payloads are held to MAX_COUNTER_BYTES). */
+  maxPayloadBytes?: number;
+}
+
+export interface BrokerStats {
+  clients: number;
+  refused: Record<string, number>;
+}
+
+export interface Broker {
+  start(): Promise<{ host: string; port: number }>;
+  stop(): Promise<void>;
+  stats(): BrokerStats;
+  /** The in-process aedes instance, for benchmarks and diagnostics. */
+  readonly aedes: Aedes | null;
+}
+
+// [MQTT-3.1.1] CONNACK return codes
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+function authError(message: string, returnCode: number) {
+  return Object.assign(new Error(message), { returnCode });
+}
+
+export function createBroker({
+  lots,
+  host = '127.0.0.1',
+  port = 1883,
+  logger = pino({ level: 'silent' }),
+  connectTimeoutMs = 10_000,
+  maxTopicLevels = 8,
+  maxPayloadBytes = 4096,
+}: BrokerOptions): Broker {
+  const log = logger.child({ component: 'broker' });
+  const credentials = credentialsOf(lots);
+  const principals = new WeakMap<Client, Principal>();
+  // Verified (username, sha256(password)) pairs, so reconnect storms do not each cost an scrypt.
+  const verified = new Map<string, string>();
+  const refused: Record<string, number> = {};
+  const gate = createRateGate({ perWindow: 20 });
+  let aedes: Aedes | null = null;
+  let server: Server | null = null;
+
+  function refuse(kind: string, fields: Record<string, unknown>, message: string) {
+    refused[kind] = (refused[kind] ?? 0) + 1;
+    const { pass, suppressed } = gate.check(kind, Date.now());
+    if (pass) log.warn({ refusal: kind, ...fields, ...(suppressed ? { suppressed } : {}) }, message);
+  }
+
+  async function authenticate(client: Client, username: string | undefined, password: Buffer | undefined) {
+    if (!username || !password) {
+      refuse('anonymous', { clientId: client.id }, 'connection without credentials refused');
+      throw authError('credentials required', NOT_AUTHORIZED);
+    }
+    const credential = credentials.get(username);
+    const digest = createHash('sha256').update(password).digest('hex');
+    if (credential && verified.get(username) === digest) return credential.principal;
+    const ok = await verifyPassword(password.toString('utf8'), credential?.passwordHash ?? DECOY_HASH);
+    if (!credential || !ok) {
+      refuse('bad-credentials', { clientId: client.id, username }, 'bad username or password');
+      throw authError('bad username or password', BAD_USERNAME_OR_PASSWORD);
+    }
+    verified.set(username, digest);
+    return credential.principal;
+  }
+
+  async function start() {
+    aedes = await Aedes.createBroker({
+      connectTimeout: connectTimeoutMs,
+      maxTopicLevels,
+      authenticate(client, username, password, done) {
+        authenticate(client, username ?? undefined, password ?? undefined).then(
+          (principal) => {
+            principals.set(client, principal);
+            done(null, true);
+          },
+          (err) => done(err, false),
+        );
+      },
+      authorizePublish(client, packet, done) {
+        const principal = client && principals.get(client);
+        if (!principal) return done(new Error('not authenticated'));
+        const decision = canPublish(principal, packet.topic);
+        if (!decision.ok) {
+          refuse('publish-denied', { username: principal.username, topic: packet.topic }, decision.reason);
+          return done(new Error(decision.reason));
+        }
+        const limit = parseCounterTopic(packet.topic) ? MAX_COUNTER_BYTES : maxPayloadBytes;
+        if (packet.payload.length > limit) {
+          const reason = `payload of ${packet.payload.length} bytes exceeds ${limit}`;
+          refuse('oversize', { username: principal.username, topic: packet.topic }, reason);
+          return done(new Error(reason));
+        }
+        done(null);
+      },
+      authorizeSubscribe(client, sub, done) {
+        const principal = principals.get(client);
+        const decision = principal ? canSubscribe(principal, sub.topic) : { ok: false as const, reason: 'not authenticated' };
+        if (!decision.ok) {
+          refuse('subscribe-denied', { username: principal?.username, topic: sub.topic }, decision.reason);
+          return done(null, null); // SUBACK 0x80 for this filter; the connection stays up
+        }
+        done(null, sub);
+      },
+    });
+    aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+    aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'connection error'));
+    server = createServer(aedes.handle);
+    server.listen(port, host);
+    await once(server, 'listening');
+    const address = server.address() as AddressInfo;
+    log.info({ host: address.address, port: address.port }, 'MQTT broker listening');
+    return { host: address.address, port: address.port };
+  }
+
+  async function stop() {
+    const s = server;
+    const a = aedes;
+    server = null;
+    aedes = null;
+    if (a) await new Promise<void>((resolve) => a.close(() => resolve()));
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+    log.info('MQTT broker stopped');
+  }
+
+  return {
+    start,
+    stop,
+    stats: () => ({ clients: aedes?.connectedClients ?? 0, refused: { ...refused } }),
+    get aedes() {
+      return aedes;
+    },
+  };
+}

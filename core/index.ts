@@ -1,0 +1,6 @@
+export * from './levels.js';
+export * from './lots.js';
+export * from './occupancy.js';
+export * from './lot-counter.js';
+export * from './ports.js';
+export * from './rate-gate.js';

@@ -1,0 +1,107 @@
+/**
+ * The state of one lot: sensors' reference readings, the raw count, the level with hysteresis,
+ * and staleness. Pure: every time is passed in.
+ */
+import { labelOf, type CounterMessage, type LotStatus } from '../protocol/index.js';
+import { nextLevel, type KnownLevel } from './levels.js';
+import type { LotConfig } from './lots.js';
+import { applyReading, clampOccupied, isAccepted, type ReadingOutcome, type SensorState } from './occupancy.js';
+
+/** What a store gives back on start so that a restart neither loses nor double-counts. */
+export interface RestoredLot {
+  /** Calibration baseline plus every applied delta, unclamped. */
+  occupiedRaw: number;
+  sensors: Record<string, SensorState>;
+}
+
+export interface ApplyResult {
+  outcome: ReadingOutcome;
+  /** The raw count after the reading, when it left [0, capacity] (drift): shown clamped. */
+  drift: number | null;
+}
+
+export interface LotCounter {
+  readonly lot: LotConfig;
+  /** Applies one validated reading from one of this lot's sensors. */
+  apply(sensorId: string, reading: CounterMessage, receivedAtMs: number): ApplyResult;
+  /** Sets the true count now (calibration); 0..capacity, else RangeError. */
+  calibrate(occupied: number): void;
+  /** The status as of `nowMs` (staleness depends on time). */
+  status(nowMs: number): LotStatus;
+  readonly occupiedRaw: number;
+  snapshot(): RestoredLot;
+}
+
+/**
+ * @example const lot = createLotCounter(config); lot.apply('gate-1', msg, Date.now()); lot.status(Date.now())
+ */
+export function createLotCounter(lot: LotConfig, restored?: RestoredLot): LotCounter {
+  const known = new Set(lot.sensors.map((s) => s.id));
+  const sensors = new Map<string, SensorState>();
+  let occupiedRaw = restored?.occupiedRaw ?? 0;
+  for (const [id, state] of Object.entries(restored?.sensors ?? {})) if (known.has(id)) sensors.set(id, { ...state });
+  let level: KnownLevel = nextLevel(null, percentOf(occupiedRaw), lot.thresholds);
+  let lastObservedMs: number | null = null;
+  for (const s of sensors.values()) lastObservedMs = Math.max(lastObservedMs ?? 0, s.lastSeenMs);
+
+  function percentOf(raw: number): number {
+    return (clampOccupied(raw, lot.capacity) / lot.capacity) * 100;
+  }
+
+  function setRaw(raw: number): number | null {
+    occupiedRaw = raw;
+    level = nextLevel(level, percentOf(raw), lot.thresholds);
+    return raw < 0 || raw > lot.capacity ? raw : null;
+  }
+
+  function isStale(nowMs: number): boolean {
+    const windowMs = lot.staleAfterS * 1000;
+    for (const id of known) {
+      const s = sensors.get(id);
+      if (!s || nowMs - s.lastSeenMs > windowMs) return true;
+    }
+    return false;
+  }
+
+  return {
+    lot,
+    get occupiedRaw() {
+      return occupiedRaw;
+    },
+    apply(sensorId, reading, receivedAtMs) {
+      if (!known.has(sensorId)) throw new Error(`sensor ${sensorId} is not in lot ${lot.id}`);
+      const { state, outcome } = applyReading(sensors.get(sensorId), reading, receivedAtMs);
+      if (!isAccepted(outcome) || !state) return { outcome, drift: null };
+      sensors.set(sensorId, state);
+      lastObservedMs = Math.max(lastObservedMs ?? 0, receivedAtMs);
+      const drift = outcome.delta === 0 ? null : setRaw(occupiedRaw + outcome.delta);
+      return { outcome, drift };
+    },
+    calibrate(occupied) {
+      if (!Number.isInteger(occupied) || occupied < 0 || occupied > lot.capacity) {
+        throw new RangeError(`occupied must be an integer from 0 to ${lot.capacity}`);
+      }
+      setRaw(occupied);
+    },
+    status(nowMs) {
+      const occupied = clampOccupied(occupiedRaw, lot.capacity);
+      const stale = isStale(nowMs);
+      const shown = stale ? 'unknown' : level;
+      return {
+        lotId: lot.id,
+        name: lot.name,
+        capacity: lot.capacity,
+        occupied,
+        available: lot.capacity - occupied,
+        occupancy: occupied / lot.capacity,
+        level: shown,
+        label: labelOf(shown),
+        observedAt: lastObservedMs === null ? null : new Date(lastObservedMs).toISOString(),
+        stale,
+      };
+    },
+    snapshot() {
+      return { occupiedRaw, sensors: Object.fromEntries([...sensors].map(([id, s]) => [id, { ...s }])) };
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/** Interfaces the edges implement. The domain depends on these, never on a concrete adapter. */
+import type { KnownLevel } from './levels.js';
+import type { RestoredLot } from './lot-counter.js';
+import type { OutcomeKind } from './occupancy.js';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A sensor reading that moved its sensor's reference state. */
+export interface ReadingPoint {
+  measurement: 'sensor_reading';
+  lotId: string;
+  sensorId: string;
+  /** Event time (epoch ms), kept strictly increasing per lot so the newest point is the latest state. */
+  timeMs: number;
+  boot: number;
+  seq: number;
+  in: number;
+  out: number;
+  outcome: OutcomeKind;
+  /** The lot's raw count after this reading: restoring from the newest point is consistent. */
+  occupiedRaw: number;
+  /** Sensor clock minus receive time; the reading's own ts was not used when this is past tolerance. */
+  skewMs: number;
+}
+
+/** The lot's shown state after a change: the history series. */
+export interface OccupancyPoint {
+  measurement: 'lot_occupancy';
+  lotId: string;
+  timeMs: number;
+  occupied: number;
+  occupiedRaw: number;
+  capacity: number;
+  level: KnownLevel | 'unknown';
+  stale: boolean;
+}
+
+export type StorePoint = ReadingPoint | OccupancyPoint;
+
+export interface StoreStats {
+  kind: 'influx' | 'embedded';
+  /** Points accepted by write() and not yet durable. */
+  buffered: number;
+  /** Points durably written. */
+  written: number;
+  /** Points dropped because the buffer overflowed (oldest first) or the server refused them. */
+  dropped: number;
+  /** Last write error, cleared by a successful write. */
+  lastError: string | null;
+}
+
+export interface OccupancyStore {
+  readonly kind: 'influx' | 'embedded';
+  /** Human-readable target, for logs (no secrets). */
+  readonly description: string;
+  start(): Promise<void>;
+  /** The last stored state of each lot that has one. */
+  restore(lotIds: readonly string[]): Promise<Map<string, RestoredLot & { lastTimeMs: number }>>;
+  /** Queues points in order; never blocks and never throws for a store outage. */
+  write(points: readonly StorePoint[]): void;
+  /** Resolves when everything queued so far is durable (or has been given up). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): StoreStats;
+}

@@ -1,0 +1,161 @@
+/**
+ * The store used when no INFLUX_URL is set: each lot's latest state and a bounded history in
+ * memory, saved as a JSON snapshot in DATA_DIR (atomically: write, fsync, rename) every few
+ * seconds when something changed, and on stop.
+ */
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { z } from 'zod';
+import type { OccupancyPoint, OccupancyStore, RestoredLot, StorePoint, StoreStats } from '../core/index.js';
+
+export interface EmbeddedStoreOptions {
+  dataDir: string;
+  /** History points kept per lot; the oldest go first. */
+  historyLimit?: number;
+  snapshotIntervalMs?: number;
+  logger?: Logger;
+}
+
+const count = z.int().nonnegative();
+const Snapshot = z.object({
+  version: z.literal(1),
+  savedAt: z.string(),
+  lots: z.record(
+    z.string(),
+    z.object({
+      occupiedRaw: z.int(),
+      lastTimeMs: z.number(),
+      sensors: z.record(z.string(), z.object({ boot: count, seq: count, in: count, out: count, lastSeenMs: z.number() })),
+      history: z.array(
+        z.object({
+          measurement: z.literal('lot_occupancy'),
+          lotId: z.string(),
+          timeMs: z.number(),
+          occupied: count,
+          occupiedRaw: z.int(),
+          capacity: z.int(),
+          level: z.enum(['vacant', 'crowded', 'full', 'unknown']),
+          stale: z.boolean(),
+        }),
+      ),
+    }),
+  ),
+});
+
+interface LotRecord extends RestoredLot {
+  lastTimeMs: number;
+  history: OccupancyPoint[];
+}
+
+export const SNAPSHOT_FILE = 'manku-state.json';
+
+export function createEmbeddedStore({
+  dataDir,
+  historyLimit = 100_000,
+  snapshotIntervalMs = 5000,
+  logger = pino({ level: 'silent' }),
+}: EmbeddedStoreOptions): OccupancyStore & { history(lotId: string): readonly OccupancyPoint[] } {
+  const log = logger.child({ component: 'embedded-store' });
+  const file = join(dataDir, SNAPSHOT_FILE);
+  const lots = new Map<string, LotRecord>();
+  let dirty = false;
+  let written = 0;
+  let lastError: string | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let saving: Promise<void> = Promise.resolve();
+
+  function lotRecord(lotId: string): LotRecord {
+    let rec = lots.get(lotId);
+    if (!rec) lots.set(lotId, (rec = { occupiedRaw: 0, sensors: {}, lastTimeMs: 0, history: [] }));
+    return rec;
+  }
+
+  async function save() {
+    if (!dirty) return;
+    dirty = false;
+    const body = JSON.stringify({ version: 1, savedAt: new Date().toISOString(), lots: Object.fromEntries(lots) });
+    const tmp = `${file}.tmp`;
+    try {
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(body);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, file);
+      lastError = null;
+    } catch (err) {
+      dirty = true;
+      lastError = (err as Error).message;
+      log.error({ err: lastError, file }, 'could not save the snapshot; will retry');
+    }
+  }
+
+  const saveSerially = () => (saving = saving.then(save));
+
+  return {
+    kind: 'embedded',
+    description: `embedded store (snapshot ${file})`,
+    async start() {
+      await mkdir(dataDir, { recursive: true });
+      let text: string | null = null;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      if (text !== null) {
+        let parsed;
+        try {
+          parsed = Snapshot.safeParse(JSON.parse(text));
+        } catch (err) {
+          throw new Error(`snapshot ${file} is not valid JSON (${(err as Error).message}); move it aside to start empty`);
+        }
+        if (!parsed.success) {
+          throw new Error(`snapshot ${file} is not a manku snapshot: ${z.prettifyError(parsed.error)}; move it aside to start empty`);
+        }
+        for (const [id, rec] of Object.entries(parsed.data.lots)) lots.set(id, rec);
+        log.info({ file, lots: lots.size, savedAt: parsed.data.savedAt }, 'snapshot loaded');
+      }
+      timer = setInterval(saveSerially, snapshotIntervalMs);
+      timer.unref();
+    },
+    async restore(lotIds) {
+      const out = new Map<string, RestoredLot & { lastTimeMs: number }>();
+      for (const id of lotIds) {
+        const rec = lots.get(id);
+        if (rec) out.set(id, { occupiedRaw: rec.occupiedRaw, sensors: structuredClone(rec.sensors), lastTimeMs: rec.lastTimeMs });
+      }
+      return out;
+    },
+    write(points: readonly StorePoint[]) {
+      for (const p of points) {
+        const rec = lotRecord(p.lotId);
+        rec.occupiedRaw = p.occupiedRaw;
+        rec.lastTimeMs = Math.max(rec.lastTimeMs, p.timeMs);
+        if (p.measurement === 'sensor_reading') {
+          rec.sensors[p.sensorId] = { boot: p.boot, seq: p.seq, in: p.in, out: p.out, lastSeenMs: p.timeMs };
+        } else {
+          rec.history.push(p);
+          if (rec.history.length > historyLimit * 1.1) rec.history.splice(0, rec.history.length - historyLimit);
+        }
+      }
+      written += points.length;
+      dirty = true;
+    },
+    flush: () => saveSerially(),
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await saveSerially();
+      log.info({ file }, 'snapshot saved');
+    },
+    stats: (): StoreStats => ({ kind: 'embedded', buffered: 0, written, dropped: 0, lastError }),
+    history: (lotId) => {
+      const h = lots.get(lotId)?.history ?? [];
+      return h.length > historyLimit ? h.slice(h.length - historyLimit) : h;
+    },
+  };
+}

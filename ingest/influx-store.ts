@@ -1,0 +1,207 @@
+/**
+ * InfluxDB 1.x store (npm `influx`). Points are timestamped with event time (ms), so writing the
+ * same point twice is idempotent; writes go through an ordered, bounded write-behind buffer.
+ */
+import { FieldType, InfluxDB, type IPoint, type IResults, type ISchemaOptions } from 'influx';
+import pino, { type Logger } from 'pino';
+import type { OccupancyStore, RestoredLot, SensorState, StorePoint, StoreStats } from '../core/index.js';
+import { createWriteBuffer } from './write-buffer.js';
+
+export interface InfluxStoreOptions {
+  /** e.g. `http://127.0.0.1:8086/manku` (user:password@ allowed). */
+  url: string;
+  logger?: Logger;
+  maxBuffered?: number;
+  batchSize?: number;
+  flushIntervalMs?: number;
+  requestTimeoutMs?: number;
+  /** How long stop() waits for buffered points to be written. */
+  stopTimeoutMs?: number;
+}
+
+export interface InfluxTarget {
+  protocol: 'http' | 'https';
+  host: string;
+  port: number;
+  database: string;
+  username?: string;
+  password?: string;
+}
+
+/** @example parseInfluxUrl('http://127.0.0.1:8086/manku') // { protocol: 'http', host: '127.0.0.1', port: 8086, database: 'manku' } */
+export function parseInfluxUrl(url: string): InfluxTarget {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`INFLUX_URL "${url}" is not a URL; expected e.g. http://127.0.0.1:8086/manku`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('INFLUX_URL must start with http:// or https://');
+  const database = decodeURIComponent(u.pathname.replace(/^\/+|\/+$/g, ''));
+  if (!/^[A-Za-z0-9_-]+$/.test(database)) throw new Error('INFLUX_URL must name a database as its path, e.g. http://127.0.0.1:8086/manku');
+  return {
+    protocol: u.protocol === 'https:' ? 'https' : 'http',
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : 8086,
+    database,
+    ...(u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : {}),
+  };
+}
+
+const READING = 'sensor_reading';
+const OCCUPANCY = 'lot_occupancy';
+
+const SCHEMA: ISchemaOptions[] = [
+  {
+    measurement: READING,
+    tags: ['lot', 'sensor'],
+    fields: {
+      boot: FieldType.INTEGER,
+      seq: FieldType.INTEGER,
+      in: FieldType.INTEGER,
+      out: FieldType.INTEGER,
+      occupied_raw: FieldType.INTEGER,
+      skew_ms: FieldType.INTEGER,
+      outcome: FieldType.STRING,
+    },
+  },
+  {
+    measurement: OCCUPANCY,
+    tags: ['lot'],
+    fields: {
+      occupied: FieldType.INTEGER,
+      occupied_raw: FieldType.INTEGER,
+      capacity: FieldType.INTEGER,
+      level: FieldType.STRING,
+      stale: FieldType.BOOLEAN,
+    },
+  },
+];
+
+function toInfluxPoint(p: StorePoint): IPoint {
+  if (p.measurement === 'sensor_reading') {
+    return {
+      measurement: READING,
+      tags: { lot: p.lotId, sensor: p.sensorId },
+      fields: { boot: p.boot, seq: p.seq, in: p.in, out: p.out, occupied_raw: p.occupiedRaw, skew_ms: p.skewMs, outcome: p.outcome },
+      timestamp: p.timeMs,
+    };
+  }
+  return {
+    measurement: OCCUPANCY,
+    tags: { lot: p.lotId },
+    fields: { occupied: p.occupied, occupied_raw: p.occupiedRaw, capacity: p.capacity, level: p.level, stale: p.stale },
+    timestamp: p.timeMs,
+  };
+}
+
+/** Connection failures, timeouts and 5xx are worth retrying; a 4xx will fail the same way again. */
+export function isRetryableInfluxError(err: unknown): boolean {
+  const e = err as { res?: { statusCode?: number }; code?: string; name?: string };
+  const status = e?.res?.statusCode;
+  if (typeof status === 'number') return status >= 500;
+  return true;
+}
+
+// Our own buffer does the backing off; the client's per-host backoff would only add
+// 'No host available' failures on top of it.
+const noBackoff = { getDelay: () => 0, next() { return this; }, reset() { return this; } };
+
+export function createInfluxStore({
+  url,
+  logger = pino({ level: 'silent' }),
+  maxBuffered = 100_000,
+  batchSize = 5000,
+  flushIntervalMs = 250,
+  requestTimeoutMs = 10_000,
+  stopTimeoutMs = 5000,
+}: InfluxStoreOptions): OccupancyStore {
+  const target = parseInfluxUrl(url);
+  const log = logger.child({ component: 'influx-store' });
+  const influx = new InfluxDB({
+    ...target,
+    schema: SCHEMA,
+    pool: { maxRetries: 0, requestTimeout: requestTimeoutMs, backoff: noBackoff },
+  });
+  const description = `InfluxDB ${target.protocol}://${target.host}:${target.port}/${target.database}`;
+  const buffer = createWriteBuffer<StorePoint>({
+    write: (batch) => influx.writePoints(batch.map(toInfluxPoint), { precision: 'ms' }),
+    isRetryable: isRetryableInfluxError,
+    maxBuffered,
+    batchSize,
+    flushIntervalMs,
+    logger: log,
+  });
+  let stopping = false;
+
+  async function start() {
+    let delay = 250;
+    for (;;) {
+      try {
+        await influx.createDatabase(target.database); // a no-op when it exists
+        log.info({ database: target.database }, 'InfluxDB database ready');
+        return;
+      } catch (err) {
+        if (!isRetryableInfluxError(err)) throw new Error(`InfluxDB refused CREATE DATABASE: ${(err as Error).message}`);
+        if (stopping) throw new Error('stopped while waiting for InfluxDB');
+        log.warn({ err: (err as Error).message, retryInMs: delay, target: description }, 'waiting for InfluxDB');
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(10_000, delay * 2);
+      }
+    }
+  }
+
+  async function restore(lotIds: readonly string[]) {
+    const restored = new Map<string, RestoredLot & { lastTimeMs: number }>();
+    if (lotIds.length === 0) return restored;
+    const where = lotIds.map((id) => `"lot" = '${id.replace(/[\\']/g, '\\$&')}'`).join(' OR ');
+    // Newest point of each sensor gives its reference state; the newest point of the lot (in
+    // either measurement) carries the count after everything before it.
+    const [sensorRows, lastRows] = (await influx.query(
+      [
+        `SELECT "boot", "seq", "in", "out", "occupied_raw" FROM "${READING}" WHERE ${where} GROUP BY "lot", "sensor" ORDER BY time DESC LIMIT 1`,
+        `SELECT "occupied_raw" FROM "${READING}", "${OCCUPANCY}" WHERE ${where} GROUP BY "lot" ORDER BY time DESC LIMIT 1`,
+      ],
+      { precision: 'ms' },
+    )) as unknown as [IResults<Record<string, unknown>>, IResults<Record<string, unknown>>];
+    const newest = new Map<string, { timeMs: number; occupiedRaw: number }>();
+    for (const row of lastRows) {
+      const lot = String(row.lot);
+      const timeMs = Number((row.time as Date).getTime());
+      const prev = newest.get(lot);
+      if (!prev || timeMs > prev.timeMs) newest.set(lot, { timeMs, occupiedRaw: Number(row.occupied_raw) });
+    }
+    for (const [lot, { timeMs, occupiedRaw }] of newest) restored.set(lot, { occupiedRaw, sensors: {}, lastTimeMs: timeMs });
+    for (const row of sensorRows) {
+      const entry = restored.get(String(row.lot));
+      if (!entry) continue;
+      const state: SensorState = {
+        boot: Number(row.boot),
+        seq: Number(row.seq),
+        in: Number(row.in),
+        out: Number(row.out),
+        lastSeenMs: (row.time as Date).getTime(),
+      };
+      entry.sensors[String(row.sensor)] = state;
+    }
+    return restored;
+  }
+
+  return {
+    kind: 'influx',
+    description,
+    start,
+    restore,
+    write: (points) => buffer.push(points),
+    flush: async () => {
+      await buffer.flush();
+    },
+    async stop() {
+      stopping = true;
+      const lost = await buffer.stop(stopTimeoutMs);
+      if (lost > 0) log.error({ lost }, 'InfluxDB unreachable at shutdown; buffered points were not written');
+      else log.info('InfluxDB store flushed');
+    },
+    stats: (): StoreStats => ({ kind: 'influx', ...buffer.stats() }),
+  };
+}

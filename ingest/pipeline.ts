@@ -1,0 +1,169 @@
+/**
+ * One counter message, as a list of small steps:
+ * topic -> lot/sensor -> payload (size, JSON, schema) -> apply -> store.
+ * A message rejected at any step is counted by reason and never changes a count.
+ * Publishing status is the caller's: it learns which lots changed from `onChange`.
+ */
+import pino, { type Logger } from 'pino';
+import { parseCounterPayload, parseCounterTopic, type CounterMessage, type CounterRejection, type LotStatus } from '../protocol/index.js';
+import {
+  createLotCounter,
+  createRateGate,
+  isAccepted,
+  type Clock,
+  type LotCounter,
+  type LotsFile,
+  type OutcomeKind,
+  type RestoredLot,
+  type StorePoint,
+} from '../core/index.js';
+
+export type RejectReason = CounterRejection | 'topic' | 'unknown-lot' | 'unknown-sensor';
+export const REJECT_REASONS: readonly RejectReason[] = ['topic', 'unknown-lot', 'unknown-sensor', 'oversize', 'json', 'schema'];
+
+export type HandleResult =
+  | { ok: false; reason: RejectReason; detail: string }
+  | { ok: true; lotId: string; sensorId: string; outcome: OutcomeKind };
+
+export interface PipelineStats {
+  accepted: number;
+  rejected: Record<RejectReason, number>;
+  outcomes: Record<OutcomeKind, number>;
+  /** Readings whose sensor clock was past tolerance: stored at receive time instead. */
+  clockSkewed: number;
+  /** Readings after which the raw count left [0, capacity]. */
+  drift: number;
+}
+
+export interface PipelineOptions {
+  lots: LotsFile;
+  clock: Clock;
+  /** Where accepted readings go; called synchronously, in order. */
+  store: { write(points: readonly StorePoint[]): void };
+  /** A sensor ts further than this from the receive time is not trusted for storage. */
+  skewToleranceMs?: number;
+  onChange?: (lotId: string) => void;
+  logger?: Logger;
+}
+
+export interface Pipeline {
+  restore(restored: ReadonlyMap<string, RestoredLot & { lastTimeMs: number }>): void;
+  handle(topic: string, payload: Uint8Array): HandleResult;
+  status(lotId: string): LotStatus | null;
+  readonly lotIds: readonly string[];
+  counter(lotId: string): LotCounter | undefined;
+  /** A store time for the lot: at least `wantedMs`, strictly after the lot's previous one. */
+  nextStoreTime(lotId: string, wantedMs: number): number;
+  stats(): PipelineStats;
+}
+
+const zeroes = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
+export function createPipeline({
+  lots,
+  clock,
+  store,
+  skewToleranceMs = 300_000,
+  onChange = () => {},
+  logger = pino({ level: 'silent' }),
+}: PipelineOptions): Pipeline {
+  const log = logger.child({ component: 'ingest' });
+  const counters = new Map<string, LotCounter>(lots.lots.map((l) => [l.id, createLotCounter(l)]));
+  const lastStoreTime = new Map<string, number>();
+  const gate = createRateGate({ perWindow: 10 });
+  const stats: PipelineStats = {
+    accepted: 0,
+    rejected: zeroes(REJECT_REASONS),
+    outcomes: zeroes<OutcomeKind>(['applied', 'reboot', 'anomaly', 'duplicate', 'old-boot']),
+    clockSkewed: 0,
+    drift: 0,
+  };
+
+  function rateLimited(key: string, now: number, emit: (suppressed: number) => void) {
+    const { pass, suppressed } = gate.check(key, now);
+    if (pass) emit(suppressed);
+  }
+
+  function reject(reason: RejectReason, topic: string, detail: string, now: number): HandleResult {
+    stats.rejected[reason] += 1;
+    rateLimited(`reject:${reason}`, now, (suppressed) =>
+      log.warn({ reason, topic, detail, ...(suppressed ? { suppressedSimilar: suppressed } : {}) }, `counter message rejected: ${reason}`),
+    );
+    return { ok: false, reason, detail };
+  }
+
+  function nextStoreTime(lotId: string, wantedMs: number) {
+    const t = Math.max(wantedMs, (lastStoreTime.get(lotId) ?? -Infinity) + 1);
+    lastStoreTime.set(lotId, t);
+    return t;
+  }
+
+  function apply(lotId: string, sensorId: string, counter: LotCounter, msg: CounterMessage, now: number): HandleResult {
+    const { outcome, drift } = counter.apply(sensorId, msg, now);
+    stats.outcomes[outcome.kind] += 1;
+    if (outcome.kind === 'anomaly') {
+      rateLimited(`anomaly:${sensorId}`, now, () => log.warn({ lotId, sensorId, detail: outcome.detail }, 'counter anomaly'));
+    }
+    if (drift !== null) {
+      stats.drift += 1;
+      rateLimited(`drift:${lotId}`, now, () =>
+        log.warn({ lotId, occupiedRaw: drift, capacity: counter.lot.capacity }, 'count drifted outside 0..capacity; shown clamped, calibrate the lot'),
+      );
+    }
+    if (!isAccepted(outcome)) return { ok: true, lotId, sensorId, outcome: outcome.kind };
+    const skewMs = msg.ts - now;
+    const trusted = Math.abs(skewMs) <= skewToleranceMs;
+    if (!trusted) {
+      stats.clockSkewed += 1;
+      rateLimited(`skew:${sensorId}`, now, () => log.warn({ lotId, sensorId, skewMs }, 'sensor clock is off; storing at receive time'));
+    }
+    store.write([
+      {
+        measurement: 'sensor_reading',
+        lotId,
+        sensorId,
+        timeMs: nextStoreTime(lotId, trusted ? msg.ts : now),
+        boot: msg.boot,
+        seq: msg.seq,
+        in: msg.in,
+        out: msg.out,
+        outcome: outcome.kind,
+        occupiedRaw: counter.occupiedRaw,
+        skewMs,
+      },
+    ]);
+    onChange(lotId);
+    return { ok: true, lotId, sensorId, outcome: outcome.kind };
+  }
+
+  return {
+    lotIds: [...counters.keys()],
+    restore(restored) {
+      for (const [lotId, state] of restored) {
+        const lot = lots.lots.find((l) => l.id === lotId);
+        if (!lot) continue;
+        counters.set(lotId, createLotCounter(lot, state));
+        lastStoreTime.set(lotId, state.lastTimeMs);
+        log.info({ lotId, occupiedRaw: state.occupiedRaw, sensors: Object.keys(state.sensors).length }, 'lot state restored');
+      }
+    },
+    handle(topic, payload) {
+      const now = clock.now();
+      const t = parseCounterTopic(topic);
+      if (!t) return reject('topic', topic, 'not a parking/v1/{lotId}/{sensorId}/counter topic', now);
+      const counter = counters.get(t.lotId);
+      if (!counter) return reject('unknown-lot', topic, `lot ${t.lotId} is not in the lots file`, now);
+      if (!counter.lot.sensors.some((s) => s.id === t.sensorId)) {
+        return reject('unknown-sensor', topic, `sensor ${t.sensorId} is not a sensor of lot ${t.lotId}`, now);
+      }
+      const parsed = parseCounterPayload(payload);
+      if (!parsed.ok) return reject(parsed.reason, topic, parsed.detail, now);
+      stats.accepted += 1;
+      return apply(t.lotId, t.sensorId, counter, parsed.message, now);
+    },
+    status: (lotId) => counters.get(lotId)?.status(clock.now()) ?? null,
+    counter: (lotId) => counters.get(lotId),
+    nextStoreTime,
+    stats: () => structuredClone(stats),
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Ingest: subscribes to every counter topic (fixed clientId, persistent session, QoS 1), runs
+ * each message through the pipeline, writes to the store, and publishes each lot's status
+ * (QoS 1, retained) when it changes or goes stale.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import pino, { type Logger } from 'pino';
+import { COUNTER_FILTER, statusTopic, type LotStatus } from '../protocol/index.js';
+import { systemClock, type Clock, type LotsFile, type OccupancyStore } from '../core/index.js';
+import { createPipeline, type Pipeline, type PipelineStats } from './pipeline.js';
+
+export interface IngestOptions {
+  lots: LotsFile;
+  store: OccupancyStore;
+  mqttUrl: string;
+  username: string;
+  password: string;
+  clientId?: string;
+  clock?: Clock;
+  logger?: Logger;
+  skewToleranceMs?: number;
+  /** How often staleness is re-evaluated. */
+  tickMs?: number;
+  /** A status whose only change is observedAt is republished at most this often. */
+  refreshMs?: number;
+}
+
+export interface IngestStats extends PipelineStats {
+  connected: boolean;
+  statusPublished: number;
+}
+
+export interface Ingest {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Re-evaluates and publishes every lot's status now (staleness follows the clock). */
+  refresh(): void;
+  stats(): IngestStats;
+  readonly pipeline: Pipeline;
+}
+
+/** Resolves on the first CONNACK; rejects when the broker refuses our credentials (retrying cannot help). */
+function connected(c: MqttClient, username: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onConnect = () => {
+      c.off('error', onError);
+      resolve();
+    };
+    const onError = (err: Error & { code?: unknown }) => {
+      if (err.code !== 4 && err.code !== 5) return;
+      c.off('connect', onConnect).off('error', onError);
+      c.end(true);
+      reject(new Error(`broker refused ingest account "${username}": ${err.message}`));
+    };
+    c.once('connect', onConnect).on('error', onError);
+  });
+}
+
+function sameShown(a: LotStatus, b: LotStatus) {
+  return a.occupied === b.occupied && a.level === b.level && a.stale === b.stale && a.capacity === b.capacity;
+}
+
+export function createIngest({
+  lots,
+  store,
+  mqttUrl,
+  username,
+  password,
+  clientId = 'manku-ingest',
+  clock = systemClock,
+  logger = pino({ level: 'silent' }),
+  skewToleranceMs = 300_000,
+  tickMs = 1000,
+  refreshMs = 10_000,
+}: IngestOptions): Ingest {
+  const log = logger.child({ component: 'ingest' });
+  const dirty = new Set<string>();
+  const published = new Map<string, { status: LotStatus; atMs: number }>();
+  let scheduled = false;
+  let client: MqttClient | null = null;
+  let ticker: NodeJS.Timeout | null = null;
+  let statusPublished = 0;
+
+  const pipeline = createPipeline({ lots, clock, store, skewToleranceMs, logger, onChange: markDirty });
+
+  function markDirty(lotId: string) {
+    dirty.add(lotId);
+    if (scheduled) return;
+    scheduled = true;
+    // Coalesce: under load many readings land in one turn of the event loop and make one status.
+    setImmediate(publishDirty);
+  }
+
+  function publishDirty() {
+    scheduled = false;
+    const now = clock.now();
+    for (const lotId of dirty) {
+      const status = pipeline.status(lotId);
+      if (!status) continue;
+      const last = published.get(lotId);
+      const material = !last || !sameShown(last.status, status);
+      if (!material && (last.status.observedAt === status.observedAt || now - last.atMs < refreshMs)) continue;
+      if (material) {
+        store.write([
+          {
+            measurement: 'lot_occupancy',
+            lotId,
+            timeMs: pipeline.nextStoreTime(lotId, now),
+            occupied: status.occupied,
+            occupiedRaw: pipeline.counter(lotId)!.occupiedRaw,
+            capacity: status.capacity,
+            level: status.level,
+            stale: status.stale,
+          },
+        ]);
+        if (last && last.status.level !== status.level) log.info({ lotId, from: last.status.level, to: status.level, occupied: status.occupied }, 'level changed');
+      }
+      published.set(lotId, { status, atMs: now });
+      client?.publish(statusTopic(lotId), JSON.stringify(status), { qos: 1, retain: true });
+      statusPublished += 1;
+    }
+    dirty.clear();
+  }
+
+  function refresh() {
+    for (const id of pipeline.lotIds) dirty.add(id);
+    publishDirty();
+  }
+
+  async function start() {
+    await store.start();
+    log.info({ store: store.description }, `store: ${store.kind}`);
+    pipeline.restore(await store.restore(pipeline.lotIds));
+    const c = mqtt.connect(mqttUrl, {
+      clientId,
+      clean: false, // the broker keeps our subscription and queues QoS 1 messages while we are away
+      username,
+      password,
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    });
+    client = c;
+    c.on('message', (topic, payload) => pipeline.handle(topic, payload));
+    c.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
+    c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
+    c.on('connect', (connack) => {
+      log.info({ url: mqttUrl, sessionPresent: connack.sessionPresent }, 'ingest connected to broker');
+      if (!connack.sessionPresent) {
+        c.subscribe(COUNTER_FILTER, { qos: 1 }, (err, granted) => {
+          if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, 'could not subscribe to counter topics');
+        });
+      }
+      refresh();
+    });
+    await connected(c, username);
+    ticker = setInterval(refresh, tickMs);
+    ticker.unref();
+  }
+
+  async function stop() {
+    if (ticker) clearInterval(ticker);
+    ticker = null;
+    if (client) {
+      if (scheduled) publishDirty();
+      await client.endAsync();
+      client = null;
+    }
+    await store.stop();
+    log.info(pipeline.stats(), 'ingest stopped');
+  }
+
+  return {
+    start,
+    stop,
+    refresh,
+    pipeline,
+    stats: () => ({ ...pipeline.stats(), connected: client?.connected ?? false, statusPublished }),
+  };
+}

@@ -1,0 +1,3 @@
+export * from './topics.js';
+export * from './counter.js';
+export * from './status.js';

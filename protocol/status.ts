@@ -1,0 +1,44 @@
+/** Lot status: what ingest publishes (retained) on `parking/v1/{lotId}/status` and the API serves. */
+import { z } from 'zod';
+import { Id } from './topics.js';
+
+export const Level = z.enum(['vacant', 'crowded', 'full', 'unknown']);
+export type Level = z.infer<typeof Level>;
+
+export const Label = z.enum(['空', '混', '満', '—']);
+export type Label = z.infer<typeof Label>;
+
+export const LEVEL_LABELS: Readonly<Record<Level, Label>> = {
+  vacant: '空',
+  crowded: '混',
+  full: '満',
+  unknown: '—',
+};
+
+export function labelOf(level: Level): Label {
+  return LEVEL_LABELS[level];
+}
+
+export const LocalizedName = z.strictObject({ ja: z.string().min(1), en: z.string().min(1) });
+export type LocalizedName = z.infer<typeof LocalizedName>;
+
+const count = z.int().nonnegative();
+
+export const LotStatus = z
+  .strictObject({
+    lotId: Id,
+    name: LocalizedName,
+    capacity: z.int().positive(),
+    occupied: count,
+    available: count,
+    occupancy: z.number().min(0).max(1),
+    level: Level,
+    label: Label,
+    /** Receive time of the newest sensor message behind this status; null when none was ever seen. */
+    observedAt: z.iso.datetime({ offset: true }).nullable(),
+    /** True when any gate of the lot is silent past its stale window: never show 空/混/満 then. */
+    stale: z.boolean(),
+  })
+  .refine((s) => s.label === LEVEL_LABELS[s.level], { message: 'label does not match level', path: ['label'] })
+  .refine((s) => !s.stale || s.level === 'unknown', { message: 'a stale status must have level unknown', path: ['level'] });
+export type LotStatus = z.infer<typeof LotStatus>;
