@@ -36,28 +36,31 @@ function createStore(config: Config, logger: Logger): OccupancyStore {
   return createEmbeddedStore({ dataDir: resolve(env.DATA_DIR), historyLimit: env.EMBEDDED_HISTORY_POINTS, logger });
 }
 
-function partsFor(role: Role, config: Config, logger: Logger): Part[] {
-  const { env, lots, mqttUrl } = config;
-  const parts: Part[] = [];
+/** Parts in start order. Each gets the config as it stands when its turn comes: in `all` mode
+ * ingest and the API learn the broker's real port (MQTT_PORT=0 picks a free one). */
+function partsFor(role: Role, logger: Logger): Array<(c: Config) => Part> {
+  const parts: Array<(c: Config) => Part> = [];
   if (role === 'all' || role === 'broker') {
-    parts.push(createBroker({ lots, host: env.MQTT_HOST, port: env.MQTT_PORT, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS }));
+    parts.push(({ env, lots }) =>
+      createBroker({ lots, host: env.MQTT_HOST, port: env.MQTT_PORT, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS }),
+    );
   }
   if (role === 'all' || role === 'ingest') {
-    parts.push(
+    parts.push((c) =>
       createIngest({
-        lots,
-        store: createStore(config, logger),
-        mqttUrl,
-        username: env.INGEST_MQTT_USERNAME,
-        password: env.INGEST_MQTT_PASSWORD,
-        clientId: env.INGEST_CLIENT_ID,
-        skewToleranceMs: env.CLOCK_SKEW_TOLERANCE_S * 1000,
+        lots: c.lots,
+        store: createStore(c, logger),
+        mqttUrl: c.mqttUrl,
+        username: c.env.INGEST_MQTT_USERNAME,
+        password: c.env.INGEST_MQTT_PASSWORD,
+        clientId: c.env.INGEST_CLIENT_ID,
+        skewToleranceMs: c.env.CLOCK_SKEW_TOLERANCE_S * 1000,
         logger,
       }),
     );
   }
   if (role === 'all' || role === 'api') {
-    parts.push(
+    parts.push(({ env, lots, mqttUrl }) =>
       createApi({ lots, mqttUrl, username: env.API_MQTT_USERNAME, password: env.API_MQTT_PASSWORD, host: env.HOST, port: env.PORT, logger }),
     );
   }
@@ -84,7 +87,7 @@ async function run(role: Role) {
     }
     logger.warn({ accounts: demo }, '!!! DEMO CREDENTIALS ACTIVE (password "demo"): anyone can publish counts. Never use them outside a demo. !!!');
   }
-  const parts = partsFor(role, config, logger);
+  const parts = partsFor(role, logger);
   const started: Part[] = [];
   let stopping = false;
   const stopAll = async (signal: string) => {
@@ -97,9 +100,16 @@ async function run(role: Role) {
   };
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
-  for (const part of parts) {
-    await part.start();
+  let current = config;
+  for (const make of parts) {
+    const part = make(current);
+    const address = await part.start();
     started.push(part);
+    if (stopping) return;
+    if (make === parts[0] && role === 'all' && !config.env.MQTT_URL) {
+      const { port } = address as { port: number };
+      current = { ...config, mqttUrl: config.mqttUrl.replace(/:\d+$/, `:${port}`) };
+    }
   }
   logger.info('manku ready');
 }

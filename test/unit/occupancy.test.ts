@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { applyReading, createLotCounter, LotConfig, type SensorState } from '../../core/index.js';
+
+const msg = (boot: number, seq: number, i: number, o: number) => ({ boot, seq, ts: 0, in: i, out: o });
+const state = (boot: number, seq: number, i: number, o: number): SensorState => ({ boot, seq, in: i, out: o, lastSeenMs: 0 });
+
+describe('applyReading: the counting rules', () => {
+  it('applies a first reading in full, as a boot', () => {
+    expect(applyReading(undefined, msg(1, 1, 5, 1), 10)).toEqual({
+      state: { boot: 1, seq: 1, in: 5, out: 1, lastSeenMs: 10 },
+      outcome: { kind: 'reboot', delta: 4 },
+    });
+  });
+
+  it('applies the difference for a later seq in the same boot', () => {
+    expect(applyReading(state(1, 1, 5, 1), msg(1, 2, 7, 2), 10).outcome).toEqual({ kind: 'applied', delta: 1 });
+  });
+
+  it('loses nothing when messages in between were lost', () => {
+    expect(applyReading(state(1, 1, 5, 1), msg(1, 9, 15, 4), 10).outcome).toEqual({ kind: 'applied', delta: 7 });
+  });
+
+  it('ignores a duplicate (same boot and seq) and keeps the state', () => {
+    const prev = state(1, 3, 5, 1);
+    expect(applyReading(prev, msg(1, 3, 5, 1), 10)).toEqual({ state: prev, outcome: { kind: 'duplicate', delta: 0 } });
+  });
+
+  it('ignores a late message (earlier seq) even when its counts differ', () => {
+    expect(applyReading(state(1, 3, 5, 1), msg(1, 2, 4, 1), 10).outcome.kind).toBe('duplicate');
+  });
+
+  it('applies a later boot in full: in - out of the new boot', () => {
+    expect(applyReading(state(1, 30, 50, 40), msg(2, 1, 3, 1), 10)).toEqual({
+      state: { boot: 2, seq: 1, in: 3, out: 1, lastSeenMs: 10 },
+      outcome: { kind: 'reboot', delta: 2 },
+    });
+  });
+
+  it('a later boot may be net negative (more cars left than entered since boot)', () => {
+    expect(applyReading(state(1, 3, 5, 1), msg(2, 0, 0, 3), 10).outcome).toEqual({ kind: 'reboot', delta: -3 });
+  });
+
+  it('ignores an earlier boot', () => {
+    const prev = state(3, 1, 1, 0);
+    expect(applyReading(prev, msg(2, 99, 50, 0), 10)).toEqual({ state: prev, outcome: { kind: 'old-boot', delta: 0 } });
+  });
+
+  it('takes a counter that went down within a boot as the new reference, applying nothing', () => {
+    const r = applyReading(state(1, 5, 10, 4), msg(1, 6, 8, 5), 10);
+    expect(r.outcome.kind).toBe('anomaly');
+    expect(r.outcome.delta).toBe(0);
+    expect(r.state).toEqual({ boot: 1, seq: 6, in: 8, out: 5, lastSeenMs: 10 });
+    // ...and the next reading counts from there
+    expect(applyReading(r.state, msg(1, 7, 9, 5), 11).outcome).toEqual({ kind: 'applied', delta: 1 });
+  });
+
+  it('an out counter that went down alone is an anomaly too', () => {
+    expect(applyReading(state(1, 5, 10, 4), msg(1, 6, 12, 3), 10).outcome.kind).toBe('anomaly');
+  });
+});
+
+const lotConfig = (over: Partial<Record<string, unknown>> = {}) =>
+  LotConfig.parse({
+    id: 'lot',
+    name: { ja: '駐車場', en: 'Lot' },
+    capacity: 100,
+    staleAfterS: 180,
+    sensors: [
+      { id: 'g1', passwordHash: 'scrypt$1024$8$1$AA==$AA==' },
+      { id: 'g2', passwordHash: 'scrypt$1024$8$1$AA==$AA==' },
+    ],
+    ...over,
+  });
+
+describe('lot counter', () => {
+  it('sums deltas from all sensors, duplicates and redeliveries included only once', () => {
+    const lot = createLotCounter(lotConfig());
+    lot.apply('g1', msg(1, 1, 5, 1), 0);
+    lot.apply('g2', msg(1, 1, 3, 0), 0);
+    lot.apply('g1', msg(1, 1, 5, 1), 0);
+    lot.apply('g1', msg(1, 2, 6, 1), 0);
+    lot.apply('g1', msg(1, 2, 6, 1), 0);
+    expect(lot.status(0).occupied).toBe(8);
+    expect(lot.occupiedRaw).toBe(8);
+  });
+
+  it('is stale (unknown, label —) until every sensor has reported', () => {
+    const lot = createLotCounter(lotConfig());
+    lot.apply('g1', msg(1, 1, 5, 1), 1000);
+    expect(lot.status(1000)).toMatchObject({ stale: true, level: 'unknown', label: '—', occupied: 4 });
+    lot.apply('g2', msg(1, 1, 0, 0), 1000);
+    expect(lot.status(1000)).toMatchObject({ stale: false, level: 'vacant', label: '空' });
+  });
+
+  it('goes stale when any one sensor is silent past staleAfterS, and back when it reports', () => {
+    const lot = createLotCounter(lotConfig({ staleAfterS: 60 }));
+    lot.apply('g1', msg(1, 1, 0, 0), 0);
+    lot.apply('g2', msg(1, 1, 0, 0), 0);
+    lot.apply('g1', msg(1, 2, 0, 0), 50_000);
+    expect(lot.status(60_000).stale).toBe(false);
+    expect(lot.status(60_001).stale).toBe(true); // g2 silent for 60.001 s
+    lot.apply('g2', msg(1, 2, 0, 0), 60_002);
+    expect(lot.status(60_002).stale).toBe(false);
+  });
+
+  it('duplicates do not count as signs of life', () => {
+    const lot = createLotCounter(lotConfig({ staleAfterS: 60 }));
+    lot.apply('g1', msg(1, 1, 0, 0), 0);
+    lot.apply('g2', msg(1, 1, 0, 0), 0);
+    lot.apply('g2', msg(1, 1, 0, 0), 59_000);
+    lot.apply('g1', msg(1, 2, 0, 0), 59_000);
+    expect(lot.status(61_000).stale).toBe(true);
+  });
+
+  it('restored sensors count as reported, with their restored last-seen time', () => {
+    const lot = createLotCounter(lotConfig({ staleAfterS: 60 }), {
+      occupiedRaw: 42,
+      sensors: { g1: { ...state(1, 9, 50, 8), lastSeenMs: 1000 }, g2: { ...state(4, 2, 0, 0), lastSeenMs: 2000 } },
+    });
+    expect(lot.status(5000)).toMatchObject({ occupied: 42, stale: false, level: 'vacant' });
+    expect(lot.status(61_001).stale).toBe(true);
+    lot.apply('g1', msg(1, 10, 51, 8), 61_000);
+    expect(lot.occupiedRaw).toBe(43);
+  });
+
+  it('clamps the shown count to [0, capacity] but keeps the raw count and reports drift', () => {
+    const lot = createLotCounter(lotConfig({ capacity: 10 }));
+    expect(lot.apply('g1', msg(1, 1, 12, 0), 0).drift).toBe(12);
+    lot.apply('g2', msg(1, 1, 0, 0), 0);
+    expect(lot.status(0)).toMatchObject({ occupied: 10, available: 0, occupancy: 1, level: 'full' });
+    expect(lot.occupiedRaw).toBe(12);
+    expect(lot.apply('g1', msg(1, 2, 12, 14), 0).drift).toBe(-2);
+    expect(lot.status(0)).toMatchObject({ occupied: 0, available: 10, occupancy: 0 });
+    expect(lot.apply('g1', msg(1, 3, 13, 14), 0).drift).toBe(-1);
+    expect(lot.apply('g1', msg(1, 4, 15, 14), 0).drift).toBeNull();
+  });
+
+  it('calibration sets the true count now; later deltas add to it', () => {
+    const lot = createLotCounter(lotConfig());
+    lot.apply('g1', msg(1, 1, 5, 1), 0);
+    lot.calibrate(50);
+    lot.apply('g1', msg(1, 2, 6, 1), 0);
+    expect(lot.occupiedRaw).toBe(51);
+    expect(() => lot.calibrate(101)).toThrow(RangeError);
+    expect(() => lot.calibrate(-1)).toThrow(RangeError);
+    expect(() => lot.calibrate(1.5)).toThrow(RangeError);
+  });
+
+  it('moves through 空 -> 混 -> 満 and back with hysteresis as cars come and go', () => {
+    const lot = createLotCounter(lotConfig());
+    lot.apply('g2', msg(1, 1, 0, 0), 0);
+    const levels: string[] = [];
+    let seq = 1;
+    const at = (occupied: number) => {
+      lot.apply('g1', msg(1, seq++, occupied, 0), 0);
+      levels.push(lot.status(0).label);
+    };
+    at(79); // 空
+    at(80); // 混
+    at(94); // 混
+    at(95); // 満
+    lot.apply('g1', msg(2, 1, 0, 5), 0); // reboot: 5 left -> 90, still 満 (>= 90)
+    levels.push(lot.status(0).label);
+    lot.apply('g1', msg(2, 2, 0, 6), 0); // 89 -> 混
+    levels.push(lot.status(0).label);
+    lot.apply('g1', msg(2, 3, 0, 14), 0); // 81... ->
+    levels.push(lot.status(0).label);
+    lot.apply('g1', msg(2, 4, 0, 20), 0); // 75 -> still 混
+    levels.push(lot.status(0).label);
+    lot.apply('g1', msg(2, 5, 0, 21), 0); // 74 -> 空
+    levels.push(lot.status(0).label);
+    expect(levels).toEqual(['空', '混', '混', '満', '満', '混', '混', '混', '空']);
+  });
+
+  it('a snapshot restores to the same state', () => {
+    const a = createLotCounter(lotConfig());
+    a.apply('g1', msg(3, 7, 20, 5), 100);
+    a.apply('g2', msg(1, 2, 4, 4), 200);
+    const b = createLotCounter(lotConfig(), a.snapshot());
+    expect(b.status(300)).toEqual(a.status(300));
+    expect(b.apply('g1', msg(3, 7, 20, 5), 300).outcome.kind).toBe('duplicate');
+  });
+
+  it('refuses readings from a sensor that is not in the lot', () => {
+    expect(() => createLotCounter(lotConfig()).apply('other', msg(1, 1, 1, 0), 0)).toThrow(/not in lot/);
+  });
+});
