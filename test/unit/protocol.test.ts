@@ -50,7 +50,7 @@ describe('counter payload', () => {
     [{ boot: 1, seq: 2, ts: 3, in: 4 }, 'missing out'],
     [[1, 2], 'an array'],
     [null, 'null'],
-  ])('rejects %j (%s) as schema', (value) => {
+  ] as Array<[unknown, string]>)('rejects %j (%s) as schema', (value) => {
     const r = parseCounterPayload(JSON.stringify(value));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toBe('schema');
