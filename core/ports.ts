@@ -15,8 +15,10 @@ export interface ReadingPoint {
   measurement: 'sensor_reading';
   lotId: string;
   sensorId: string;
-  /** Event time (epoch ms), kept strictly increasing per lot so the newest point is the latest state. */
+  /** Event time (epoch ms): the sensor's ts when within tolerance, else the receive time. */
   timeMs: number;
+  /** Strictly increasing per lot over both measurements: the point with the highest is the latest state. */
+  lotSeq: number;
   boot: number;
   seq: number;
   in: number;
@@ -33,6 +35,7 @@ export interface OccupancyPoint {
   measurement: 'lot_occupancy';
   lotId: string;
   timeMs: number;
+  lotSeq: number;
   occupied: number;
   occupiedRaw: number;
   capacity: number;
@@ -41,6 +44,9 @@ export interface OccupancyPoint {
 }
 
 export type StorePoint = ReadingPoint | OccupancyPoint;
+
+/** A lot's state as last stored, with the lotSeq to continue from. */
+export type StoredLot = RestoredLot & { lastSeq: number };
 
 export interface StoreStats {
   kind: 'influx' | 'embedded';
@@ -60,7 +66,7 @@ export interface OccupancyStore {
   readonly description: string;
   start(): Promise<void>;
   /** The last stored state of each lot that has one. */
-  restore(lotIds: readonly string[]): Promise<Map<string, RestoredLot & { lastTimeMs: number }>>;
+  restore(lotIds: readonly string[]): Promise<Map<string, StoredLot>>;
   /** Queues points in order; never blocks and never throws for a store outage. */
   write(points: readonly StorePoint[]): void;
   /** Resolves when everything queued so far is durable (or has been given up). */

@@ -7,7 +7,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
-import type { OccupancyPoint, OccupancyStore, RestoredLot, StorePoint, StoreStats } from '../core/index.js';
+import type { OccupancyPoint, OccupancyStore, StoredLot, StorePoint, StoreStats } from '../core/index.js';
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -25,13 +25,14 @@ const Snapshot = z.object({
     z.string(),
     z.object({
       occupiedRaw: z.int(),
-      lastTimeMs: z.number(),
+      lastSeq: z.int().nonnegative(),
       sensors: z.record(z.string(), z.object({ boot: count, seq: count, in: count, out: count, lastSeenMs: z.number() })),
       history: z.array(
         z.object({
           measurement: z.literal('lot_occupancy'),
           lotId: z.string(),
           timeMs: z.number(),
+          lotSeq: z.int(),
           occupied: count,
           occupiedRaw: z.int(),
           capacity: z.int(),
@@ -43,8 +44,7 @@ const Snapshot = z.object({
   ),
 });
 
-interface LotRecord extends RestoredLot {
-  lastTimeMs: number;
+interface LotRecord extends StoredLot {
   history: OccupancyPoint[];
 }
 
@@ -67,7 +67,7 @@ export function createEmbeddedStore({
 
   function lotRecord(lotId: string): LotRecord {
     let rec = lots.get(lotId);
-    if (!rec) lots.set(lotId, (rec = { occupiedRaw: 0, sensors: {}, lastTimeMs: 0, history: [] }));
+    if (!rec) lots.set(lotId, (rec = { occupiedRaw: 0, sensors: {}, lastSeq: 0, history: [] }));
     return rec;
   }
 
@@ -123,18 +123,20 @@ export function createEmbeddedStore({
       timer.unref();
     },
     async restore(lotIds) {
-      const out = new Map<string, RestoredLot & { lastTimeMs: number }>();
+      const out = new Map<string, StoredLot>();
       for (const id of lotIds) {
         const rec = lots.get(id);
-        if (rec) out.set(id, { occupiedRaw: rec.occupiedRaw, sensors: structuredClone(rec.sensors), lastTimeMs: rec.lastTimeMs });
+        if (rec) out.set(id, { occupiedRaw: rec.occupiedRaw, sensors: structuredClone(rec.sensors), lastSeq: rec.lastSeq });
       }
       return out;
     },
     write(points: readonly StorePoint[]) {
       for (const p of points) {
         const rec = lotRecord(p.lotId);
+        // Points arrive in lotSeq order; the guard keeps a stray older one from winning.
+        if (p.lotSeq < rec.lastSeq) continue;
         rec.occupiedRaw = p.occupiedRaw;
-        rec.lastTimeMs = Math.max(rec.lastTimeMs, p.timeMs);
+        rec.lastSeq = p.lotSeq;
         if (p.measurement === 'sensor_reading') {
           rec.sensors[p.sensorId] = { boot: p.boot, seq: p.seq, in: p.in, out: p.out, lastSeenMs: p.timeMs };
         } else {

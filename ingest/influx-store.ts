@@ -4,7 +4,7 @@
  */
 import { FieldType, InfluxDB, type IPoint, type IResults, type ISchemaOptions } from 'influx';
 import pino, { type Logger } from 'pino';
-import type { OccupancyStore, RestoredLot, SensorState, StorePoint, StoreStats } from '../core/index.js';
+import type { OccupancyStore, SensorState, StoredLot, StorePoint, StoreStats } from '../core/index.js';
 import { createWriteBuffer } from './write-buffer.js';
 
 export interface InfluxStoreOptions {
@@ -61,6 +61,7 @@ const SCHEMA: ISchemaOptions[] = [
       in: FieldType.INTEGER,
       out: FieldType.INTEGER,
       occupied_raw: FieldType.INTEGER,
+      lot_seq: FieldType.INTEGER,
       skew_ms: FieldType.INTEGER,
       outcome: FieldType.STRING,
     },
@@ -71,6 +72,7 @@ const SCHEMA: ISchemaOptions[] = [
     fields: {
       occupied: FieldType.INTEGER,
       occupied_raw: FieldType.INTEGER,
+      lot_seq: FieldType.INTEGER,
       capacity: FieldType.INTEGER,
       level: FieldType.STRING,
       stale: FieldType.BOOLEAN,
@@ -83,14 +85,14 @@ function toInfluxPoint(p: StorePoint): IPoint {
     return {
       measurement: READING,
       tags: { lot: p.lotId, sensor: p.sensorId },
-      fields: { boot: p.boot, seq: p.seq, in: p.in, out: p.out, occupied_raw: p.occupiedRaw, skew_ms: p.skewMs, outcome: p.outcome },
+      fields: { boot: p.boot, seq: p.seq, in: p.in, out: p.out, occupied_raw: p.occupiedRaw, lot_seq: p.lotSeq, skew_ms: p.skewMs, outcome: p.outcome },
       timestamp: p.timeMs,
     };
   }
   return {
     measurement: OCCUPANCY,
     tags: { lot: p.lotId },
-    fields: { occupied: p.occupied, occupied_raw: p.occupiedRaw, capacity: p.capacity, level: p.level, stale: p.stale },
+    fields: { occupied: p.occupied, occupied_raw: p.occupiedRaw, lot_seq: p.lotSeq, capacity: p.capacity, level: p.level, stale: p.stale },
     timestamp: p.timeMs,
   };
 }
@@ -152,26 +154,25 @@ export function createInfluxStore({
   }
 
   async function restore(lotIds: readonly string[]) {
-    const restored = new Map<string, RestoredLot & { lastTimeMs: number }>();
+    const restored = new Map<string, StoredLot>();
     if (lotIds.length === 0) return restored;
     const where = lotIds.map((id) => `"lot" = '${id.replace(/[\\']/g, '\\$&')}'`).join(' OR ');
-    // Newest point of each sensor gives its reference state; the newest point of the lot (in
-    // either measurement) carries the count after everything before it.
+    // max("lot_seq") is a selector: the other fields come from that same point. The sensor's
+    // point with the highest lotSeq is its reference state; the lot's (in either measurement)
+    // carries the count after everything before it. Event times need not be in order for this.
     const [sensorRows, lastRows] = (await influx.query(
       [
-        `SELECT "boot", "seq", "in", "out", "occupied_raw" FROM "${READING}" WHERE ${where} GROUP BY "lot", "sensor" ORDER BY time DESC LIMIT 1`,
-        `SELECT "occupied_raw" FROM "${READING}", "${OCCUPANCY}" WHERE ${where} GROUP BY "lot" ORDER BY time DESC LIMIT 1`,
+        `SELECT max("lot_seq") AS lot_seq, "boot", "seq", "in", "out" FROM "${READING}" WHERE ${where} GROUP BY "lot", "sensor"`,
+        `SELECT max("lot_seq") AS lot_seq, "occupied_raw" FROM "${READING}", "${OCCUPANCY}" WHERE ${where} GROUP BY "lot"`,
       ],
       { precision: 'ms' },
     )) as unknown as [IResults<Record<string, unknown>>, IResults<Record<string, unknown>>];
-    const newest = new Map<string, { timeMs: number; occupiedRaw: number }>();
     for (const row of lastRows) {
       const lot = String(row.lot);
-      const timeMs = Number((row.time as Date).getTime());
-      const prev = newest.get(lot);
-      if (!prev || timeMs > prev.timeMs) newest.set(lot, { timeMs, occupiedRaw: Number(row.occupied_raw) });
+      const lastSeq = Number(row.lot_seq);
+      const prev = restored.get(lot);
+      if (!prev || lastSeq > prev.lastSeq) restored.set(lot, { occupiedRaw: Number(row.occupied_raw), sensors: {}, lastSeq });
     }
-    for (const [lot, { timeMs, occupiedRaw }] of newest) restored.set(lot, { occupiedRaw, sensors: {}, lastTimeMs: timeMs });
     for (const row of sensorRows) {
       const entry = restored.get(String(row.lot));
       if (!entry) continue;

@@ -14,7 +14,7 @@ import {
   type LotCounter,
   type LotsFile,
   type OutcomeKind,
-  type RestoredLot,
+  type StoredLot,
   type StorePoint,
 } from '../core/index.js';
 
@@ -47,13 +47,13 @@ export interface PipelineOptions {
 }
 
 export interface Pipeline {
-  restore(restored: ReadonlyMap<string, RestoredLot & { lastTimeMs: number }>): void;
+  restore(restored: ReadonlyMap<string, StoredLot>): void;
   handle(topic: string, payload: Uint8Array): HandleResult;
   status(lotId: string): LotStatus | null;
   readonly lotIds: readonly string[];
   counter(lotId: string): LotCounter | undefined;
-  /** A store time for the lot: at least `wantedMs`, strictly after the lot's previous one. */
-  nextStoreTime(lotId: string, wantedMs: number): number;
+  /** The next lotSeq for a point of this lot. */
+  nextSeq(lotId: string): number;
   stats(): PipelineStats;
 }
 
@@ -69,7 +69,7 @@ export function createPipeline({
 }: PipelineOptions): Pipeline {
   const log = logger.child({ component: 'ingest' });
   const counters = new Map<string, LotCounter>(lots.lots.map((l) => [l.id, createLotCounter(l)]));
-  const lastStoreTime = new Map<string, number>();
+  const lastSeq = new Map<string, number>();
   const gate = createRateGate({ perWindow: 10 });
   const stats: PipelineStats = {
     accepted: 0,
@@ -92,10 +92,10 @@ export function createPipeline({
     return { ok: false, reason, detail };
   }
 
-  function nextStoreTime(lotId: string, wantedMs: number) {
-    const t = Math.max(wantedMs, (lastStoreTime.get(lotId) ?? -Infinity) + 1);
-    lastStoreTime.set(lotId, t);
-    return t;
+  function nextSeq(lotId: string) {
+    const seq = (lastSeq.get(lotId) ?? 0) + 1;
+    lastSeq.set(lotId, seq);
+    return seq;
   }
 
   function apply(lotId: string, sensorId: string, counter: LotCounter, msg: CounterMessage, now: number): HandleResult {
@@ -122,7 +122,8 @@ export function createPipeline({
         measurement: 'sensor_reading',
         lotId,
         sensorId,
-        timeMs: nextStoreTime(lotId, trusted ? msg.ts : now),
+        timeMs: trusted ? msg.ts : now,
+        lotSeq: nextSeq(lotId),
         boot: msg.boot,
         seq: msg.seq,
         in: msg.in,
@@ -142,8 +143,11 @@ export function createPipeline({
       for (const [lotId, state] of restored) {
         const lot = lots.lots.find((l) => l.id === lotId);
         if (!lot) continue;
-        counters.set(lotId, createLotCounter(lot, state));
-        lastStoreTime.set(lotId, state.lastTimeMs);
+        // A sensor clock ahead of ours must not keep a silent gate looking fresh after a restart.
+        const now = clock.now();
+        const sensors = Object.fromEntries(Object.entries(state.sensors).map(([id, s]) => [id, { ...s, lastSeenMs: Math.min(s.lastSeenMs, now) }]));
+        counters.set(lotId, createLotCounter(lot, { occupiedRaw: state.occupiedRaw, sensors }));
+        lastSeq.set(lotId, state.lastSeq);
         log.info({ lotId, occupiedRaw: state.occupiedRaw, sensors: Object.keys(state.sensors).length }, 'lot state restored');
       }
     },
@@ -163,7 +167,7 @@ export function createPipeline({
     },
     status: (lotId) => counters.get(lotId)?.status(clock.now()) ?? null,
     counter: (lotId) => counters.get(lotId),
-    nextStoreTime,
+    nextSeq,
     stats: () => structuredClone(stats),
   };
 }

@@ -105,7 +105,8 @@ export function createIngest({
           {
             measurement: 'lot_occupancy',
             lotId,
-            timeMs: pipeline.nextStoreTime(lotId, now),
+            timeMs: now,
+            lotSeq: pipeline.nextSeq(lotId),
             occupied: status.occupied,
             occupiedRaw: pipeline.counter(lotId)!.occupiedRaw,
             capacity: status.capacity,

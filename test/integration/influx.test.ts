@@ -1,0 +1,142 @@
+/**
+ * Ingest with a real influxd: points land with integer fields, a restart restores from InfluxDB,
+ * and InfluxDB stopped mid-stream loses no point once it is back.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InfluxDB } from 'influx';
+import type { MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Broker } from '../../broker/index.js';
+import type { LotsFile } from '../../core/index.js';
+import { createInfluxStore, type Ingest } from '../../ingest/index.js';
+import { startInfluxd, type Influxd } from '../support/influxd.js';
+import { connectClient, counterJson, startBroker, startIngest, testLots, waitForOccupied } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
+
+let lots: LotsFile;
+let broker: Broker;
+let url: string;
+const running: Ingest[] = [];
+const clients: MqttClient[] = [];
+const topicA1 = 'parking/v1/lot-a/gate-a1/counter';
+const topicA2 = 'parking/v1/lot-a/gate-a2/counter';
+
+beforeAll(async () => {
+  lots = await testLots({ capacity: 1000 });
+  ({ broker, url } = await startBroker(lots));
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.end(true);
+  for (const i of running.splice(0)) await i.stop();
+});
+afterAll(async () => {
+  await broker.stop();
+});
+
+const dbName = () => `manku_test_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+
+async function startWithInflux(influxUrl: string, clientId: string) {
+  const store = createInfluxStore({ url: influxUrl, flushIntervalMs: 20, requestTimeoutMs: 2000, stopTimeoutMs: 5000 });
+  const ingest = await startIngest(lots, url, store, undefined, clientId);
+  running.push(ingest);
+  return { ingest, store };
+}
+
+async function sensors() {
+  const g1 = await connectClient(url, 'gate-a1');
+  const g2 = await connectClient(url, 'gate-a2');
+  clients.push(g1, g2);
+  return { g1, g2 };
+}
+
+function client(base: string, database: string) {
+  return new InfluxDB(`${base}/${database}`);
+}
+
+describe('InfluxDB store', () => {
+  it('writes readings and occupancy with integer fields, timestamped with event time', async () => {
+    const base = inject('influxUrl');
+    const db = dbName();
+    const { ingest, store } = await startWithInflux(`${base}/${db}`, 'influx-e2e');
+    const { g1, g2 } = await sensors();
+    const t0 = Date.now() - 10_000;
+    await g2.publishAsync(topicA2, counterJson(1, 1, 0, 0, t0), { qos: 1 });
+    for (let seq = 1; seq <= 20; seq++) await g1.publishAsync(topicA1, counterJson(1, seq, seq + 4, 0, t0 + seq), { qos: 1 });
+    await waitForOccupied(ingest, 'lot-a', 24);
+    await waitFor(() => store.stats().written >= 21 && store.stats().buffered === 0, { what: 'points written' });
+    const influx = client(base, db);
+    const readings = await influx.query<{ time: Date; in: number; occupied_raw: number }>(
+      `SELECT "in", "occupied_raw" FROM "sensor_reading" WHERE "sensor" = 'gate-a1' ORDER BY time ASC`,
+    );
+    expect(readings.length).toBe(20);
+    expect(readings[0]?.time.getTime()).toBe(t0 + 1);
+    expect(readings.at(-1)).toMatchObject({ in: 24, occupied_raw: 24 });
+    const fields = await influx.query<{ fieldKey: string; fieldType: string }>('SHOW FIELD KEYS FROM "sensor_reading"');
+    expect(Object.fromEntries(fields.map((f) => [f.fieldKey, f.fieldType]))).toMatchObject({ in: 'integer', out: 'integer', seq: 'integer', boot: 'integer' });
+    const occupancy = await influx.query<{ occupied: number }>(`SELECT last("occupied") AS occupied FROM "lot_occupancy" WHERE "lot" = 'lot-a'`);
+    expect(occupancy[0]?.occupied).toBe(24);
+  });
+
+  it('a restart restores from InfluxDB: nothing lost, nothing counted twice', async () => {
+    const base = inject('influxUrl');
+    const db = dbName();
+    const first = await startWithInflux(`${base}/${db}`, 'influx-restart');
+    const { g1, g2 } = await sensors();
+    await g1.publishAsync(topicA1, counterJson(3, 10, 40, 5), { qos: 1 });
+    await g2.publishAsync(topicA2, counterJson(1, 5, 7, 2), { qos: 1 });
+    await waitForOccupied(first.ingest, 'lot-a', 40);
+    await first.ingest.stop();
+    running.splice(running.indexOf(first.ingest), 1);
+
+    const second = await startWithInflux(`${base}/${db}`, 'influx-restart');
+    expect(second.ingest.pipeline.status('lot-a')).toMatchObject({ occupied: 40, stale: false });
+    await g1.publishAsync(topicA1, counterJson(3, 10, 40, 5), { qos: 1 }); // redelivered: duplicate
+    await g1.publishAsync(topicA1, counterJson(3, 11, 41, 5), { qos: 1 });
+    await waitForOccupied(second.ingest, 'lot-a', 41);
+    expect(second.ingest.pipeline.stats().outcomes.duplicate).toBe(1);
+  });
+});
+
+describe('InfluxDB outage', () => {
+  let influxd: Influxd;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'manku-influxd-outage-'));
+    influxd = await startInfluxd(dir);
+  });
+  afterAll(async () => {
+    await influxd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('live status is unaffected while InfluxDB is down; every point is written, in order, when it is back', async () => {
+    const db = dbName();
+    const { ingest, store } = await startWithInflux(`${influxd.url}/${db}`, 'influx-outage');
+    const { g1, g2 } = await sensors();
+    const t0 = Date.now() - 60_000;
+    await g2.publishAsync(topicA2, counterJson(1, 1, 0, 0, t0), { qos: 1 });
+    let seq = 0;
+    const send = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        seq += 1;
+        await g1.publishAsync(topicA1, counterJson(1, seq, seq, 0, t0 + seq), { qos: 1 });
+      }
+    };
+    await send(30);
+    await waitFor(() => store.stats().buffered === 0 && store.stats().written >= 31, { what: 'the first points written' });
+
+    await influxd.stop();
+    await send(40);
+    await waitForOccupied(ingest, 'lot-a', 70); // live count moves on without the store
+    await waitFor(() => store.stats().lastError !== null, { what: 'a failed write' });
+    expect(store.stats().buffered).toBeGreaterThanOrEqual(40);
+
+    await influxd.start();
+    await waitFor(() => store.stats().buffered === 0, { timeoutMs: 20_000, what: 'the buffer to drain after InfluxDB is back' });
+    expect(store.stats()).toMatchObject({ dropped: 0, lastError: null });
+    const rows = await client(influxd.url, db).query<{ seq: number }>(`SELECT "seq" FROM "sensor_reading" WHERE "sensor" = 'gate-a1' ORDER BY time ASC`);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
+  });
+});
