@@ -1,0 +1,96 @@
+/**
+ * `npm start` as a user runs it: one process with broker, ingest and API on the demo lots file,
+ * a real `mosquitto_pub` publishing, curl-like reads, Ctrl-C stopping cleanly.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
+
+const run = promisify(execFile);
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function startManku(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts'], {
+    env: { ...process.env, MQTT_PORT: '0', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const lines: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  let buf = '';
+  child.stdout!.on('data', (d) => {
+    buf += d;
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    for (const line of parts) if (line.trim()) lines.push(JSON.parse(line));
+  });
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, lines, exited, stderr: () => stderr };
+}
+
+describe('manku (npm start)', () => {
+  it('runs on the demo lots file: mosquitto_pub -> API, duplicates and garbage change nothing, Ctrl-C flushes', async () => {
+    expect(spawnSync('mosquitto_pub', ['--help']).error, 'mosquitto_pub missing: apt-get install -y mosquitto-clients').toBeUndefined();
+    const dataDir = mkdtempSync(join(tmpdir(), 'manku-cli-'));
+    const m = startManku({ DATA_DIR: dataDir });
+    await waitFor(() => m.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 20_000, what: 'manku ready' });
+    expect(m.lines.some((l) => String(l.msg).includes('DEMO CREDENTIALS ACTIVE'))).toBe(true);
+    expect(m.lines.find((l) => String(l.msg).startsWith('store:'))?.msg).toBe('store: embedded');
+    const mqttPort = String(m.lines.find((l) => l.msg === 'MQTT broker listening')?.port);
+    const api = String(m.lines.find((l) => l.msg === 'API listening')?.url);
+
+    const pub = (payload: string, topic = 'parking/v1/demo-hospital/demo-gate-1/counter') =>
+      run('mosquitto_pub', ['-h', '127.0.0.1', '-p', mqttPort, '-u', 'demo-gate-1', '-P', 'demo', '-t', topic, '-q', '1', '-m', payload]);
+    const lot = async () => (await (await fetch(`${api}/api/v1/lots/demo-hospital`)).json()) as Record<string, unknown>;
+
+    const message = JSON.stringify({ boot: 1, seq: 1, ts: Date.now(), in: 5, out: 1 });
+    await pub(message);
+    await waitFor(async () => (await lot()).occupied === 4, { timeoutMs: 1000, what: 'occupied 4 within a second' });
+    await pub(message);
+    await pub('garbage');
+    await expect(pub(message, 'parking/v1/other-lot/demo-gate-1/counter')).rejects.toBeTruthy();
+    await waitFor(() => m.lines.some((l) => l.reason === 'json'), { what: 'the garbage to be logged' });
+    expect(m.lines.some((l) => l.refusal === 'publish-denied')).toBe(true);
+    expect(await lot()).toMatchObject({ occupied: 4, available: 196, capacity: 200 });
+
+    m.child.kill('SIGINT');
+    expect(await m.exited).toBe(0);
+    expect(m.lines.some((l) => l.msg === 'snapshot saved')).toBe(true);
+    expect(existsSync(join(dataDir, 'manku-state.json'))).toBe(true);
+
+    // Started again on the same data: the count is restored.
+    const again = startManku({ DATA_DIR: dataDir });
+    await waitFor(() => again.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 20_000, what: 'manku ready again' });
+    const api2 = String(again.lines.find((l) => l.msg === 'API listening')?.url);
+    await waitFor(async () => ((await (await fetch(`${api2}/api/v1/lots/demo-hospital`)).json()) as { occupied: number }).occupied === 4, {
+      what: 'restored count',
+    });
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
+  it('refuses demo credentials when NODE_ENV=production, saying what to do', async () => {
+    const m = startManku({ NODE_ENV: 'production', DATA_DIR: mkdtempSync(join(tmpdir(), 'manku-cli-')) });
+    expect(await m.exited).toBe(1);
+    expect(m.stderr()).toMatch(/refusing to start with demo credentials in production.*LOTS_FILE/s);
+  });
+
+  it('names a bad environment variable and exits 1', async () => {
+    const m = startManku({ PORT: 'eighty' });
+    expect(await m.exited).toBe(1);
+    expect(m.stderr()).toMatch(/PORT/);
+  });
+
+  it('hash-password prints a hash the lots file accepts', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'hash-password', 's3cret']);
+    expect(stdout.trim()).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+  });
+});
