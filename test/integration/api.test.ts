@@ -9,7 +9,7 @@ import type { LotsFile } from '../../core/index.js';
 import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
 import { LotStatus } from '../../protocol/index.js';
 import { connectClient, counterJson, manualClock, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../bench/support/wait.js';
 
 let lots: LotsFile;
 let broker: Broker;

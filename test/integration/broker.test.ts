@@ -12,7 +12,7 @@ import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
 import { connectClient, counterJson, passwordOf, startBroker, startIngest, testLots, waitForOccupied } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../bench/support/wait.js';
 
 let lots: LotsFile;
 let broker: Broker;

@@ -11,9 +11,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import { createInfluxStore, type Ingest } from '../../ingest/index.js';
-import { startInfluxd, type Influxd } from '../support/influxd.js';
+import { startInfluxd, type Influxd } from '../../bench/support/influxd.js';
 import { connectClient, counterJson, startBroker, startIngest, testLots, waitForOccupied } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../bench/support/wait.js';
 
 let lots: LotsFile;
 let broker: Broker;

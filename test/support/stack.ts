@@ -5,7 +5,7 @@ import { createApi, type Api } from '../../api/index.js';
 import { createBroker, hashPassword, type Broker } from '../../broker/index.js';
 import { LotsFile, systemClock, type Clock, type OccupancyStore } from '../../core/index.js';
 import { createIngest, type Ingest } from '../../ingest/index.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../bench/support/wait.js';
 
 /** Test passwords are `pw-<username>`; hashed with a low scrypt cost to keep tests quick. */
 export const passwordOf = (username: string) => `pw-${username}`;

@@ -1,0 +1,178 @@
+/**
+ * `npm run bench -- ingest`: K sensor clients publish M counter messages (QoS 1) into the broker.
+ * (a) raw: broker pass-through to a plain subscriber; (b) end to end: published -> applied ->
+ * durable in InfluxDB, until a query sees every point. Broker, sink and publishers run in three
+ * processes, and influxd in a fourth. Each run does (a) then (b); the ratio is b/a per run.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { InfluxDB } from 'influx';
+import mqtt, { type MqttClient } from 'mqtt';
+import { hashPassword } from '../../broker/index.js';
+import { counterTopic } from '../../protocol/index.js';
+import { startInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
+
+export interface IngestBenchOptions {
+  sensors: number;
+  messages: number;
+  runs: number;
+  lots: number;
+}
+
+const here = new URL('.', import.meta.url).pathname;
+
+function child(script: string, env: Record<string, string>): Promise<{ proc: ChildProcess; ready: Record<string, unknown> }> {
+  const proc = fork(join(here, script), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
+    proc.on('message', (m: Record<string, unknown>) => m.type === 'ready' && resolve({ proc, ready: m }));
+  });
+}
+
+async function stopChild(proc: ChildProcess) {
+  if (proc.exitCode !== null) return;
+  const exited = once(proc, 'exit');
+  proc.send({ type: 'stop' });
+  const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function writeLots(dir: string, o: IngestBenchOptions) {
+  const hash = await hashPassword('bench', { N: 1024 });
+  const perLot = Math.ceil(o.sensors / o.lots);
+  const lots = Array.from({ length: o.lots }, (_, l) => ({
+    id: `bench-lot-${l}`,
+    name: { ja: `ベンチ ${l}`, en: `Bench ${l}` },
+    capacity: 1_000_000,
+    sensors: Array.from({ length: perLot }, (_, s) => ({ id: `bench-gate-${l}-${s}`, passwordHash: hash })),
+  }));
+  const file = join(dir, 'lots.json');
+  writeFileSync(file, JSON.stringify({ lots, accounts: [{ username: 'bench-ingest', role: 'ingest', passwordHash: hash }] }));
+  return { file, sensors: lots.flatMap((l) => l.sensors.map((s) => ({ lotId: l.id, sensorId: s.id }))) };
+}
+
+/** Connects every sensor, then publishes all messages as fast as the clients take them. Returns the start time. */
+async function publishAll(url: string, sensors: Array<{ lotId: string; sensorId: string }>, perSensor: number, boot: number) {
+  const clients: MqttClient[] = await Promise.all(
+    sensors.map(
+      (s) =>
+        new Promise<MqttClient>((resolve, reject) => {
+          const c = mqtt.connect(url, { username: s.sensorId, password: 'bench', protocolVersion: 4, clean: true, reconnectPeriod: 0 });
+          c.once('connect', () => resolve(c)).once('error', reject);
+        }),
+    ),
+  );
+  const base = Date.now();
+  // Payloads made up front so the publishers spend their time publishing.
+  const payloads = sensors.map(() => Array.from({ length: perSensor }, (_, i) => JSON.stringify({ boot, seq: i + 1, ts: base + i, in: i + 1, out: 0 })));
+  const started = Date.now();
+  const acked = clients.map((c, k) => {
+    const topic = counterTopic(sensors[k]!.lotId, sensors[k]!.sensorId);
+    let last: Promise<unknown> = Promise.resolve();
+    for (const p of payloads[k]!) last = c.publishAsync(topic, p, { qos: 1 });
+    return last;
+  });
+  return { started, clients, acked: Promise.all(acked) };
+}
+
+async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: string, sensors: Array<{ lotId: string; sensorId: string }>, run: number) {
+  const perSensor = Math.floor(o.messages / sensors.length);
+  const total = perSensor * sensors.length;
+  const timeoutMs = 300_000;
+
+  // (a) raw pass-through
+  let broker = await child('broker-proc.ts', { BENCH_LOTS_FILE: lotsFile });
+  let url = `mqtt://127.0.0.1:${broker.ready.port}`;
+  const raw = await child('sink-proc.ts', { BENCH_MODE: 'raw', BENCH_MQTT_URL: url, BENCH_EXPECT: String(total) });
+  const rawDone = new Promise<number>((resolve) => raw.proc.on('message', (m: { type: string; at: number }) => m.type === 'done' && resolve(m.at)));
+  const a = await publishAll(url, sensors, perSensor, run + 1);
+  const rawEnd = await Promise.race([rawDone, new Promise<number>((_, r) => setTimeout(() => r(new Error('raw timed out')), timeoutMs))]);
+  await a.acked;
+  for (const c of a.clients) c.end(true);
+  await stopChild(raw.proc);
+  await stopChild(broker.proc);
+  const rawSeconds = (rawEnd - a.started) / 1000;
+
+  // (b) end to end into InfluxDB
+  const database = `bench_${Date.now()}`;
+  broker = await child('broker-proc.ts', { BENCH_LOTS_FILE: lotsFile });
+  url = `mqtt://127.0.0.1:${broker.ready.port}`;
+  const sink = await child('sink-proc.ts', {
+    BENCH_MODE: 'ingest',
+    BENCH_MQTT_URL: url,
+    BENCH_INFLUX_URL: `${influxBase}/${database}`,
+    BENCH_LOTS_FILE: lotsFile,
+    BENCH_EXPECT: String(total),
+  });
+  const applied = new Promise<number>((resolve) => sink.proc.on('message', (m: { type: string; at: number }) => m.type === 'applied' && resolve(m.at)));
+  const influx = new InfluxDB(`${influxBase}/${database}`);
+  const b = await publishAll(url, sensors, perSensor, run + 1);
+  let seen = 0;
+  await waitFor(
+    async () => {
+      const rows = await influx.query<{ count: number }>('SELECT count("seq") AS count FROM "sensor_reading"');
+      seen = rows[0]?.count ?? 0;
+      return seen >= total;
+    },
+    { timeoutMs, intervalMs: 50, what: `InfluxDB to hold all ${total} readings` },
+  );
+  const e2eSeconds = (Date.now() - b.started) / 1000;
+  const appliedSeconds = ((await applied) - b.started) / 1000;
+  await b.acked;
+  for (const c of b.clients) c.end(true);
+  sink.proc.send({ type: 'stats' });
+  const [stats] = (await once(sink.proc, 'message')) as [Record<string, unknown>];
+  await stopChild(sink.proc);
+  await stopChild(broker.proc);
+  await influx.dropDatabase(database);
+
+  const result = {
+    run,
+    messages: total,
+    rawMsgsPerS: Math.round(total / rawSeconds),
+    e2eMsgsPerS: Math.round(total / e2eSeconds),
+    ratio: Number((rawSeconds / e2eSeconds).toFixed(3)),
+    rawSeconds,
+    appliedSeconds,
+    e2eSeconds,
+    pointsSeen: seen,
+    sinkStats: stats,
+  };
+  console.log(
+    `run ${run + 1}/${o.runs}: raw ${result.rawMsgsPerS} msg/s, end-to-end ${result.e2eMsgsPerS} msg/s, ratio ${result.ratio} (${total} messages, ${sensors.length} sensors; ` +
+      `raw ${rawSeconds.toFixed(2)} s, all applied ${appliedSeconds.toFixed(2)} s, all durable ${e2eSeconds.toFixed(2)} s)`,
+  );
+  return result;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export async function ingestBench(o: IngestBenchOptions) {
+  const dir = mkdtempSync(join(tmpdir(), 'manku-bench-'));
+  const influxd = await startInfluxd(join(dir, 'influxd'));
+  try {
+    const { file, sensors } = await writeLots(dir, o);
+    console.log(`ingest benchmark: ${sensors.length} sensors in ${o.lots} lots, ${o.messages} messages, QoS 1, ${o.runs} runs`);
+    const runs = [];
+    for (let r = 0; r < o.runs; r++) runs.push(await runOnce(o, influxd.url, file, sensors, r));
+    const summary = {
+      rawMsgsPerS: median(runs.map((r) => r.rawMsgsPerS)),
+      e2eMsgsPerS: median(runs.map((r) => r.e2eMsgsPerS)),
+      ratio: median(runs.map((r) => r.ratio)),
+      target: 0.8,
+    };
+    console.log(`median of ${o.runs}: raw ${summary.rawMsgsPerS} msg/s, end-to-end ${summary.e2eMsgsPerS} msg/s, ratio ${summary.ratio} (target >= 0.8)`);
+    return { options: o, summary, runs };
+  } finally {
+    await influxd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

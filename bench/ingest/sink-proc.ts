@@ -1,0 +1,49 @@
+/**
+ * Benchmark child, in one of two modes:
+ * - raw: a plain mqtt.js subscriber to every counter topic (QoS 1): the broker's pass-through.
+ * - ingest: the real ingest with the InfluxDB store.
+ */
+import { readFileSync } from 'node:fs';
+import mqtt from 'mqtt';
+import { COUNTER_FILTER } from '../../protocol/index.js';
+import { LotsFile } from '../../core/index.js';
+import { createInfluxStore, createIngest } from '../../ingest/index.js';
+
+const { BENCH_MODE, BENCH_MQTT_URL, BENCH_INFLUX_URL, BENCH_LOTS_FILE, BENCH_EXPECT } = process.env;
+const expected = Number(BENCH_EXPECT);
+const auth = { username: 'bench-ingest', password: 'bench' };
+
+if (BENCH_MODE === 'raw') {
+  const client = mqtt.connect(BENCH_MQTT_URL!, { ...auth, clientId: `bench-raw-${process.pid}`, clean: process.env.BENCH_RAW_CLEAN === '1', protocolVersion: 4 });
+  let received = 0;
+  client.on('message', () => {
+    received += 1;
+    if (received === expected) process.send!({ type: 'done', received, at: Date.now() });
+  });
+  client.on('connect', async () => {
+    await client.subscribeAsync(COUNTER_FILTER, { qos: 1 });
+    process.send!({ type: 'ready' });
+  });
+  process.on('message', (m: { type: string }) => m.type === 'stop' && client.end(true, {}, () => process.exit(0)));
+} else {
+  const lots = LotsFile.parse(JSON.parse(readFileSync(BENCH_LOTS_FILE!, 'utf8')));
+  const store = createInfluxStore({ url: BENCH_INFLUX_URL! });
+  const ingest = createIngest({ lots, store, mqttUrl: BENCH_MQTT_URL!, ...auth, clientId: `bench-ingest-${process.pid}` });
+  await ingest.start();
+  // Report when every reading has been applied (live status current), apart from when it is durable.
+  const appliedTimer = setInterval(() => {
+    const { outcomes } = ingest.stats();
+    if (outcomes.applied + outcomes.reboot >= expected) {
+      clearInterval(appliedTimer);
+      process.send!({ type: 'applied', at: Date.now() });
+    }
+  }, 5);
+  process.send!({ type: 'ready' });
+  process.on('message', async (m: { type: string }) => {
+    if (m.type === 'stats') process.send!({ type: 'stats', ingest: ingest.stats(), store: store.stats() });
+    if (m.type === 'stop') {
+      await ingest.stop();
+      process.exit(0);
+    }
+  });
+}

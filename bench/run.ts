@@ -1,0 +1,46 @@
+/**
+ * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
+ * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
+ * Benchmarks: ingest.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ingestBench } from './ingest/index.js';
+
+const benches = {
+  ingest: (args: Record<string, string>) =>
+    ingestBench({
+      sensors: Number(args.sensors ?? 20),
+      messages: Number(args.messages ?? 60_000),
+      runs: Number(args.runs ?? 3),
+      lots: Number(args.lots ?? 4),
+    }),
+};
+
+function parseArgs(argv: string[]) {
+  const args: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i]!;
+    if (!key.startsWith('--')) throw new Error(`unexpected argument "${key}"; options look like --messages 60000`);
+    args[key.slice(2)] = argv[++i] ?? '';
+  }
+  return args;
+}
+
+const [name, ...rest] = process.argv.slice(2);
+if (!name || !(name in benches)) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--option value ...]`);
+  process.exit(2);
+}
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
+const result = await benches[name as keyof typeof benches](parseArgs(rest));
+const dir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(dir, { recursive: true });
+const record = { bench: name, at: new Date().toISOString(), machine, ...result };
+const stamp = record.at.replace(/[:.]/g, '-');
+writeFileSync(join(dir, `${name}-${stamp}.json`), `${JSON.stringify(record, null, 2)}\n`);
+writeFileSync(join(dir, `${name}-latest.json`), `${JSON.stringify(record, null, 2)}\n`);
+console.log(`results written to bench/results/${name}-latest.json`);
+process.exit(0);
