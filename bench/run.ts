@@ -16,6 +16,7 @@ const benches = {
       messages: Number(args.messages ?? 60_000),
       runs: Number(args.runs ?? 3),
       lots: Number(args.lots ?? 4),
+      rawSession: args['raw-session'] === 'clean' ? 'clean' : 'persistent',
     }),
 };
 

@@ -3,6 +3,8 @@
  * (a) raw: broker pass-through to a plain subscriber; (b) end to end: published -> applied ->
  * durable in InfluxDB, until a query sees every point. Broker, sink and publishers run in three
  * processes, and influxd in a fourth. Each run does (a) then (b); the ratio is b/a per run.
+ * The plain subscriber has a persistent session (clean: false) like ingest by default, so the
+ * ratio measures what ingest adds, not the broker's cost of persistent sessions.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { once } from 'node:events';
 import { InfluxDB } from 'influx';
 import mqtt, { type MqttClient } from 'mqtt';
 import { hashPassword } from '../../broker/index.js';
+import { createGateCounter } from '../../firmware-sim/index.js';
 import { counterTopic } from '../../protocol/index.js';
 import { startInfluxd } from '../support/influxd.js';
 import { waitFor } from '../support/wait.js';
@@ -21,6 +24,8 @@ export interface IngestBenchOptions {
   messages: number;
   runs: number;
   lots: number;
+  /** The plain subscriber's session: 'persistent' (clean: false, like ingest) or 'clean'. */
+  rawSession: 'persistent' | 'clean';
 }
 
 const here = new URL('.', import.meta.url).pathname;
@@ -68,8 +73,12 @@ async function publishAll(url: string, sensors: Array<{ lotId: string; sensorId:
     ),
   );
   const base = Date.now();
-  // Payloads made up front so the publishers spend their time publishing.
-  const payloads = sensors.map(() => Array.from({ length: perSensor }, (_, i) => JSON.stringify({ boot, seq: i + 1, ts: base + i, in: i + 1, out: 0 })));
+  // Payloads made up front so the publishers spend their time publishing. ts is distinct per
+  // reading (base + i ms) so no two readings of one sensor share an InfluxDB timestamp.
+  const payloads = sensors.map(() => {
+    const gate = createGateCounter({ boot });
+    return Array.from({ length: perSensor }, (_, i) => JSON.stringify(gate.pass('in', base + i)));
+  });
   const started = Date.now();
   const acked = clients.map((c, k) => {
     const topic = counterTopic(sensors[k]!.lotId, sensors[k]!.sensorId);
@@ -88,7 +97,12 @@ async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: stri
   // (a) raw pass-through
   let broker = await child('broker-proc.ts', { BENCH_LOTS_FILE: lotsFile });
   let url = `mqtt://127.0.0.1:${broker.ready.port}`;
-  const raw = await child('sink-proc.ts', { BENCH_MODE: 'raw', BENCH_MQTT_URL: url, BENCH_EXPECT: String(total) });
+  const raw = await child('sink-proc.ts', {
+    BENCH_MODE: 'raw',
+    BENCH_MQTT_URL: url,
+    BENCH_EXPECT: String(total),
+    BENCH_RAW_CLEAN: o.rawSession === 'clean' ? '1' : '0',
+  });
   const rawDone = new Promise<number>((resolve) => raw.proc.on('message', (m: { type: string; at: number }) => m.type === 'done' && resolve(m.at)));
   const a = await publishAll(url, sensors, perSensor, run + 1);
   const rawEnd = await Promise.race([rawDone, new Promise<number>((_, r) => setTimeout(() => r(new Error('raw timed out')), timeoutMs))]);
@@ -160,7 +174,10 @@ export async function ingestBench(o: IngestBenchOptions) {
   const influxd = await startInfluxd(join(dir, 'influxd'));
   try {
     const { file, sensors } = await writeLots(dir, o);
-    console.log(`ingest benchmark: ${sensors.length} sensors in ${o.lots} lots, ${o.messages} messages, QoS 1, ${o.runs} runs`);
+    console.log(
+      `ingest benchmark: ${sensors.length} sensors in ${o.lots} lots, ${o.messages} messages, QoS 1, ${o.runs} runs, ` +
+        `plain subscriber with a ${o.rawSession} session`,
+    );
     const runs = [];
     for (let r = 0; r < o.runs; r++) runs.push(await runOnce(o, influxd.url, file, sensors, r));
     const summary = {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../bench/support/wait.js';
+import { freePort, waitFor } from '../../bench/support/wait.js';
 
 const run = promisify(execFile);
 const children: ChildProcess[] = [];
@@ -16,8 +16,8 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-function startManku(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts'], {
+function startManku(env: Record<string, string>, command = 'all') {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts', command], {
     env: { ...process.env, MQTT_PORT: '0', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -75,6 +75,32 @@ describe('manku (npm start)', () => {
     });
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
+  });
+
+  it('runs as three processes (broker, ingest, api) configured by env alone', async () => {
+    const port = await freePort();
+    const env = { MQTT_PORT: String(port), MQTT_URL: `mqtt://127.0.0.1:${port}`, DATA_DIR: mkdtempSync(join(tmpdir(), 'manku-split-')) };
+    const broker = startManku(env, 'broker');
+    await waitFor(() => broker.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 20_000, what: 'broker ready' });
+    const ingest = startManku(env, 'ingest');
+    const api = startManku(env, 'api');
+    await waitFor(() => ingest.lines.some((l) => l.msg === 'manku ready') && api.lines.some((l) => l.msg === 'manku ready'), {
+      timeoutMs: 20_000,
+      what: 'ingest and api ready',
+    });
+    expect(broker.lines.some((l) => l.component === 'ingest' || l.component === 'api')).toBe(false);
+    const base = String(api.lines.find((l) => l.msg === 'API listening')?.url);
+    for (const gate of ['demo-gate-1', 'demo-gate-2']) {
+      await run('mosquitto_pub', ['-p', String(port), '-u', gate, '-P', 'demo', '-q', '1', '-t', `parking/v1/demo-hospital/${gate}/counter`, '-m', JSON.stringify({ boot: 1, seq: 1, ts: Date.now(), in: 3, out: 0 })]);
+    }
+    await waitFor(async () => ((await (await fetch(`${base}/api/v1/lots/demo-hospital`)).json()) as { occupied: number; stale: boolean }).occupied === 6, {
+      what: 'the API process to see the count',
+    });
+    expect(await (await fetch(`${base}/api/v1/lots/demo-hospital`)).json()).toMatchObject({ level: 'vacant', label: '空', stale: false });
+    for (const p of [api, ingest, broker]) {
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    }
   });
 
   it('refuses demo credentials when NODE_ENV=production, saying what to do', async () => {

@@ -1,0 +1,1 @@
+export { createGateCounter, type GateCounter } from './gate-counter.js';
