@@ -145,6 +145,15 @@ describe('ACL', () => {
     await reader.endAsync();
   });
 
+  it('nobody may publish to $SYS', async () => {
+    const client = await connectClient(url, 'gate-a1');
+    const gone = closed(client);
+    client.publish('$SYS/fake/heartbeat', 'x', { qos: 1 });
+    await gone;
+    client.end(true);
+    await stillCounting();
+  });
+
   it('ingest\'s account may not publish counter messages', async () => {
     const client = await connectClient(url, 'ingest', passwordOf('ingest'), { clientId: 'ingest-impostor' });
     const gone = closed(client);
