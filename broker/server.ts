@@ -35,8 +35,6 @@ export interface Broker {
   start(): Promise<{ host: string; port: number }>;
   stop(): Promise<void>;
   stats(): BrokerStats;
-  /** The in-process aedes instance, for benchmarks and diagnostics. */
-  readonly aedes: Aedes | null;
 }
 
 // [MQTT-3.1.1] CONNACK return codes
@@ -152,8 +150,5 @@ export function createBroker({
     start,
     stop,
     stats: () => ({ clients: aedes?.connectedClients ?? 0, refused: { ...refused } }),
-    get aedes() {
-      return aedes;
-    },
   };
 }

@@ -81,6 +81,7 @@ export function createIngest({
   const published = new Map<string, { status: LotStatus; atMs: number }>();
   let scheduled = false;
   let lastFlushAt = -Infinity;
+  let pending: NodeJS.Immediate | NodeJS.Timeout | null = null;
   let client: MqttClient | null = null;
   let ticker: NodeJS.Timeout | null = null;
   let statusPublished = 0;
@@ -96,12 +97,12 @@ export function createIngest({
     if (scheduled) return;
     scheduled = true;
     const wait = lastFlushAt + statusIntervalMs - performance.now();
-    if (wait <= 0) setImmediate(publishDirty);
-    else setTimeout(publishDirty, wait);
+    pending = wait <= 0 ? setImmediate(publishDirty) : setTimeout(publishDirty, wait);
   }
 
   function publishDirty() {
     scheduled = false;
+    pending = null;
     lastFlushAt = performance.now();
     const now = clock.now();
     for (const lotId of dirty) {
@@ -186,7 +187,11 @@ export function createIngest({
     if (ticker) clearInterval(ticker);
     ticker = null;
     if (client) {
-      if (scheduled) publishDirty();
+      if (pending) {
+        clearTimeout(pending as NodeJS.Timeout);
+        clearImmediate(pending as NodeJS.Immediate);
+        publishDirty();
+      }
       await client.endAsync();
       client = null;
     }
