@@ -25,7 +25,7 @@ export const Env = z.object({
   INGEST_MQTT_USERNAME: z.string().min(1).default('demo-ingest'),
   INGEST_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
   INGEST_CLIENT_ID: z.string().min(1).max(23).default('manku-ingest'),
-  API_MQTT_USERNAME: z.string().min(1).default('demo-reader'),
+  API_MQTT_USERNAME: z.string().min(1).default('demo-api'),
   API_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),

@@ -2,7 +2,15 @@
  * Who may publish and subscribe where. Pure policy, safe by default: anything not allowed below
  * is refused, and `$SYS/` is refused to everybody (aedes' default deny, kept when overriding).
  */
-import { isId, parseCounterTopic, parseStatusTopic, TOPIC_ROOT } from '../protocol/index.js';
+import {
+  isId,
+  parseCalibrationResultTopic,
+  parseCalibrationTopic,
+  parseCounterTopic,
+  parseHealthTopic,
+  parseStatusTopic,
+  TOPIC_ROOT,
+} from '../protocol/index.js';
 import type { Principal } from '../core/index.js';
 
 export type Decision = { ok: true } | { ok: false; reason: string };
@@ -22,7 +30,11 @@ export function canPublish(principal: Principal, topic: string): Decision {
       return deny(`sensor ${principal.sensorId} may publish only to ${TOPIC_ROOT}/${principal.lotId}/${principal.sensorId}/counter`);
     }
     case 'ingest':
-      return parseStatusTopic(topic) ? allow : deny('ingest may publish only to status topics');
+      return parseStatusTopic(topic) || parseCalibrationResultTopic(topic) || parseHealthTopic(topic)
+        ? allow
+        : deny('ingest may publish only status, calibration results and its health');
+    case 'api':
+      return parseCalibrationTopic(topic) ? allow : deny('the api account may publish only calibration commands');
     case 'reader':
       return deny('reader accounts may not publish');
   }
@@ -44,6 +56,16 @@ export function isStatusFilter(filter: string): boolean {
   return isFilter(filter, ['*', 'status']);
 }
 
+/** Calibration command filters `parking/v1/{lot|+}/calibration` and result filters `.../calibration/result`. */
+export const isCalibrationFilter = (filter: string) => isFilter(filter, ['*', 'calibration']);
+export const isCalibrationResultFilter = (filter: string) => isFilter(filter, ['*', 'calibration', 'result']);
+
+/** Ingest health filters: `manku/v1/ingest/{clientId|+}/health`. */
+export function isHealthFilter(filter: string): boolean {
+  const p = filter.split('/');
+  return p.length === 5 && p[0] === 'manku' && p[1] === 'v1' && p[2] === 'ingest' && p[4] === 'health' && !/[#]/.test(p[3] ?? '#');
+}
+
 /** Counter filters: `parking/v1/{lot|+}/{sensor|+}/counter`. */
 export function isCounterFilter(filter: string): boolean {
   return isFilter(filter, ['*', '*', 'counter']);
@@ -59,8 +81,12 @@ export function canSubscribe(principal: Principal, filter: string): Decision {
     case 'reader':
       return isStatusFilter(filter) ? allow : deny('reader accounts may subscribe only to parking/v1/{lotId|+}/status');
     case 'ingest':
-      return isCounterFilter(filter) || isStatusFilter(filter)
+      return isCounterFilter(filter) || isStatusFilter(filter) || isCalibrationFilter(filter)
         ? allow
-        : deny('ingest may subscribe only to counter and status topics');
+        : deny('ingest may subscribe only to counter, status and calibration topics');
+    case 'api':
+      return isStatusFilter(filter) || isCalibrationResultFilter(filter) || isHealthFilter(filter)
+        ? allow
+        : deny('the api account may subscribe only to status, calibration results and ingest health');
   }
 }

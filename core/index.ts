@@ -4,3 +4,4 @@ export * from './occupancy.js';
 export * from './lot-counter.js';
 export * from './ports.js';
 export * from './rate-gate.js';
+export * from './history.js';

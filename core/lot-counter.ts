@@ -29,6 +29,8 @@ export interface LotCounter {
   /** The status as of `nowMs` (staleness depends on time). */
   status(nowMs: number): LotStatus;
   readonly occupiedRaw: number;
+  /** Sensors heard within the stale window. */
+  onlineSensors(nowMs: number): number;
   snapshot(): RestoredLot;
 }
 
@@ -54,14 +56,17 @@ export function createLotCounter(lot: LotConfig, restored?: RestoredLot): LotCou
     return raw < 0 || raw > lot.capacity ? raw : null;
   }
 
-  function isStale(nowMs: number): boolean {
+  function onlineSensors(nowMs: number): number {
     const windowMs = lot.staleAfterS * 1000;
+    let online = 0;
     for (const id of known) {
       const s = sensors.get(id);
-      if (!s || nowMs - s.lastSeenMs > windowMs) return true;
+      if (s && nowMs - s.lastSeenMs <= windowMs) online += 1;
     }
-    return false;
+    return online;
   }
+
+  const isStale = (nowMs: number) => onlineSensors(nowMs) < known.size;
 
   return {
     lot,
@@ -77,6 +82,7 @@ export function createLotCounter(lot: LotConfig, restored?: RestoredLot): LotCou
       const drift = outcome.delta === 0 ? null : setRaw(occupiedRaw + outcome.delta);
       return { outcome, drift };
     },
+    onlineSensors,
     calibrate(occupied) {
       if (!Number.isInteger(occupied) || occupied < 0 || occupied > lot.capacity) {
         throw new RangeError(`occupied must be an integer from 0 to ${lot.capacity}`);

@@ -27,7 +27,8 @@ export const LotConfig = z.strictObject({
 });
 export type LotConfig = z.infer<typeof LotConfig>;
 
-export const AccountRole = z.enum(['reader', 'ingest']);
+/** reader: status only (e.g. the MaaS app); api: the API service; ingest: the ingest service. */
+export const AccountRole = z.enum(['reader', 'api', 'ingest']);
 export type AccountRole = z.infer<typeof AccountRole>;
 
 export const AccountConfig = z.strictObject({

@@ -1,4 +1,5 @@
 /** Interfaces the edges implement. The domain depends on these, never on a concrete adapter. */
+import type { HistoryPoint } from './history.js';
 import type { KnownLevel } from './levels.js';
 import type { RestoredLot } from './lot-counter.js';
 import type { OutcomeKind } from './occupancy.js';
@@ -43,13 +44,28 @@ export interface OccupancyPoint {
   stale: boolean;
 }
 
-export type StorePoint = ReadingPoint | OccupancyPoint;
+/** An operator set the true count (calibration): an event, and the new baseline. */
+export interface CalibrationPoint {
+  measurement: 'lot_calibration';
+  lotId: string;
+  timeMs: number;
+  lotSeq: number;
+  requestId: string;
+  occupied: number;
+  /** The raw count just before. */
+  previousRaw: number;
+  occupiedRaw: number;
+}
+
+export type StorePoint = ReadingPoint | OccupancyPoint | CalibrationPoint;
 
 /** A lot's state as last stored, with the lotSeq to continue from. */
 export type StoredLot = RestoredLot & { lastSeq: number };
 
 export interface StoreStats {
   kind: 'influx' | 'embedded';
+  /** writing: healthy; buffering: writes fail but points are kept; dropping: the buffer is full. */
+  state: 'writing' | 'buffering' | 'dropping';
   /** Points accepted by write() and not yet durable. */
   buffered: number;
   /** Points durably written. */
@@ -58,6 +74,12 @@ export interface StoreStats {
   dropped: number;
   /** Last write error, cleared by a successful write. */
   lastError: string | null;
+}
+
+/** Where the API reads history from: InfluxDB, or the embedded store in the same process. */
+export interface HistorySource {
+  readonly kind: 'influx' | 'embedded';
+  history(lotId: string, fromMs: number, toMs: number, stepMs: number): Promise<HistoryPoint[]>;
 }
 
 export interface OccupancyStore {

@@ -7,7 +7,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
-import type { OccupancyPoint, OccupancyStore, StoredLot, StorePoint, StoreStats } from '../core/index.js';
+import { bucketHistory, type CalibrationPoint, type HistoryPoint, type OccupancyPoint, type OccupancyStore, type StoredLot, type StorePoint, type StoreStats } from '../core/index.js';
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -40,12 +40,36 @@ const Snapshot = z.object({
           stale: z.boolean(),
         }),
       ),
+      calibrations: z
+        .array(
+          z.object({
+            measurement: z.literal('lot_calibration'),
+            lotId: z.string(),
+            timeMs: z.number(),
+            lotSeq: z.int(),
+            requestId: z.string(),
+            occupied: count,
+            previousRaw: z.int(),
+            occupiedRaw: z.int(),
+          }),
+        )
+        .default([]),
     }),
   ),
 });
 
 interface LotRecord extends StoredLot {
   history: OccupancyPoint[];
+  calibrations: CalibrationPoint[];
+}
+
+/** Calibration events kept per lot. */
+const CALIBRATIONS_KEPT = 1000;
+
+export interface EmbeddedStore extends OccupancyStore {
+  /** Bucketed history of one lot, as the InfluxDB store would give it. */
+  history(lotId: string, fromMs: number, toMs: number, stepMs: number): HistoryPoint[];
+  calibrations(lotId: string): readonly CalibrationPoint[];
 }
 
 export const SNAPSHOT_FILE = 'manku-state.json';
@@ -55,7 +79,7 @@ export function createEmbeddedStore({
   historyLimit = 100_000,
   snapshotIntervalMs = 5000,
   logger = pino({ level: 'silent' }),
-}: EmbeddedStoreOptions): OccupancyStore & { history(lotId: string): readonly OccupancyPoint[] } {
+}: EmbeddedStoreOptions): EmbeddedStore {
   const log = logger.child({ component: 'embedded-store' });
   const file = join(dataDir, SNAPSHOT_FILE);
   const lots = new Map<string, LotRecord>();
@@ -67,7 +91,7 @@ export function createEmbeddedStore({
 
   function lotRecord(lotId: string): LotRecord {
     let rec = lots.get(lotId);
-    if (!rec) lots.set(lotId, (rec = { occupiedRaw: 0, sensors: {}, lastSeq: 0, history: [] }));
+    if (!rec) lots.set(lotId, (rec = { occupiedRaw: 0, sensors: {}, lastSeq: 0, history: [], calibrations: [] }));
     return rec;
   }
 
@@ -139,8 +163,12 @@ export function createEmbeddedStore({
         rec.lastSeq = p.lotSeq;
         if (p.measurement === 'sensor_reading') {
           rec.sensors[p.sensorId] = { boot: p.boot, seq: p.seq, in: p.in, out: p.out, lastSeenMs: p.timeMs };
+        } else if (p.measurement === 'lot_calibration') {
+          rec.calibrations.push(p);
+          if (rec.calibrations.length > CALIBRATIONS_KEPT) rec.calibrations.shift();
         } else {
           rec.history.push(p);
+          // Trim in chunks: splicing the front of a long array on every write would be quadratic.
           if (rec.history.length > historyLimit * 1.1) rec.history.splice(0, rec.history.length - historyLimit);
         }
       }
@@ -154,10 +182,20 @@ export function createEmbeddedStore({
       await saveSerially();
       log.info({ file }, 'snapshot saved');
     },
-    stats: (): StoreStats => ({ kind: 'embedded', buffered: 0, written, dropped: 0, lastError }),
-    history: (lotId) => {
+    stats: (): StoreStats => ({ kind: 'embedded', state: lastError ? 'buffering' : 'writing', buffered: 0, written, dropped: 0, lastError }),
+    history(lotId, fromMs, toMs, stepMs) {
       const h = lots.get(lotId)?.history ?? [];
-      return h.length > historyLimit ? h.slice(h.length - historyLimit) : h;
+      // History points arrive in time order (they are stamped with ingest's clock).
+      let lo = 0;
+      let hi = h.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (h[mid]!.timeMs < fromMs) lo = mid + 1;
+        else hi = mid;
+      }
+      const start = Math.max(0, lo - 1); // the last point before the range seeds the first buckets
+      return bucketHistory(h.slice(start, h.length), fromMs, toMs, stepMs);
     },
+    calibrations: (lotId) => lots.get(lotId)?.calibrations ?? [],
   };
 }

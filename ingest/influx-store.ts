@@ -50,6 +50,7 @@ export function parseInfluxUrl(url: string): InfluxTarget {
 
 const READING = 'sensor_reading';
 const OCCUPANCY = 'lot_occupancy';
+const CALIBRATION = 'lot_calibration';
 
 const SCHEMA: ISchemaOptions[] = [
   {
@@ -78,6 +79,17 @@ const SCHEMA: ISchemaOptions[] = [
       stale: FieldType.BOOLEAN,
     },
   },
+  {
+    measurement: CALIBRATION,
+    tags: ['lot'],
+    fields: {
+      occupied: FieldType.INTEGER,
+      previous_raw: FieldType.INTEGER,
+      occupied_raw: FieldType.INTEGER,
+      lot_seq: FieldType.INTEGER,
+      request_id: FieldType.STRING,
+    },
+  },
 ];
 
 function toInfluxPoint(p: StorePoint): IPoint {
@@ -86,6 +98,14 @@ function toInfluxPoint(p: StorePoint): IPoint {
       measurement: READING,
       tags: { lot: p.lotId, sensor: p.sensorId },
       fields: { boot: p.boot, seq: p.seq, in: p.in, out: p.out, occupied_raw: p.occupiedRaw, lot_seq: p.lotSeq, skew_ms: p.skewMs, outcome: p.outcome },
+      timestamp: p.timeMs,
+    };
+  }
+  if (p.measurement === 'lot_calibration') {
+    return {
+      measurement: CALIBRATION,
+      tags: { lot: p.lotId },
+      fields: { occupied: p.occupied, previous_raw: p.previousRaw, occupied_raw: p.occupiedRaw, lot_seq: p.lotSeq, request_id: p.requestId },
       timestamp: p.timeMs,
     };
   }
@@ -163,7 +183,7 @@ export function createInfluxStore({
     const [sensorRows, lastRows] = (await influx.query(
       [
         `SELECT max("lot_seq") AS lot_seq, "boot", "seq", "in", "out" FROM "${READING}" WHERE ${where} GROUP BY "lot", "sensor"`,
-        `SELECT max("lot_seq") AS lot_seq, "occupied_raw" FROM "${READING}", "${OCCUPANCY}" WHERE ${where} GROUP BY "lot"`,
+        `SELECT max("lot_seq") AS lot_seq, "occupied_raw" FROM "${READING}", "${OCCUPANCY}", "${CALIBRATION}" WHERE ${where} GROUP BY "lot"`,
       ],
       { precision: 'ms' },
     )) as unknown as [IResults<Record<string, unknown>>, IResults<Record<string, unknown>>];
@@ -203,6 +223,10 @@ export function createInfluxStore({
       if (lost > 0) log.error({ lost }, 'InfluxDB unreachable at shutdown; buffered points were not written');
       else log.info('InfluxDB store flushed');
     },
-    stats: (): StoreStats => ({ kind: 'influx', ...buffer.stats() }),
+    stats: (): StoreStats => {
+      const s = buffer.stats();
+      const state = s.buffered >= maxBuffered ? 'dropping' : s.lastError ? 'buffering' : 'writing';
+      return { kind: 'influx', state, ...s };
+    },
   };
 }

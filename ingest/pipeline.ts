@@ -5,7 +5,15 @@
  * Publishing status is the caller's: it learns which lots changed from `onChange`.
  */
 import pino, { type Logger } from 'pino';
-import { parseCounterPayload, parseCounterTopic, type CounterMessage, type CounterRejection, type LotStatus } from '../protocol/index.js';
+import {
+  parseCounterPayload,
+  parseCounterTopic,
+  type CalibrationCommand,
+  type CalibrationResult,
+  type CounterMessage,
+  type CounterRejection,
+  type LotStatus,
+} from '../protocol/index.js';
 import {
   createLotCounter,
   createRateGate,
@@ -33,6 +41,7 @@ export interface PipelineStats {
   clockSkewed: number;
   /** Readings after which the raw count left [0, capacity]. */
   drift: number;
+  calibrations: number;
 }
 
 export interface PipelineOptions {
@@ -49,6 +58,8 @@ export interface PipelineOptions {
 export interface Pipeline {
   restore(restored: ReadonlyMap<string, StoredLot>): void;
   handle(topic: string, payload: Uint8Array): HandleResult;
+  /** Sets a lot's true count now; stored as an event and as the new baseline. */
+  calibrate(lotId: string, command: CalibrationCommand): CalibrationResult;
   status(lotId: string): LotStatus | null;
   readonly lotIds: readonly string[];
   counter(lotId: string): LotCounter | undefined;
@@ -77,6 +88,7 @@ export function createPipeline({
     outcomes: zeroes<OutcomeKind>(['applied', 'reboot', 'anomaly', 'duplicate', 'old-boot']),
     clockSkewed: 0,
     drift: 0,
+    calibrations: 0,
   };
 
   function rateLimited(key: string, now: number, emit: (suppressed: number) => void) {
@@ -164,6 +176,22 @@ export function createPipeline({
       if (!parsed.ok) return reject(parsed.reason, topic, parsed.detail, now);
       stats.accepted += 1;
       return apply(t.lotId, t.sensorId, counter, parsed.message, now);
+    },
+    calibrate(lotId, { requestId, occupied }) {
+      const counter = counters.get(lotId);
+      if (!counter) return { requestId, ok: false, error: `lot ${lotId} is not in this ingest's lots file` };
+      if (occupied > counter.lot.capacity) {
+        return { requestId, ok: false, error: `occupied must be from 0 to the capacity, ${counter.lot.capacity}` };
+      }
+      const previous = counter.occupiedRaw;
+      counter.calibrate(occupied);
+      stats.calibrations += 1;
+      store.write([
+        { measurement: 'lot_calibration', lotId, timeMs: clock.now(), lotSeq: nextSeq(lotId), requestId, occupied, previousRaw: previous, occupiedRaw: occupied },
+      ]);
+      log.info({ lotId, occupied, previous, requestId }, 'lot calibrated');
+      onChange(lotId);
+      return { requestId, ok: true, occupied, previous };
     },
     status: (lotId) => counters.get(lotId)?.status(clock.now()) ?? null,
     counter: (lotId) => counters.get(lotId),

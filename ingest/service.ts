@@ -5,8 +5,19 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
-import { COUNTER_FILTER, statusTopic, type LotStatus } from '../protocol/index.js';
+import { z } from 'zod';
+import {
+  CALIBRATION_FILTER,
+  calibrationResultTopic,
+  CalibrationCommand,
+  COUNTER_FILTER,
+  healthTopic,
+  parseCalibrationTopic,
+  statusTopic,
+  type LotStatus,
+} from '../protocol/index.js';
 import { systemClock, type Clock, type LotsFile, type OccupancyStore } from '../core/index.js';
+import { buildHealth, offlineHealth } from './health.js';
 import { createPipeline, type Pipeline, type PipelineStats } from './pipeline.js';
 
 export interface IngestOptions {
@@ -25,6 +36,8 @@ export interface IngestOptions {
   refreshMs?: number;
   /** Changes within this window are coalesced into one status publish. */
   statusIntervalMs?: number;
+  /** How often ingest publishes its health (retained) for the API's readiness and metrics. */
+  healthIntervalMs?: number;
 }
 
 export interface IngestStats extends PipelineStats {
@@ -75,6 +88,7 @@ export function createIngest({
   tickMs = 1000,
   refreshMs = 10_000,
   statusIntervalMs = 10,
+  healthIntervalMs = 5000,
 }: IngestOptions): Ingest {
   const log = logger.child({ component: 'ingest' });
   const dirty = new Set<string>();
@@ -84,6 +98,7 @@ export function createIngest({
   let pending: NodeJS.Immediate | NodeJS.Timeout | null = null;
   let client: MqttClient | null = null;
   let ticker: NodeJS.Timeout | null = null;
+  let healthTicker: NodeJS.Timeout | null = null;
   let statusPublished = 0;
 
   const pipeline = createPipeline({ lots, clock, store, skewToleranceMs, logger, onChange: markDirty });
@@ -145,6 +160,7 @@ export function createIngest({
     pipeline.restore(await store.restore(pipeline.lotIds));
     const c = mqtt.connect(mqttUrl, {
       clientId,
+      will: { topic: healthTopic(clientId), payload: Buffer.from(JSON.stringify(offlineHealth(clientId))), qos: 1, retain: true },
       clean: false, // the broker keeps our subscription and queues QoS 1 messages while we are away
       username,
       password,
@@ -165,28 +181,59 @@ export function createIngest({
           c.stream?.uncork();
         });
       }
-      pipeline.handle(topic, payload);
+      if (topic.endsWith('/counter')) pipeline.handle(topic, payload);
+      else onCalibration(topic, payload);
     });
     c.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
     c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
     c.on('connect', (connack) => {
       log.info({ url: mqttUrl, sessionPresent: connack.sessionPresent }, 'ingest connected to broker');
-      if (!connack.sessionPresent) {
-        c.subscribe(COUNTER_FILTER, { qos: 1 }, (err, granted) => {
-          if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, 'could not subscribe to counter topics');
-        });
-      }
+      // Idempotent with a persistent session, and picks up filters added since it was made.
+      c.subscribe([COUNTER_FILTER, CALIBRATION_FILTER], { qos: 1 }, (err, granted) => {
+        if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, 'could not subscribe to counter and calibration topics');
+      });
       refresh();
+      publishHealth();
     });
     await connected(c, username);
     ticker = setInterval(refresh, tickMs);
     ticker.unref();
+    healthTicker = setInterval(publishHealth, healthIntervalMs);
+    healthTicker.unref();
+  }
+
+  function publishHealth() {
+    client?.publish(healthTopic(clientId), JSON.stringify(buildHealth(clientId, pipeline, store, clock)), { qos: 1, retain: true });
+  }
+
+  /** `parking/v1/{lotId}/calibration` from the API: validate, apply, answer on `.../calibration/result`. */
+  function onCalibration(topic: string, payload: Buffer) {
+    const lotId = parseCalibrationTopic(topic);
+    if (!lotId) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    const command = CalibrationCommand.safeParse(json);
+    if (!command.success) {
+      log.warn({ topic, err: json === undefined ? 'not JSON' : z.prettifyError(command.error) }, 'invalid calibration command ignored');
+      return;
+    }
+    const result = pipeline.calibrate(lotId, command.data);
+    client?.publish(calibrationResultTopic(lotId), JSON.stringify(result), { qos: 1 });
   }
 
   async function stop() {
     if (ticker) clearInterval(ticker);
-    ticker = null;
+    if (healthTicker) clearInterval(healthTicker);
+    ticker = healthTicker = null;
     if (client) {
+      if (client.connected) {
+        const said = client.publishAsync(healthTopic(clientId), JSON.stringify(offlineHealth(clientId)), { qos: 1, retain: true });
+        await Promise.race([said.catch(() => {}), new Promise((r) => setTimeout(r, 1000))]);
+      }
       if (pending) {
         clearTimeout(pending as NodeJS.Timeout);
         clearImmediate(pending as NodeJS.Immediate);

@@ -1,3 +1,5 @@
 export * from './topics.js';
 export * from './counter.js';
 export * from './status.js';
+export * from './live.js';
+export * from './ops.js';

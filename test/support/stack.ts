@@ -33,6 +33,7 @@ export async function testLots(overrides: { staleAfterS?: number; capacity?: num
     ],
     accounts: [
       { username: 'reader', role: 'reader', passwordHash: await hash('reader') },
+      { username: 'api', role: 'api', passwordHash: await hash('api') },
       { username: 'ingest', role: 'ingest', passwordHash: await hash('ingest') },
     ],
   });
@@ -61,7 +62,7 @@ export function startIngest(lots: LotsFile, url: string, store: OccupancyStore, 
 }
 
 export async function startApi(lots: LotsFile, url: string, clock: Clock = systemClock): Promise<{ api: Api; base: string }> {
-  const api = createApi({ lots, mqttUrl: url, username: 'reader', password: passwordOf('reader'), port: 0, clock, logger: quietLogger() });
+  const api = createApi({ lots, mqttUrl: url, username: 'api', password: passwordOf('api'), port: 0, clock, logger: quietLogger() });
   const { port } = await api.start();
   return { api, base: `http://127.0.0.1:${port}` };
 }

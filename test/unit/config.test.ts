@@ -71,7 +71,7 @@ describe('lots file', () => {
 describe('demo credentials', () => {
   it('finds every account whose password is "demo"', async () => {
     const names = await demoCredentials(loadConfig({}));
-    expect(names).toEqual(['demo-gate-1', 'demo-gate-2', 'demo-reader', 'demo-ingest', 'INGEST_MQTT_PASSWORD', 'API_MQTT_PASSWORD']);
+    expect(names).toEqual(['demo-gate-1', 'demo-gate-2', 'demo-reader', 'demo-api', 'demo-ingest', 'INGEST_MQTT_PASSWORD', 'API_MQTT_PASSWORD']);
   });
 
   it('finds none in a lots file without them', async () => {

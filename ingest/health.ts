@@ -1,0 +1,41 @@
+/** What ingest tells the API about itself: liveness, store state, counters, sensors online. */
+import type { IngestHealth } from '../protocol/index.js';
+import type { Clock, OccupancyStore } from '../core/index.js';
+import type { Pipeline } from './pipeline.js';
+
+export function buildHealth(clientId: string, pipeline: Pipeline, store: OccupancyStore, clock: Clock): IngestHealth {
+  const now = clock.now();
+  const stats = pipeline.stats();
+  const storeStats = store.stats();
+  const sensorsOnline: Record<string, { online: number; total: number }> = {};
+  for (const lotId of pipeline.lotIds) {
+    const counter = pipeline.counter(lotId)!;
+    sensorsOnline[lotId] = { online: counter.onlineSensors(now), total: counter.lot.sensors.length };
+  }
+  return {
+    clientId,
+    running: true,
+    at: new Date(now).toISOString(),
+    lots: [...pipeline.lotIds],
+    store: {
+      kind: storeStats.kind,
+      state: storeStats.state,
+      buffered: storeStats.buffered,
+      written: storeStats.written,
+      dropped: storeStats.dropped,
+      lastError: storeStats.lastError,
+    },
+    messages: {
+      accepted: stats.accepted,
+      rejected: stats.rejected,
+      outcomes: stats.outcomes,
+      clockSkewed: stats.clockSkewed,
+      drift: stats.drift,
+      calibrations: stats.calibrations,
+    },
+    sensorsOnline,
+  };
+}
+
+/** The broker publishes this for us if we vanish without a clean stop. */
+export const offlineHealth = (clientId: string): IngestHealth => ({ clientId, running: false });

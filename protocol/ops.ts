@@ -1,0 +1,78 @@
+/**
+ * Service-to-service messages on the broker (not for sensors):
+ * - `parking/v1/{lotId}/calibration`: api -> ingest, QoS 1: set the true count now.
+ * - `parking/v1/{lotId}/calibration/result`: ingest -> api, QoS 1: the outcome.
+ * - `manku/v1/ingest/{clientId}/health`: ingest -> api, QoS 1, retained: liveness and counters.
+ */
+import { z } from 'zod';
+import { Id, isId, TOPIC_ROOT } from './topics.js';
+
+export const CALIBRATION_FILTER = `${TOPIC_ROOT}/+/calibration`;
+export const CALIBRATION_RESULT_FILTER = `${TOPIC_ROOT}/+/calibration/result`;
+export const HEALTH_FILTER = 'manku/v1/ingest/+/health';
+
+export const calibrationTopic = (lotId: string) => `${TOPIC_ROOT}/${lotId}/calibration`;
+export const calibrationResultTopic = (lotId: string) => `${TOPIC_ROOT}/${lotId}/calibration/result`;
+export const healthTopic = (clientId: string) => `manku/v1/ingest/${clientId}/health`;
+
+function lotOf(topic: string, tail: string[]): string | null {
+  const parts = topic.split('/');
+  if (parts.length !== 3 + tail.length || parts[0] !== 'parking' || parts[1] !== 'v1') return null;
+  if (!tail.every((t, i) => parts[3 + i] === t)) return null;
+  return isId(parts[2] as string) ? (parts[2] as string) : null;
+}
+export const parseCalibrationTopic = (topic: string) => lotOf(topic, ['calibration']);
+export const parseCalibrationResultTopic = (topic: string) => lotOf(topic, ['calibration', 'result']);
+export function parseHealthTopic(topic: string): string | null {
+  const parts = topic.split('/');
+  return parts.length === 5 && parts[0] === 'manku' && parts[1] === 'v1' && parts[2] === 'ingest' && parts[4] === 'health'
+    ? (parts[3] as string)
+    : null;
+}
+
+export const CalibrationCommand = z.strictObject({
+  requestId: z.string().min(1).max(64),
+  occupied: z.int().nonnegative(),
+});
+export type CalibrationCommand = z.infer<typeof CalibrationCommand>;
+
+export const CalibrationResult = z.discriminatedUnion('ok', [
+  z.strictObject({ requestId: z.string(), ok: z.literal(true), occupied: z.int().nonnegative(), previous: z.int() }),
+  z.strictObject({ requestId: z.string(), ok: z.literal(false), error: z.string() }),
+]);
+export type CalibrationResult = z.infer<typeof CalibrationResult>;
+
+const counter = z.int().nonnegative();
+
+export const IngestHealth = z.object({
+  clientId: z.string(),
+  running: z.boolean(),
+  /** When ingest sent this (ISO 8601); absent in the last-will message. */
+  at: z.iso.datetime().optional(),
+  lots: z.array(Id).optional(),
+  store: z
+    .object({
+      kind: z.enum(['influx', 'embedded']),
+      /** writing: no error; buffering: the store is failing but points are kept; dropping: the buffer is full. */
+      state: z.enum(['writing', 'buffering', 'dropping']),
+      buffered: counter,
+      written: counter,
+      dropped: counter,
+      lastError: z.string().nullable(),
+    })
+    .optional(),
+  messages: z
+    .object({
+      accepted: counter,
+      rejected: z.record(z.string(), counter),
+      outcomes: z.record(z.string(), counter),
+      clockSkewed: counter,
+      drift: counter,
+      calibrations: counter,
+    })
+    .optional(),
+  /** Sensors heard within the lot's stale window, per lot. */
+  sensorsOnline: z.record(z.string(), z.object({ online: counter, total: counter })).optional(),
+});
+export type IngestHealth = z.infer<typeof IngestHealth>;
+
