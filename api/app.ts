@@ -1,11 +1,30 @@
-/** The HTTP API (Hono). Routes only read; live state comes from the status feed. */
-import { Hono } from 'hono';
+/** The HTTP API (Hono + OpenAPI): routes, middleware, error shape, the OpenAPI document. */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
 import pino, { type Logger } from 'pino';
-import { isId } from '../protocol/index.js';
+import { systemClock, type Clock, type HistorySource } from '../core/index.js';
+import type { Calibrator } from './calibration.js';
+import { createIngestHealthBoard, type IngestHealthBoard } from './ingest-health.js';
+import type { LiveHub } from './live-hub.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { registerLiveRoute } from './routes/live.js';
+import { registerLotRoutes } from './routes/lots.js';
+import { registerOpsRoutes } from './routes/ops.js';
 import type { StatusFeed } from './status-feed.js';
 
 export interface AppOptions {
-  feed: Pick<StatusFeed, 'get' | 'all' | 'connected'>;
+  feed: Pick<StatusFeed, 'get' | 'all'>;
+  brokerConnected?: () => boolean;
+  board?: IngestHealthBoard;
+  history?: HistorySource | null;
+  calibrator?: Calibrator | null;
+  hub?: () => LiveHub | null;
+  metrics?: Metrics;
+  adminToken?: string;
+  allowedOrigins?: readonly string[];
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -14,24 +33,49 @@ export function errorBody(code: string, message: string) {
   return { error: { code, message } };
 }
 
-export function createApp({ feed, logger = pino({ level: 'silent' }) }: AppOptions) {
-  const app = new Hono();
+export const OPENAPI_INFO = {
+  title: 'manku API',
+  version: '1.0.0',
+  description: 'Live car-park status (空/混/満) from gate sensors: lots, history, calibration, live WebSocket push.',
+};
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-
-  app.get('/api/v1/lots', (c) => c.json({ lots: feed.all() }));
-
-  app.get('/api/v1/lots/:lotId', (c) => {
-    const lotId = c.req.param('lotId');
-    if (!isId(lotId)) {
-      return c.json(errorBody('bad_lot_id', `lotId "${lotId}" is not valid: use lower-case letters, digits and '-', 1 to 64 characters`), 400);
-    }
-    const status = feed.get(lotId);
-    if (!status) return c.json(errorBody('lot_not_found', `no lot "${lotId}"; GET /api/v1/lots lists the lots`), 404);
-    return c.json(status);
+export function createApp({
+  feed,
+  brokerConnected = () => true,
+  board = createIngestHealthBoard(),
+  history = null,
+  calibrator = null,
+  hub = () => null,
+  metrics,
+  adminToken,
+  allowedOrigins = ['*'],
+  clock = systemClock,
+  logger = pino({ level: 'silent' }),
+}: AppOptions) {
+  const app = new OpenAPIHono({
+    // A request that fails validation gets a 400 that names what to fix.
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const message = result.error.issues.map((i) => `${result.target} ${i.path.join('.') || ''}: ${i.message}`.replace(/ :/, ':')).join('; ');
+      const code = result.target === 'param' ? 'bad_lot_id' : 'bad_request';
+      return c.json(errorBody(code, message), 400);
+    },
   });
 
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  // Framing stays allowed (the widget and embed pages are meant for other sites); CORP is
+  // cross-origin so other origins may load public resources.
+  app.use('*', secureHeaders({ xFrameOptions: false, crossOriginResourcePolicy: 'cross-origin', crossOriginEmbedderPolicy: false }));
+  app.use('/api/v1/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'] }));
+  app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json(errorBody('body_too_large', 'request bodies are limited to 16 KiB'), 413) }));
+
+  registerOpsRoutes(app, { brokerConnected, board, metrics: metrics ?? createMetrics({ board, hub, feed }), now: () => clock.now() });
+  registerLotRoutes(app, { feed, history, calibrator, adminToken, now: () => clock.now() });
+  registerLiveRoute(app, { hub, allowedOrigins });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
+  app.doc('/api/v1/openapi.json', { openapi: '3.0.3', info: OPENAPI_INFO, servers: [{ url: '/' }] });
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}; see /api/v1/openapi.json`), 404));
   app.onError((err, c) => {
     logger.error({ err: err.message, stack: err.stack, path: c.req.path }, 'unhandled API error');
     return c.json(errorBody('internal', 'internal error'), 500);

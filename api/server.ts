@@ -1,9 +1,20 @@
-/** The API process part: status feed + Hono app on @hono/node-server. */
+/**
+ * The API process part: one broker link (status, calibration results, ingest health), the status
+ * feed, the live WebSocket hub, and the Hono app on @hono/node-server with a `ws` server for
+ * upgrades on the same port.
+ */
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
-import type { Clock, LotsFile } from '../core/index.js';
+import { WebSocketServer } from 'ws';
+import { MAX_LIVE_CLIENT_FRAME } from '../protocol/index.js';
+import { systemClock, type Clock, type HistorySource, type LotsFile } from '../core/index.js';
 import { createApp } from './app.js';
+import { createBrokerLink } from './broker-link.js';
+import { createCalibrator } from './calibration.js';
+import { createIngestHealthBoard } from './ingest-health.js';
+import { createLiveHub, type LiveHub } from './live-hub.js';
+import { createMetrics } from './metrics.js';
 import { createStatusFeed } from './status-feed.js';
 
 export interface ApiOptions {
@@ -16,31 +27,94 @@ export interface ApiOptions {
   port?: number;
   clock?: Clock;
   logger?: Logger;
+  /** Enables admin routes (calibration). */
+  adminToken?: string;
+  allowedOrigins?: readonly string[];
+  history?: HistorySource | null;
+  pingIntervalMs?: number;
+  maxBufferedBytes?: number;
+  /** How often statuses are re-evaluated against the clock (staleness) for live clients. */
+  tickMs?: number;
+  calibrationTimeoutMs?: number;
 }
 
 export interface Api {
   start(): Promise<{ host: string; port: number }>;
   stop(): Promise<void>;
+  readonly hub: LiveHub | null;
 }
 
-export function createApi({ host = '127.0.0.1', port = 8080, logger = pino({ level: 'silent' }), ...rest }: ApiOptions): Api {
+export function createApi({
+  lots,
+  mqttUrl,
+  username,
+  password,
+  host = '127.0.0.1',
+  port = 8080,
+  clock = systemClock,
+  logger = pino({ level: 'silent' }),
+  adminToken,
+  allowedOrigins = ['*'],
+  history = null,
+  pingIntervalMs = 30_000,
+  maxBufferedBytes = 1 << 20,
+  tickMs = 1000,
+  calibrationTimeoutMs = 5000,
+}: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
-  const feed = createStatusFeed({ ...rest, logger });
-  const app = createApp({ feed, logger: log });
+  const feed = createStatusFeed({ lots, clock, logger });
+  const board = createIngestHealthBoard({ clock });
+  let calibrate: ReturnType<typeof createCalibrator>['onResult'] = () => {};
+  const link = createBrokerLink({
+    mqttUrl,
+    username,
+    password,
+    logger,
+    handlers: { status: feed.onMessage, calibrationResult: (t, p) => calibrate(t, p), health: board.onMessage },
+  });
+  const calibrator = createCalibrator({ publish: link.publish, timeoutMs: calibrationTimeoutMs });
+  calibrate = calibrator.onResult;
+  let hub: LiveHub | null = null;
+  const metrics = createMetrics({ board, hub: () => hub, feed });
+  const app = createApp({
+    feed,
+    brokerConnected: () => link.connected,
+    board,
+    history,
+    calibrator,
+    hub: () => hub,
+    metrics,
+    adminToken,
+    allowedOrigins,
+    clock,
+    logger: log,
+  });
   let server: ServerType | null = null;
+  let ticker: NodeJS.Timeout | null = null;
 
   return {
+    get hub() {
+      return hub;
+    },
     async start() {
-      await feed.start();
+      await link.start();
+      hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, logger, onFanout: metrics.observeFanout });
+      ticker = setInterval(feed.tick, tickMs);
+      ticker.unref();
+      const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_LIVE_CLIENT_FRAME });
       const address = await new Promise<AddressInfo>((resolve, reject) => {
-        const s = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve(info));
+        const s = serve({ fetch: app.fetch, hostname: host, port, websocket: { server: wss } }, (info) => resolve(info));
         s.once('error', reject);
         server = s;
       });
-      log.info({ url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` }, 'API listening');
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      log.info({ url: `http://${shown}:${address.port}`, history: history?.kind ?? 'none', admin: Boolean(adminToken) }, 'API listening');
       return { host: address.address, port: address.port };
     },
     async stop() {
+      if (ticker) clearInterval(ticker);
+      hub?.stop();
+      hub = null;
       const s = server;
       server = null;
       if (s) {
@@ -49,7 +123,7 @@ export function createApi({ host = '127.0.0.1', port = 8080, logger = pino({ lev
           (s as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
       }
-      await feed.stop();
+      await link.stop();
       log.info('API stopped');
     },
   };

@@ -1,32 +1,34 @@
 /**
- * The API's view of live status: it subscribes to the broker's retained status topics, so any
- * number of API processes can run beside one ingest. A status whose newest observation is older
- * than the lot's stale window is served as unknown: that also covers an ingest that has died.
+ * The API's view of live status, fed by the broker's retained status topics, so any number of
+ * API processes can run beside one ingest. A status whose newest observation is older than the
+ * lot's stale window is served as unknown: that also covers an ingest that has died.
+ * Listeners hear of every change of level, occupied or stale, from a message or from time passing.
  */
-import mqtt, { type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
-import { LEVEL_LABELS, LotStatus, parseStatusTopic, STATUS_FILTER } from '../protocol/index.js';
+import { LEVEL_LABELS, LotStatus, parseStatusTopic } from '../protocol/index.js';
 import { systemClock, type Clock, type LotConfig, type LotsFile } from '../core/index.js';
 
 export interface StatusFeedOptions {
   lots: LotsFile;
-  mqttUrl: string;
-  username: string;
-  password: string;
   clock?: Clock;
   logger?: Logger;
   /** Slack on top of a lot's staleAfterS for ingest's refresh interval. */
   graceMs?: number;
 }
 
+export type StatusListener = (status: LotStatus) => void;
+
 export interface StatusFeed {
-  start(): Promise<void>;
-  stop(): Promise<void>;
+  /** Takes a message from `parking/v1/{lotId}/status`. */
+  onMessage(topic: string, payload: Buffer): void;
+  /** Re-evaluates every lot against the clock; call it every second or so. */
+  tick(): void;
   /** The lot's status now, or null for a lot not in the lots file. */
   get(lotId: string): LotStatus | null;
   all(): LotStatus[];
-  readonly connected: boolean;
+  has(lotId: string): boolean;
+  onChange(listener: StatusListener): () => void;
 }
 
 function unknownStatus(lot: LotConfig, from?: LotStatus): LotStatus {
@@ -45,37 +47,14 @@ function unknownStatus(lot: LotConfig, from?: LotStatus): LotStatus {
   };
 }
 
-export function createStatusFeed({
-  lots,
-  mqttUrl,
-  username,
-  password,
-  clock = systemClock,
-  logger = pino({ level: 'silent' }),
-  graceMs = 15_000,
-}: StatusFeedOptions): StatusFeed {
+const sameShown = (a: LotStatus, b: LotStatus) => a.level === b.level && a.occupied === b.occupied && a.stale === b.stale;
+
+export function createStatusFeed({ lots, clock = systemClock, logger = pino({ level: 'silent' }), graceMs = 15_000 }: StatusFeedOptions): StatusFeed {
   const log = logger.child({ component: 'status-feed' });
   const config = new Map(lots.lots.map((l) => [l.id, l]));
   const latest = new Map<string, LotStatus>();
-  let client: MqttClient | null = null;
-
-  function onMessage(topic: string, payload: Buffer) {
-    const t = parseStatusTopic(topic);
-    if (!t || !config.has(t.lotId)) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      log.warn({ topic }, 'status is not JSON; ignored');
-      return;
-    }
-    const parsed = LotStatus.safeParse(json);
-    if (!parsed.success || parsed.data.lotId !== t.lotId) {
-      log.warn({ topic, err: parsed.success ? 'lotId does not match topic' : z.prettifyError(parsed.error) }, 'invalid status ignored');
-      return;
-    }
-    latest.set(t.lotId, parsed.data);
-  }
+  const announced = new Map<string, LotStatus>();
+  const listeners = new Set<StatusListener>();
 
   function get(lotId: string): LotStatus | null {
     const lot = config.get(lotId);
@@ -86,39 +65,43 @@ export function createStatusFeed({
     return age > lot.staleAfterS * 1000 + graceMs ? unknownStatus(lot, status) : status;
   }
 
+  function check(lotId: string) {
+    const now = get(lotId);
+    if (!now) return;
+    const before = announced.get(lotId);
+    if (before && sameShown(before, now)) return;
+    announced.set(lotId, now);
+    for (const listener of listeners) listener(now);
+  }
+
   return {
-    async start() {
-      const c = mqtt.connect(mqttUrl, { username, password, protocolVersion: 4, reconnectPeriod: 1000, clean: true });
-      client = c;
-      c.on('message', onMessage);
-      c.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
-      c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
-      c.on('connect', () => {
-        log.info({ url: mqttUrl }, 'API subscribed to lot status');
-        c.subscribe(STATUS_FILTER, { qos: 1 }, (err, granted) => {
-          if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, 'could not subscribe to status topics');
-        });
-      });
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: Error & { code?: unknown }) => {
-          if (err.code !== 4 && err.code !== 5) return;
-          c.end(true);
-          reject(new Error(`broker refused API account "${username}": ${err.message}`));
-        };
-        c.on('error', onError).once('connect', () => {
-          c.off('error', onError);
-          resolve();
-        });
-      });
+    onMessage(topic, payload) {
+      const t = parseStatusTopic(topic);
+      if (!t || !config.has(t.lotId)) return;
+      let json: unknown;
+      try {
+        json = JSON.parse(payload.toString('utf8'));
+      } catch {
+        log.warn({ topic }, 'status is not JSON; ignored');
+        return;
+      }
+      const parsed = LotStatus.safeParse(json);
+      if (!parsed.success || parsed.data.lotId !== t.lotId) {
+        log.warn({ topic, err: parsed.success ? 'lotId does not match topic' : z.prettifyError(parsed.error) }, 'invalid status ignored');
+        return;
+      }
+      latest.set(t.lotId, parsed.data);
+      check(t.lotId);
     },
-    async stop() {
-      await client?.endAsync();
-      client = null;
+    tick() {
+      for (const id of config.keys()) check(id);
     },
     get,
     all: () => lots.lots.map((l) => get(l.id)!),
-    get connected() {
-      return client?.connected ?? false;
+    has: (lotId) => config.has(lotId),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

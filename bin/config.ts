@@ -38,6 +38,14 @@ export const Env = z.object({
   EMBEDDED_HISTORY_POINTS: positive.default(100_000),
   CLOCK_SKEW_TOLERANCE_S: positive.default(300),
   STORE_STOP_TIMEOUT_MS: positive.default(5000),
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)').optional(),
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/]+$/.test(o)), 'use * or origins like https://hospital.example.jp, comma-separated'),
+  WS_PING_INTERVAL_MS: positive.default(30_000),
+  WS_MAX_BUFFERED_BYTES: positive.default(1 << 20),
 });
 export type Env = z.infer<typeof Env>;
 

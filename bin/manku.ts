@@ -10,15 +10,22 @@
  */
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createApi } from '../api/index.js';
+import { createApi, createInfluxHistory } from '../api/index.js';
 import { createBroker, hashPassword } from '../broker/index.js';
-import type { OccupancyStore } from '../core/index.js';
-import { createEmbeddedStore, createInfluxStore, createIngest } from '../ingest/index.js';
+import type { HistorySource, OccupancyStore } from '../core/index.js';
+import { createEmbeddedStore, createInfluxStore, createIngest, type EmbeddedStore } from '../ingest/index.js';
 import { ConfigError, demoCredentials, loadConfig, type Config } from './config.js';
 
 type Part = { start(): Promise<unknown>; stop(): Promise<void> };
 const ROLES = ['all', 'broker', 'ingest', 'api'] as const;
 type Role = (typeof ROLES)[number];
+
+/** Where the API reads history: InfluxDB when configured, else the embedded store of an ingest in this process. */
+function historyFor(config: Config, embedded: EmbeddedStore | null): HistorySource | null {
+  if (config.env.INFLUX_URL) return createInfluxHistory({ url: config.env.INFLUX_URL, requestTimeoutMs: config.env.INFLUX_TIMEOUT_MS });
+  if (embedded) return { kind: 'embedded', history: async (...args) => embedded.history(...args) };
+  return null;
+}
 
 function createStore(config: Config, logger: Logger): OccupancyStore {
   const { env } = config;
@@ -40,6 +47,7 @@ function createStore(config: Config, logger: Logger): OccupancyStore {
  * ingest and the API learn the broker's real port (MQTT_PORT=0 picks a free one). */
 function partsFor(role: Role, logger: Logger): Array<(c: Config) => Part> {
   const parts: Array<(c: Config) => Part> = [];
+  let embedded: EmbeddedStore | null = null;
   if (role === 'all' || role === 'broker') {
     parts.push(({ env, lots }) =>
       createBroker({ lots, host: env.MQTT_HOST, port: env.MQTT_PORT, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS }),
@@ -49,7 +57,11 @@ function partsFor(role: Role, logger: Logger): Array<(c: Config) => Part> {
     parts.push((c) =>
       createIngest({
         lots: c.lots,
-        store: createStore(c, logger),
+        store: (() => {
+          const store = createStore(c, logger);
+          if (store.kind === 'embedded') embedded = store as EmbeddedStore;
+          return store;
+        })(),
         mqttUrl: c.mqttUrl,
         username: c.env.INGEST_MQTT_USERNAME,
         password: c.env.INGEST_MQTT_PASSWORD,
@@ -60,8 +72,21 @@ function partsFor(role: Role, logger: Logger): Array<(c: Config) => Part> {
     );
   }
   if (role === 'all' || role === 'api') {
-    parts.push(({ env, lots, mqttUrl }) =>
-      createApi({ lots, mqttUrl, username: env.API_MQTT_USERNAME, password: env.API_MQTT_PASSWORD, host: env.HOST, port: env.PORT, logger }),
+    parts.push((c) =>
+      createApi({
+        lots: c.lots,
+        mqttUrl: c.mqttUrl,
+        username: c.env.API_MQTT_USERNAME,
+        password: c.env.API_MQTT_PASSWORD,
+        host: c.env.HOST,
+        port: c.env.PORT,
+        adminToken: c.env.ADMIN_TOKEN,
+        allowedOrigins: c.env.ALLOWED_ORIGINS,
+        history: historyFor(c, embedded),
+        pingIntervalMs: c.env.WS_PING_INTERVAL_MS,
+        maxBufferedBytes: c.env.WS_MAX_BUFFERED_BYTES,
+        logger,
+      }),
     );
   }
   return parts;

@@ -32,7 +32,7 @@ const Snapshot = z.object({
           measurement: z.literal('lot_occupancy'),
           lotId: z.string(),
           timeMs: z.number(),
-          lotSeq: z.int(),
+          lotSeq: z.int().default(0),
           occupied: count,
           occupiedRaw: z.int(),
           capacity: z.int(),

@@ -15,7 +15,7 @@ const lotList = z.array(Id).min(1).max(100);
 
 export const LiveSubscribe = z.strictObject({ type: z.literal('subscribe'), lots: lotList });
 export const LiveUnsubscribe = z.strictObject({ type: z.literal('unsubscribe'), lots: lotList });
-export const LiveClientMessage = z.discriminatedUnion('type', [LiveSubscribe, LiveUnsubscribe]);
+export const LiveClientMessage = z.discriminatedUnion('type', [LiveSubscribe, LiveUnsubscribe]).meta({ id: 'LiveClientMessage' });
 export type LiveClientMessage = z.infer<typeof LiveClientMessage>;
 
 export const LiveErrorCode = z.enum(['bad_message', 'unknown_lot']);
@@ -23,5 +23,5 @@ export type LiveErrorCode = z.infer<typeof LiveErrorCode>;
 
 export const LiveStatusMessage = z.strictObject({ type: z.literal('status'), status: LotStatus });
 export const LiveErrorMessage = z.strictObject({ type: z.literal('error'), code: LiveErrorCode, message: z.string() });
-export const LiveServerMessage = z.discriminatedUnion('type', [LiveStatusMessage, LiveErrorMessage]);
+export const LiveServerMessage = z.discriminatedUnion('type', [LiveStatusMessage, LiveErrorMessage]).meta({ id: 'LiveServerMessage' });
 export type LiveServerMessage = z.infer<typeof LiveServerMessage>;

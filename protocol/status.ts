@@ -40,5 +40,6 @@ export const LotStatus = z
     stale: z.boolean(),
   })
   .refine((s) => s.label === LEVEL_LABELS[s.level], { message: 'label does not match level', path: ['label'] })
-  .refine((s) => !s.stale || s.level === 'unknown', { message: 'a stale status must have level unknown', path: ['level'] });
+  .refine((s) => !s.stale || s.level === 'unknown', { message: 'a stale status must have level unknown', path: ['level'] })
+  .meta({ id: 'LotStatus', description: 'A lot\'s live status. Show a level only when stale is false.' });
 export type LotStatus = z.infer<typeof LotStatus>;

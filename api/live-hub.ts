@@ -1,0 +1,142 @@
+/**
+ * WebSocket fan-out for `GET /api/v1/live`. Each change is encoded once and the same text frame
+ * goes to every subscriber of that lot. Peers that miss a ping are dropped; so is a slow consumer
+ * whose unsent output passes a bound, rather than letting it grow server memory.
+ */
+import pino, { type Logger } from 'pino';
+import { WebSocket } from 'ws';
+import { z } from 'zod';
+import { isId, LiveClientMessage, type LiveErrorCode, type LotStatus } from '../protocol/index.js';
+import type { StatusFeed } from './status-feed.js';
+
+export interface LiveHubOptions {
+  feed: Pick<StatusFeed, 'get' | 'has' | 'onChange'>;
+  pingIntervalMs?: number;
+  /** Unsent bytes a client may have queued before it is dropped. */
+  maxBufferedBytes?: number;
+  logger?: Logger;
+  /** Told how long each fan-out took and to how many clients. */
+  onFanout?: (seconds: number, clients: number) => void;
+}
+
+export type DropReason = 'heartbeat' | 'slow';
+
+export interface LiveHub {
+  /** Takes over an open socket; `lots` from the `?lots=` query. */
+  attach(ws: WebSocket, lots: string[]): void;
+  stop(): void;
+  stats(): { clients: number; dropped: Record<DropReason, number> };
+}
+
+interface Peer {
+  ws: WebSocket;
+  lots: Set<string>;
+  alive: boolean;
+}
+
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+export function createLiveHub({
+  feed,
+  pingIntervalMs = 30_000,
+  maxBufferedBytes = 1 << 20,
+  logger = pino({ level: 'silent' }),
+  onFanout,
+}: LiveHubOptions): LiveHub {
+  const log = logger.child({ component: 'live' });
+  const peers = new Set<Peer>();
+  const byLot = new Map<string, Set<Peer>>();
+  const dropped: Record<DropReason, number> = { heartbeat: 0, slow: 0 };
+
+  function drop(peer: Peer, reason: DropReason) {
+    dropped[reason] += 1;
+    log.info({ reason, buffered: peer.ws.bufferedAmount }, 'live client dropped');
+    peer.ws.terminate();
+  }
+
+  function send(peer: Peer, frame: Buffer) {
+    if (peer.ws.readyState !== WebSocket.OPEN) return;
+    if (peer.ws.bufferedAmount > maxBufferedBytes) return drop(peer, 'slow');
+    peer.ws.send(frame, { binary: false }); // a Buffer without binary:false reaches a browser as a Blob
+  }
+
+  function error(peer: Peer, code: LiveErrorCode, message: string) {
+    send(peer, encode({ type: 'error', code, message }));
+  }
+
+  function subscribe(peer: Peer, lots: string[]) {
+    const unknown = lots.filter((id) => !isId(id) || !feed.has(id));
+    if (unknown.length) error(peer, 'unknown_lot', `no such lot: ${unknown.join(', ')}; GET /api/v1/lots lists the lots`);
+    for (const id of lots) {
+      if (unknown.includes(id)) continue;
+      peer.lots.add(id);
+      let set = byLot.get(id);
+      if (!set) byLot.set(id, (set = new Set()));
+      set.add(peer);
+      send(peer, encode({ type: 'status', status: feed.get(id) }));
+    }
+  }
+
+  function unsubscribe(peer: Peer, lots: Iterable<string>) {
+    for (const id of lots) {
+      peer.lots.delete(id);
+      byLot.get(id)?.delete(peer);
+    }
+  }
+
+  function onMessage(peer: Peer, data: Buffer, isBinary: boolean) {
+    let json: unknown;
+    try {
+      json = isBinary ? undefined : JSON.parse(data.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    if (json === undefined) return error(peer, 'bad_message', 'send a JSON text frame, e.g. {"type":"subscribe","lots":["demo-hospital"]}');
+    const msg = LiveClientMessage.safeParse(json);
+    if (!msg.success) return error(peer, 'bad_message', z.prettifyError(msg.error));
+    if (msg.data.type === 'subscribe') subscribe(peer, msg.data.lots);
+    else unsubscribe(peer, msg.data.lots);
+  }
+
+  const unlisten = feed.onChange((status: LotStatus) => {
+    const subscribers = byLot.get(status.lotId);
+    if (!subscribers?.size) return;
+    const started = performance.now();
+    const frame = encode({ type: 'status', status });
+    for (const peer of subscribers) send(peer, frame);
+    onFanout?.((performance.now() - started) / 1000, subscribers.size);
+  });
+
+  const pinger = setInterval(() => {
+    for (const peer of peers) {
+      if (!peer.alive) {
+        drop(peer, 'heartbeat');
+        continue;
+      }
+      peer.alive = false;
+      peer.ws.ping();
+    }
+  }, pingIntervalMs);
+  pinger.unref();
+
+  return {
+    attach(ws, lots) {
+      const peer: Peer = { ws, lots: new Set(), alive: true };
+      peers.add(peer);
+      ws.on('pong', () => (peer.alive = true));
+      ws.on('message', (data, isBinary) => onMessage(peer, data as Buffer, isBinary));
+      ws.on('close', () => {
+        peers.delete(peer);
+        unsubscribe(peer, [...peer.lots]);
+      });
+      ws.on('error', () => {});
+      if (lots.length) subscribe(peer, lots);
+    },
+    stop() {
+      clearInterval(pinger);
+      unlisten();
+      for (const peer of peers) peer.ws.terminate();
+    },
+    stats: () => ({ clients: peers.size, dropped: { ...dropped } }),
+  };
+}

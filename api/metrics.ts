@@ -1,0 +1,82 @@
+/**
+ * Prometheus metrics (prom-client), for `GET /metrics`. Ingest's counters arrive in its health
+ * messages, so they are exposed from here whether ingest runs in this process or another.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
+import type { IngestHealthBoard } from './ingest-health.js';
+import type { LiveHub } from './live-hub.js';
+import type { StatusFeed } from './status-feed.js';
+
+type Sample<L extends string> = [LabelValues<L>, number];
+
+export interface Metrics {
+  registry: Registry;
+  observeFanout(seconds: number, clients: number): void;
+}
+
+export function createMetrics({ board, hub, feed }: { board: IngestHealthBoard; hub: () => LiveHub | null; feed: Pick<StatusFeed, 'all'> }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'manku_' });
+
+  /** A counter whose value is reported by someone else (ingest): set at scrape time. */
+  function reported<L extends string>(name: string, help: string, labelNames: L[], read: () => Sample<L>[]) {
+    new Counter<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.inc(labels, value);
+      },
+    });
+  }
+
+  function gauge<L extends string>(name: string, help: string, labelNames: L[], read: () => Sample<L>[]) {
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.set(labels, value);
+      },
+    });
+  }
+
+  const running = () => board.all().filter((v) => v.health.running);
+  const each = <L extends string>(f: (v: ReturnType<typeof running>[number]) => Sample<L>[]) => () => running().flatMap(f);
+
+  reported('manku_messages_accepted_total', 'Counter messages that passed validation', ['ingest'], each((v) => [[{ ingest: v.health.clientId }, v.health.messages?.accepted ?? 0]]));
+  reported('manku_messages_rejected_total', 'Counter messages rejected, by reason', ['ingest', 'reason'], each((v) =>
+    Object.entries(v.health.messages?.rejected ?? {}).map(([reason, n]): Sample<'ingest' | 'reason'> => [{ ingest: v.health.clientId, reason }, n]),
+  ));
+  reported('manku_readings_total', 'Valid readings by outcome (applied, reboot, anomaly, duplicate, old-boot)', ['ingest', 'outcome'], each((v) =>
+    Object.entries(v.health.messages?.outcomes ?? {}).map(([outcome, n]): Sample<'ingest' | 'outcome'> => [{ ingest: v.health.clientId, outcome }, n]),
+  ));
+  reported('manku_drift_total', 'Readings after which a raw count left 0..capacity', ['ingest'], each((v) => [[{ ingest: v.health.clientId }, v.health.messages?.drift ?? 0]]));
+  reported('manku_clock_skewed_total', 'Readings whose sensor clock was past tolerance', ['ingest'], each((v) => [[{ ingest: v.health.clientId }, v.health.messages?.clockSkewed ?? 0]]));
+  reported('manku_calibrations_total', 'Calibrations applied', ['ingest'], each((v) => [[{ ingest: v.health.clientId }, v.health.messages?.calibrations ?? 0]]));
+  reported('manku_store_written_points_total', 'Points durably stored', ['ingest', 'store'], each((v) => [[{ ingest: v.health.clientId, store: v.health.store?.kind ?? '' }, v.health.store?.written ?? 0]]));
+  reported('manku_store_dropped_points_total', 'Points dropped (buffer overflow or refused by the store)', ['ingest', 'store'], each((v) => [[{ ingest: v.health.clientId, store: v.health.store?.kind ?? '' }, v.health.store?.dropped ?? 0]]));
+  gauge('manku_store_buffered_points', 'Points waiting to be stored', ['ingest', 'store'], each((v) => [[{ ingest: v.health.clientId, store: v.health.store?.kind ?? '' }, v.health.store?.buffered ?? 0]]));
+  gauge('manku_ingest_up', '1 while an ingest reports itself running', ['ingest'], () => board.all().map((v): Sample<'ingest'> => [{ ingest: v.health.clientId }, v.health.running ? 1 : 0]));
+  gauge('manku_sensors_online', 'Sensors heard within the stale window', ['lot'], each((v) =>
+    Object.entries(v.health.sensorsOnline ?? {}).map(([lot, s]): Sample<'lot'> => [{ lot }, s.online]),
+  ));
+  gauge('manku_sensors', 'Sensors configured', ['lot'], each((v) => Object.entries(v.health.sensorsOnline ?? {}).map(([lot, s]): Sample<'lot'> => [{ lot }, s.total])));
+  gauge('manku_lot_occupied', 'Vehicles in the lot, as served', ['lot'], () => feed.all().map((s): Sample<'lot'> => [{ lot: s.lotId }, s.occupied]));
+  gauge('manku_lot_stale', '1 while the lot is unknown (stale)', ['lot'], () => feed.all().map((s): Sample<'lot'> => [{ lot: s.lotId }, s.stale ? 1 : 0]));
+  gauge('manku_ws_clients', 'Open live WebSocket connections', [], () => [[{}, hub()?.stats().clients ?? 0]]);
+  reported('manku_ws_dropped_total', 'Live WebSocket clients dropped, by reason (heartbeat, slow)', ['reason'], () =>
+    Object.entries(hub()?.stats().dropped ?? {}).map(([reason, n]): Sample<'reason'> => [{ reason }, n]),
+  );
+  const fanout = new Histogram({
+    name: 'manku_ws_fanout_seconds',
+    help: 'Time to hand one status change to every subscribed WebSocket client',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [registry],
+  });
+  return { registry, observeFanout: (seconds) => fanout.observe(seconds) };
+}

@@ -1,0 +1,133 @@
+/** Lot status, history and calibration routes. */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { HISTORY_STEPS, MAX_HISTORY_POINTS, type HistorySource } from '../../core/index.js';
+import { LotStatus } from '../../protocol/index.js';
+import type { Calibrator } from '../calibration.js';
+import type { StatusFeed } from '../status-feed.js';
+import { CalibrationBody, CalibrationResponse, ErrorBody, HistoryQuery, HistoryResponse, LotParams } from '../schemas.js';
+
+export interface LotRouteDeps {
+  feed: Pick<StatusFeed, 'get' | 'all'>;
+  history: HistorySource | null;
+  calibrator: Calibrator | null;
+  adminToken: string | undefined;
+  now: () => number;
+}
+
+const LotList = z.object({ lots: z.array(LotStatus) }).meta({ id: 'LotList' });
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errorResponse = (description: string) => json(ErrorBody, description);
+/** An error response; typed `never` so handlers keep their declared success types. */
+const fail = (c: Context, status: 400 | 401 | 403 | 404 | 503 | 504, code: string, message: string): never =>
+  c.json({ error: { code, message } }, status) as never;
+
+const notFound = (c: Context, lotId: string) => fail(c, 404, 'lot_not_found', `no lot "${lotId}"; GET /api/v1/lots lists the lots`);
+
+export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator, adminToken, now }: LotRouteDeps) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/lots',
+      summary: 'Every lot with its live status',
+      responses: { 200: json(LotList, 'The lots, in lots-file order') },
+    }),
+    (c) => c.json({ lots: feed.all() }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/lots/{lotId}',
+      summary: "A lot's live status",
+      request: { params: LotParams },
+      responses: { 200: json(LotStatus, 'The status'), 400: errorResponse('Malformed lotId'), 404: errorResponse('No such lot') },
+    }),
+    (c) => {
+      const { lotId } = c.req.valid('param');
+      const status = feed.get(lotId);
+      return status ? c.json(status, 200) : notFound(c, lotId);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/lots/{lotId}/history',
+      summary: "A lot's occupancy over time",
+      request: { params: LotParams, query: HistoryQuery },
+      responses: {
+        200: json(HistoryResponse, 'One point per bucket'),
+        400: errorResponse('A bad, reversed or too long range, or an unknown step'),
+        404: errorResponse('No such lot'),
+        503: errorResponse('No history store reachable from this API process'),
+      },
+    }),
+    async (c) => {
+      const { lotId } = c.req.valid('param');
+      const { from, to, step } = c.req.valid('query');
+      if (!feed.get(lotId)) return notFound(c, lotId);
+      const toMs = to ? Date.parse(to) : now();
+      const fromMs = from ? Date.parse(from) : toMs - 86_400_000;
+      if (fromMs >= toMs) return fail(c, 400, 'bad_range', `from (${new Date(fromMs).toISOString()}) must be before to (${new Date(toMs).toISOString()})`);
+      const stepMs = HISTORY_STEPS[step];
+      const buckets = Math.ceil((toMs - Math.floor(fromMs / stepMs) * stepMs) / stepMs);
+      if (buckets > MAX_HISTORY_POINTS) {
+        return fail(c, 400, 'range_too_long', `from..to at step=${step} is ${buckets} points; the most is ${MAX_HISTORY_POINTS}: use a larger step or a shorter range`);
+      }
+      if (!history) {
+        return fail(c, 503, 'history_unavailable', 'history needs INFLUX_URL, or the API running in the same process as ingest (manku all)');
+      }
+      const points = await history.history(lotId, fromMs, toMs, stepMs);
+      return c.json({ lotId, step, points: points as z.infer<typeof HistoryResponse>['points'] }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/lots/{lotId}/calibration',
+      summary: 'Set the true number of vehicles in a lot now (admin)',
+      description: 'Needs `Authorization: Bearer <ADMIN_TOKEN>`. Disabled (403) while ADMIN_TOKEN is not set.',
+      security: [{ adminToken: [] }],
+      request: { params: LotParams, body: { content: { 'application/json': { schema: CalibrationBody } }, required: true } },
+      responses: {
+        200: json(CalibrationResponse, 'Applied, broadcast and stored'),
+        400: errorResponse('occupied missing or out of 0..capacity'),
+        401: errorResponse('Missing or wrong bearer token'),
+        403: errorResponse('Admin routes disabled'),
+        404: errorResponse('No such lot'),
+        504: errorResponse('Ingest did not confirm in time'),
+      },
+    }),
+    async (c) => {
+      if (!adminToken) return fail(c, 403, 'admin_disabled', 'admin routes are disabled: set ADMIN_TOKEN on the API to enable them');
+      if (!bearerMatches(c.req.header('authorization'), adminToken)) {
+        c.header('WWW-Authenticate', 'Bearer realm="manku admin"');
+        return fail(c, 401, 'unauthorized', 'send Authorization: Bearer <ADMIN_TOKEN>');
+      }
+      const { lotId } = c.req.valid('param');
+      const { occupied } = c.req.valid('json');
+      const status = feed.get(lotId);
+      if (!status) return notFound(c, lotId);
+      if (occupied > status.capacity) return fail(c, 400, 'out_of_range', `occupied must be from 0 to the capacity, ${status.capacity}`);
+      const result = await calibrator!.request(lotId, occupied);
+      if (!result) return fail(c, 504, 'ingest_timeout', 'ingest did not confirm the calibration in time; is ingest running?');
+      if (!result.ok) return fail(c, 400, 'refused', result.error);
+      return c.json({ lotId, occupied: result.occupied, previous: result.previous }, 200);
+    },
+  );
+}
+
+
+/** Constant-time comparison of `Bearer <token>` (hashing first makes the lengths equal). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const a = createHash('sha256').update(m[1]!.trim()).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b);
+}

@@ -1,0 +1,51 @@
+/** Operations: liveness, readiness, Prometheus metrics. */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import type { IngestHealthBoard } from '../ingest-health.js';
+import type { Metrics } from '../metrics.js';
+import { Readiness } from '../schemas.js';
+
+export interface OpsRouteDeps {
+  brokerConnected: () => boolean;
+  board: IngestHealthBoard;
+  metrics: Metrics;
+  now: () => number;
+}
+
+export function registerOpsRoutes(app: OpenAPIHono, { brokerConnected, board, metrics, now }: OpsRouteDeps) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness: the process is up',
+      responses: { 200: { content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } }, description: 'Alive' } },
+    }),
+    (c) => c.json({ status: 'ok' as const }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness: broker reachable, an ingest connected, its store writing or buffering',
+      responses: {
+        200: { content: { 'application/json': { schema: Readiness } }, description: 'Ready' },
+        503: { content: { 'application/json': { schema: Readiness } }, description: 'Not ready; `reasons` says why' },
+      },
+    }),
+    (c) => {
+      const broker = brokerConnected();
+      const reasons = [...(broker ? [] : ['API is not connected to the MQTT broker']), ...board.problems()];
+      const ingest = board.all().map((v) => ({
+        clientId: v.health.clientId,
+        running: v.health.running,
+        ageS: Math.round((now() - v.receivedAtMs) / 100) / 10,
+        ...(v.health.store ? { store: v.health.store.state } : {}),
+      }));
+      const body = { status: reasons.length ? ('not_ready' as const) : ('ready' as const), reasons, broker, ingest };
+      return reasons.length ? c.json(body, 503) : c.json(body, 200);
+    },
+  );
+
+  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+}
