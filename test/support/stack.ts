@@ -1,10 +1,10 @@
 /** The real wiring for integration tests: aedes broker, ingest and API on port 0. */
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { createApi, type Api } from '../../api/index.js';
+import { createApi, type Api, type ApiOptions } from '../../api/index.js';
 import { createBroker, hashPassword, type Broker } from '../../broker/index.js';
 import { LotsFile, systemClock, type Clock, type OccupancyStore } from '../../core/index.js';
-import { createIngest, type Ingest } from '../../ingest/index.js';
+import { createIngest, type Ingest, type IngestOptions } from '../../ingest/index.js';
 import { waitFor } from '../../bench/support/wait.js';
 
 /** Test passwords are `pw-<username>`; hashed with a low scrypt cost to keep tests quick. */
@@ -47,8 +47,16 @@ export async function startBroker(lots: LotsFile): Promise<{ broker: Broker; url
   return { broker, url: `mqtt://127.0.0.1:${port}`, port };
 }
 
-export function startIngest(lots: LotsFile, url: string, store: OccupancyStore, clock: Clock = systemClock, clientId = 'test-ingest'): Promise<Ingest> {
+export function startIngest(
+  lots: LotsFile,
+  url: string,
+  store: OccupancyStore,
+  clock: Clock = systemClock,
+  clientId = 'test-ingest',
+  extra: Partial<IngestOptions> = {},
+): Promise<Ingest> {
   const ingest = createIngest({
+    ...extra,
     lots,
     store,
     mqttUrl: url,
@@ -61,8 +69,8 @@ export function startIngest(lots: LotsFile, url: string, store: OccupancyStore, 
   return ingest.start().then(() => ingest);
 }
 
-export async function startApi(lots: LotsFile, url: string, clock: Clock = systemClock): Promise<{ api: Api; base: string }> {
-  const api = createApi({ lots, mqttUrl: url, username: 'api', password: passwordOf('api'), port: 0, clock, logger: quietLogger() });
+export async function startApi(lots: LotsFile, url: string, clock: Clock = systemClock, extra: Partial<ApiOptions> = {}): Promise<{ api: Api; base: string }> {
+  const api = createApi({ lots, mqttUrl: url, username: 'api', password: passwordOf('api'), port: 0, clock, logger: quietLogger(), ...extra });
   const { port } = await api.start();
   return { api, base: `http://127.0.0.1:${port}` };
 }
@@ -88,6 +96,41 @@ export const counterJson = (boot: number, seq: number, inCount: number, outCount
 
 export function waitForOccupied(ingest: Ingest, lotId: string, occupied: number, timeoutMs = 5000) {
   return waitFor(() => ingest.pipeline.status(lotId)?.occupied === occupied, { timeoutMs, what: `${lotId} occupied = ${occupied}` });
+}
+
+/** A ws client that collects every server message; `next(pred)` waits for a matching one. */
+export async function liveClient(url: string, options: import('ws').ClientOptions = {}) {
+  const { WebSocket } = await import('ws');
+  const ws = new WebSocket(url, options);
+  const messages: Array<Record<string, any>> = [];
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) messages.push(JSON.parse(data.toString()));
+  });
+  await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject).once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`))));
+  let seen = 0;
+  return {
+    ws,
+    messages,
+    /** The next message from now on (or already received and not yet taken) that matches. */
+    async next(match: (m: Record<string, any>) => boolean = () => true, what = 'a live message') {
+      let found: Record<string, any> | undefined;
+      await waitFor(
+        () => {
+          for (; seen < messages.length; seen++) {
+            if (match(messages[seen]!)) {
+              found = messages[seen++];
+              return true;
+            }
+          }
+          return false;
+        },
+        { what },
+      );
+      return found!;
+    },
+    send: (value: unknown) => ws.send(typeof value === 'string' ? value : JSON.stringify(value)),
+    close: () => ws.terminate(),
+  };
 }
 
 /** A clock tests move by hand. */
