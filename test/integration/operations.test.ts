@@ -1,0 +1,218 @@
+/**
+ * Calibration (auth, validation, broadcast, persistence), readiness (including InfluxDB down),
+ * Prometheus metrics and the OpenAPI document, through the real wiring.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Api } from '../../api/index.js';
+import type { Broker } from '../../broker/index.js';
+import type { LotsFile } from '../../core/index.js';
+import { createEmbeddedStore, createInfluxStore, type Ingest } from '../../ingest/index.js';
+import { startInfluxd } from '../../bench/support/influxd.js';
+import { waitFor } from '../../bench/support/wait.js';
+import { connectClient, counterJson, liveClient, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
+
+const TOKEN = 'test-admin-token-0123456789';
+let lots: LotsFile;
+let broker: Broker;
+let url: string;
+let dataDir: string;
+let ingest: Ingest;
+let api: Api;
+let base: string;
+
+beforeAll(async () => {
+  lots = await testLots({ capacity: 100 });
+  ({ broker, url } = await startBroker(lots));
+  dataDir = mkdtempSync(join(tmpdir(), 'manku-ops-'));
+  ingest = await startIngest(lots, url, createEmbeddedStore({ dataDir }), undefined, 'ops-ingest', { healthIntervalMs: 100 });
+  ({ api, base } = await startApi(lots, url, undefined, { adminToken: TOKEN, calibrationTimeoutMs: 1000 }));
+});
+afterAll(async () => {
+  await api.stop();
+  await ingest?.stop();
+  await broker.stop();
+});
+
+const calibrate = (lotId: string, body: unknown, auth: string | null = `Bearer ${TOKEN}`, target = base) =>
+  fetch(`${target}/api/v1/lots/${lotId}/calibration`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+
+describe('calibration', () => {
+  it('is disabled without ADMIN_TOKEN, saying how to enable it', async () => {
+    const bare = await startApi(lots, url);
+    const res = await calibrate('lot-a', { occupied: 3 }, `Bearer ${TOKEN}`, bare.base);
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).message).toMatch(/ADMIN_TOKEN/);
+    await bare.api.stop();
+  });
+
+  it('401 without or with a wrong token', async () => {
+    const none = await calibrate('lot-a', { occupied: 3 }, null);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/Bearer/);
+    expect((await calibrate('lot-a', { occupied: 3 }, 'Bearer nope')).status).toBe(401);
+    expect((await calibrate('lot-a', { occupied: 3 }, TOKEN)).status).toBe(401);
+  });
+
+  it.each([
+    [{ occupied: 101 }, /0 to the capacity, 100/],
+    [{ occupied: -1 }, /occupied/],
+    [{ occupied: 2.5 }, /occupied/],
+    [{}, /occupied/],
+    [{ occupied: 3, extra: true }, /extra/],
+    ['{"occupied":', /./],
+  ])('400 for %j', async (body, message) => {
+    const res = await calibrate('lot-a', body);
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toMatch(message);
+  });
+
+  it('404 for an unknown lot', async () => {
+    expect((await calibrate('no-lot', { occupied: 1 })).status).toBe(404);
+  });
+
+  it('sets the count, is broadcast to live clients, and survives an ingest restart', async () => {
+    const g1 = await connectClient(url, 'gate-a1');
+    const g2 = await connectClient(url, 'gate-a2');
+    await g1.publishAsync('parking/v1/lot-a/gate-a1/counter', counterJson(1, 1, 10, 0), { qos: 1 });
+    await g2.publishAsync('parking/v1/lot-a/gate-a2/counter', counterJson(1, 1, 0, 0), { qos: 1 });
+    await waitFor(() => ingest.pipeline.status('lot-a')?.occupied === 10);
+    const live = await liveClient(`${base.replace('http', 'ws')}/api/v1/live?lots=lot-a`);
+    await live.next((m) => m.status?.occupied === 10, 'the snapshot');
+
+    const res = await calibrate('lot-a', { occupied: 42 });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ lotId: 'lot-a', occupied: 42, previous: 10 });
+    expect((await live.next((m) => m.status?.occupied === 42, 'the broadcast')).status).toMatchObject({ lotId: 'lot-a', stale: false });
+
+    await g1.publishAsync('parking/v1/lot-a/gate-a1/counter', counterJson(1, 2, 11, 0), { qos: 1 });
+    await waitFor(() => ingest.pipeline.status('lot-a')?.occupied === 43);
+    await ingest.stop();
+    ingest = await startIngest(lots, url, createEmbeddedStore({ dataDir }), undefined, 'ops-ingest', { healthIntervalMs: 100 });
+    expect(ingest.pipeline.status('lot-a')?.occupied).toBe(43);
+    live.close();
+    g1.end(true);
+    g2.end(true);
+  });
+
+  it('504 when no ingest confirms', async () => {
+    await ingest.stop();
+    try {
+      const res = await calibrate('lot-a', { occupied: 5 });
+      expect(res.status).toBe(504);
+      expect((await errorOf(res)).message).toMatch(/ingest/);
+    } finally {
+      ingest = await startIngest(lots, url, createEmbeddedStore({ dataDir }), undefined, 'ops-ingest', { healthIntervalMs: 100 });
+    }
+  });
+});
+
+describe('metrics', () => {
+  it('exposes counters from ingest, live clients and lots in Prometheus text format', async () => {
+    const g1 = await connectClient(url, 'gate-a1');
+    await g1.publishAsync('parking/v1/lot-a/gate-a1/counter', 'garbage', { qos: 1 });
+    g1.end(true);
+    const live = await liveClient(`${base.replace('http', 'ws')}/api/v1/live?lots=lot-a`);
+    let text = '';
+    await waitFor(async () => {
+      const res = await fetch(`${base}/metrics`);
+      expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+      text = await res.text();
+      return text.includes('manku_messages_rejected_total{ingest="ops-ingest",reason="json"} 1');
+    }, { what: 'the rejection in /metrics' });
+    expect(text).toMatch(/# TYPE manku_messages_rejected_total counter/);
+    expect(text).toMatch(/manku_readings_total\{ingest="ops-ingest",outcome="duplicate"\} \d+/);
+    expect(text).toMatch(/manku_store_buffered_points\{ingest="ops-ingest",store="embedded"\} 0/);
+    expect(text).toMatch(/manku_sensors_online\{lot="lot-a"\} \d/);
+    expect(text).toMatch(/manku_ws_clients 1\b/);
+    expect(text).toMatch(/manku_ws_fanout_seconds_bucket/);
+    expect(text).toMatch(/manku_process_resident_memory_bytes/);
+    live.close();
+  });
+});
+
+describe('OpenAPI', () => {
+  it('serves a valid OpenAPI 3 document covering every route and the live messages', async () => {
+    const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as Record<string, any>;
+    const validator = new Validator();
+    const result = await validator.validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(doc.openapi).toMatch(/^3\.0/);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/live',
+      '/api/v1/lots',
+      '/api/v1/lots/{lotId}',
+      '/api/v1/lots/{lotId}/calibration',
+      '/api/v1/lots/{lotId}/history',
+      '/healthz',
+      '/readyz',
+    ]);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['LotStatus', 'LiveClientMessage', 'LiveServerMessage', 'History', 'Error']));
+  });
+});
+
+describe('HTTP hygiene', () => {
+  it('CORS on public GET routes, security headers that still allow framing, a body limit', async () => {
+    const res = await fetch(`${base}/api/v1/lots`, { headers: { origin: 'https://hospital.example.jp' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBeNull();
+    const big = await calibrate('lot-a', { occupied: 1, pad: 'x'.repeat(20_000) });
+    expect(big.status).toBe(413);
+  });
+});
+
+describe('readiness', () => {
+  it('ready with a live ingest; not ready, with reasons, when none reports', async () => {
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, { what: 'ready' });
+    const body = (await (await fetch(`${base}/readyz`)).json()) as Record<string, any>;
+    expect(body).toMatchObject({ status: 'ready', broker: true, reasons: [] });
+    expect(body.ingest[0]).toMatchObject({ clientId: 'ops-ingest', running: true, store: 'writing' });
+    await ingest.stop();
+    try {
+      const res = await fetch(`${base}/readyz`);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { reasons: string[] }).reasons.join()).toMatch(/no ingest/);
+    } finally {
+      ingest = await startIngest(lots, url, createEmbeddedStore({ dataDir }), undefined, 'ops-ingest', { healthIntervalMs: 100 });
+    }
+  });
+
+  it('stays ready while InfluxDB is down and points are buffered; not ready once the buffer overflows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manku-ready-influxd-'));
+    const influxd = await startInfluxd(dir);
+    const store = createInfluxStore({ url: `${influxd.url}/manku_ready`, maxBuffered: 6, flushIntervalMs: 10, requestTimeoutMs: 1000 });
+    const influxIngest = await startIngest(lots, url, store, undefined, 'ready-influx', { healthIntervalMs: 100 });
+    const g = await connectClient(url, 'gate-b1');
+    const readyz = async () => {
+      const res = await fetch(`${base}/readyz`);
+      return { status: res.status, body: (await res.json()) as { reasons: string[]; ingest: Array<{ clientId: string; store?: string }> } };
+    };
+    const storeState = (b: Awaited<ReturnType<typeof readyz>>['body']) => b.ingest.find((i) => i.clientId === 'ready-influx')?.store;
+    try {
+      await influxd.stop();
+      await g.publishAsync('parking/v1/lot-b/gate-b1/counter', counterJson(1, 1, 1, 0), { qos: 1 });
+      await waitFor(async () => storeState((await readyz()).body) === 'buffering', { what: 'a buffering store' });
+      expect((await readyz()).status).toBe(200);
+      for (let s = 2; s <= 12; s++) await g.publishAsync('parking/v1/lot-b/gate-b1/counter', counterJson(1, s, s, 0), { qos: 1 });
+      await waitFor(async () => (await readyz()).status === 503, { what: 'not ready' });
+      expect((await readyz()).body.reasons.join()).toMatch(/ready-influx: store buffer full/);
+      await influxd.start();
+      await waitFor(async () => (await readyz()).status === 200, { timeoutMs: 15_000, what: 'ready again after InfluxDB is back' });
+    } finally {
+      g.end(true);
+      await influxIngest.stop();
+      await influxd.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
