@@ -24,7 +24,6 @@ export interface AppOptions {
   hub?: () => LiveHub | null;
   metrics?: Metrics;
   adminToken?: string;
-  allowedOrigins?: readonly string[];
   clock?: Clock;
   logger?: Logger;
 }
@@ -49,7 +48,6 @@ export function createApp({
   hub = () => null,
   metrics,
   adminToken,
-  allowedOrigins = ['*'],
   clock = systemClock,
   logger = pino({ level: 'silent' }),
 }: AppOptions) {
@@ -71,7 +69,7 @@ export function createApp({
 
   registerOpsRoutes(app, { brokerConnected, board, metrics: metrics ?? createMetrics({ board, hub, feed }), now: () => clock.now() });
   registerLotRoutes(app, { feed, history, calibrator, adminToken, now: () => clock.now() });
-  registerLiveRoute(app, { hub, allowedOrigins });
+  registerLiveRoute(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   app.doc('/api/v1/openapi.json', { openapi: '3.0.3', info: OPENAPI_INFO, servers: [{ url: '/' }] });

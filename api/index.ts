@@ -3,4 +3,4 @@ export { createApp, errorBody, OPENAPI_INFO, type AppOptions } from './app.js';
 export { createStatusFeed, type StatusFeed, type StatusFeedOptions } from './status-feed.js';
 export { createLiveHub, type LiveHub, type LiveHubOptions } from './live-hub.js';
 export { createInfluxHistory } from './influx-history.js';
-export { originAllowed } from './routes/live.js';
+export { originAllowed, attachLiveUpgrade, LIVE_PATH } from './live-upgrade.js';

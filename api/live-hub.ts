@@ -4,6 +4,7 @@
  * whose unsent output passes a bound, rather than letting it grow server memory.
  */
 import pino, { type Logger } from 'pino';
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { isId, LiveClientMessage, type LiveErrorCode, type LotStatus } from '../protocol/index.js';
@@ -22,19 +23,42 @@ export interface LiveHubOptions {
 export type DropReason = 'heartbeat' | 'slow';
 
 export interface LiveHub {
-  /** Takes over an open socket; `lots` from the `?lots=` query. */
-  attach(ws: WebSocket, lots: string[]): void;
+  /**
+   * Takes over an open socket; `lots` from the `?lots=` query. With the upgraded TCP socket given,
+   * broadcasts are written to it as one pre-built frame (no per-client framing).
+   */
+  attach(ws: WebSocket, lots: string[], socket?: Duplex): void;
   stop(): void;
   stats(): { clients: number; dropped: Record<DropReason, number> };
 }
 
 interface Peer {
   ws: WebSocket;
+  socket: Duplex | undefined;
   lots: Set<string>;
   alive: boolean;
 }
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+/**
+ * One final, unmasked text frame (RFC 6455 §5.2: server frames are not masked), built once and
+ * written as is to every subscriber's socket.
+ */
+export function textFrame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const header = n < 126 ? Buffer.alloc(2) : n < 65_536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  header[0] = 0x81; // FIN + opcode 1 (text)
+  if (n < 126) header[1] = n;
+  else if (n < 65_536) {
+    header[1] = 126;
+    header.writeUInt16BE(n, 2);
+  } else {
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(n), 2);
+  }
+  return Buffer.concat([header, payload]);
+}
 
 export function createLiveHub({
   feed,
@@ -58,6 +82,13 @@ export function createLiveHub({
     if (peer.ws.readyState !== WebSocket.OPEN) return;
     if (peer.ws.bufferedAmount > maxBufferedBytes) return drop(peer, 'slow');
     peer.ws.send(frame, { binary: false }); // a Buffer without binary:false reaches a browser as a Blob
+  }
+
+  function broadcast(peer: Peer, payload: Buffer, frame: Buffer) {
+    if (!peer.socket) return send(peer, payload);
+    if (peer.ws.readyState !== WebSocket.OPEN) return;
+    if (peer.ws.bufferedAmount > maxBufferedBytes) return drop(peer, 'slow');
+    peer.socket.write(frame);
   }
 
   function error(peer: Peer, code: LiveErrorCode, message: string) {
@@ -102,8 +133,9 @@ export function createLiveHub({
     const subscribers = byLot.get(status.lotId);
     if (!subscribers?.size) return;
     const started = performance.now();
-    const frame = encode({ type: 'status', status });
-    for (const peer of subscribers) send(peer, frame);
+    const payload = encode({ type: 'status', status });
+    const frame = textFrame(payload);
+    for (const peer of subscribers) broadcast(peer, payload, frame);
     onFanout?.((performance.now() - started) / 1000, subscribers.size);
   });
 
@@ -120,8 +152,8 @@ export function createLiveHub({
   pinger.unref();
 
   return {
-    attach(ws, lots) {
-      const peer: Peer = { ws, lots: new Set(), alive: true };
+    attach(ws, lots, socket) {
+      const peer: Peer = { ws, socket, lots: new Set(), alive: true };
       peers.add(peer);
       ws.on('pong', () => (peer.alive = true));
       ws.on('message', (data, isBinary) => onMessage(peer, data as Buffer, isBinary));

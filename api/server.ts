@@ -4,6 +4,7 @@
  * upgrades on the same port.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -14,6 +15,7 @@ import { createBrokerLink } from './broker-link.js';
 import { createCalibrator } from './calibration.js';
 import { createIngestHealthBoard } from './ingest-health.js';
 import { createLiveHub, type LiveHub } from './live-hub.js';
+import { attachLiveUpgrade } from './live-upgrade.js';
 import { createMetrics } from './metrics.js';
 import { createStatusFeed } from './status-feed.js';
 
@@ -85,11 +87,11 @@ export function createApi({
     hub: () => hub,
     metrics,
     adminToken,
-    allowedOrigins,
     clock,
     logger: log,
   });
   let server: ServerType | null = null;
+  let wss: WebSocketServer | null = null;
   let ticker: NodeJS.Timeout | null = null;
 
   return {
@@ -101,10 +103,12 @@ export function createApi({
       hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, logger, onFanout: metrics.observeFanout });
       ticker = setInterval(feed.tick, tickMs);
       ticker.unref();
-      const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_LIVE_CLIENT_FRAME });
+      const ws = new WebSocketServer({ noServer: true, maxPayload: MAX_LIVE_CLIENT_FRAME });
+      wss = ws;
       const address = await new Promise<AddressInfo>((resolve, reject) => {
-        const s = serve({ fetch: app.fetch, hostname: host, port, websocket: { server: wss } }, (info) => resolve(info));
+        const s = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve(info));
         s.once('error', reject);
+        attachLiveUpgrade(s as Server, { wss: ws, hub: () => hub, allowedOrigins });
         server = s;
       });
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -115,6 +119,8 @@ export function createApi({
       if (ticker) clearInterval(ticker);
       hub?.stop();
       hub = null;
+      wss?.close();
+      wss = null;
       const s = server;
       server = null;
       if (s) {

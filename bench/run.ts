@@ -1,13 +1,14 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest.
+ * Benchmarks: ingest, live.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingestBench } from './ingest/index.js';
+import { liveBench } from './live/index.js';
 
 const benches = {
   ingest: (args: Record<string, string>) =>
@@ -17,6 +18,13 @@ const benches = {
       runs: Number(args.runs ?? 3),
       lots: Number(args.lots ?? 4),
       rawSession: args['raw-session'] === 'clean' ? 'clean' : 'persistent',
+    }),
+  live: (args: Record<string, string>) =>
+    liveBench({
+      rate: Number(args.rate ?? 2000),
+      seconds: Number(args.seconds ?? 10),
+      clients: Number(args.clients ?? 10_000),
+      changes: Number(args.changes ?? 20),
     }),
 };
 

@@ -1,23 +1,10 @@
-/** `GET /api/v1/live`: the WebSocket upgrade, with its Origin check, and its OpenAPI description. */
-import { upgradeWebSocket } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { LiveClientMessage, LiveServerMessage } from '../../protocol/index.js';
-import type { LiveHub } from '../live-hub.js';
+import { LIVE_PATH } from '../live-upgrade.js';
 
-export interface LiveRouteDeps {
-  hub: () => LiveHub | null;
-  /** `*` or exact origins such as `https://hospital.example.jp`. */
-  allowedOrigins: readonly string[];
-}
-
-export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
-  if (allowed.includes('*')) return true;
-  return origin !== undefined && allowed.includes(origin);
-}
-
-export function registerLiveRoute(app: OpenAPIHono, { hub, allowedOrigins }: LiveRouteDeps) {
+/** The OpenAPI description of `GET /api/v1/live`, and the 426 for a request that is no upgrade. */
+export function registerLiveRoute(app: OpenAPIHono) {
   // WebSocket frames are no HTTP bodies: publish their schemas as components for clients to use.
   for (const [name, schema] of [
     ['LiveClientMessage', LiveClientMessage],
@@ -46,24 +33,8 @@ export function registerLiveRoute(app: OpenAPIHono, { hub, allowedOrigins }: Liv
     },
   });
 
-  app.get(
-    '/api/v1/live',
-    (c, next) => {
-      if (!originAllowed(c.req.header('origin'), allowedOrigins)) {
-        return c.json({ error: { code: 'origin_not_allowed', message: 'this Origin is not in ALLOWED_ORIGINS' } }, 403);
-      }
-      return next();
-    },
-    upgradeWebSocket((c) => {
-      const lots = (c.req.query('lots') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-      return {
-        onOpen(_event, ws) {
-          const h = hub();
-          if (!h) return ws.close(1013, 'not ready');
-          h.attach(ws.raw as WebSocket, lots);
-        },
-      };
-    }),
-    (c) => c.json({ error: { code: 'upgrade_required', message: 'connect with a WebSocket client (Upgrade: websocket)' } }, 426),
+  // Upgrades never reach the router: live-upgrade.ts takes them on the server's 'upgrade' event.
+  app.get(LIVE_PATH, (c) =>
+    c.json({ error: { code: 'upgrade_required', message: 'connect with a WebSocket client (Upgrade: websocket)' } }, 426),
   );
 }

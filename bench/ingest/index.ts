@@ -6,14 +6,13 @@
  * The plain subscriber has a persistent session (clean: false) like ingest by default, so the
  * ratio measures what ingest adds, not the broker's cost of persistent sessions.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { InfluxDB } from 'influx';
 import mqtt, { type MqttClient } from 'mqtt';
-import { hashPassword } from '../../broker/index.js';
+import { median, startChild, stopChild, writeBenchLots } from '../support/child.js';
 import { createGateCounter } from '../../firmware-sim/index.js';
 import { counterTopic } from '../../protocol/index.js';
 import { startInfluxd } from '../support/influxd.js';
@@ -29,37 +28,6 @@ export interface IngestBenchOptions {
 }
 
 const here = new URL('.', import.meta.url).pathname;
-
-function child(script: string, env: Record<string, string>): Promise<{ proc: ChildProcess; ready: Record<string, unknown> }> {
-  const proc = fork(join(here, script), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
-    proc.on('message', (m: Record<string, unknown>) => m.type === 'ready' && resolve({ proc, ready: m }));
-  });
-}
-
-async function stopChild(proc: ChildProcess) {
-  if (proc.exitCode !== null) return;
-  const exited = once(proc, 'exit');
-  proc.send({ type: 'stop' });
-  const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
-}
-
-async function writeLots(dir: string, o: IngestBenchOptions) {
-  const hash = await hashPassword('bench', { N: 1024 });
-  const perLot = Math.ceil(o.sensors / o.lots);
-  const lots = Array.from({ length: o.lots }, (_, l) => ({
-    id: `bench-lot-${l}`,
-    name: { ja: `ベンチ ${l}`, en: `Bench ${l}` },
-    capacity: 1_000_000,
-    sensors: Array.from({ length: perLot }, (_, s) => ({ id: `bench-gate-${l}-${s}`, passwordHash: hash })),
-  }));
-  const file = join(dir, 'lots.json');
-  writeFileSync(file, JSON.stringify({ lots, accounts: [{ username: 'bench-ingest', role: 'ingest', passwordHash: hash }] }));
-  return { file, sensors: lots.flatMap((l) => l.sensors.map((s) => ({ lotId: l.id, sensorId: s.id }))) };
-}
 
 /** Connects every sensor, then publishes all messages as fast as the clients take them. Returns the start time. */
 async function publishAll(url: string, sensors: Array<{ lotId: string; sensorId: string }>, perSensor: number, boot: number) {
@@ -95,9 +63,9 @@ async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: stri
   const timeoutMs = 300_000;
 
   // (a) raw pass-through
-  let broker = await child('broker-proc.ts', { BENCH_LOTS_FILE: lotsFile });
+  let broker = await startChild(join(here, 'broker-proc.ts'), { BENCH_LOTS_FILE: lotsFile });
   let url = `mqtt://127.0.0.1:${broker.ready.port}`;
-  const raw = await child('sink-proc.ts', {
+  const raw = await startChild(join(here, 'sink-proc.ts'), {
     BENCH_MODE: 'raw',
     BENCH_MQTT_URL: url,
     BENCH_EXPECT: String(total),
@@ -114,9 +82,9 @@ async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: stri
 
   // (b) end to end into InfluxDB
   const database = `bench_${Date.now()}`;
-  broker = await child('broker-proc.ts', { BENCH_LOTS_FILE: lotsFile });
+  broker = await startChild(join(here, 'broker-proc.ts'), { BENCH_LOTS_FILE: lotsFile });
   url = `mqtt://127.0.0.1:${broker.ready.port}`;
-  const sink = await child('sink-proc.ts', {
+  const sink = await startChild(join(here, 'sink-proc.ts'), {
     BENCH_MODE: 'ingest',
     BENCH_MQTT_URL: url,
     BENCH_INFLUX_URL: `${influxBase}/${database}`,
@@ -164,16 +132,12 @@ async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: stri
   return result;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export async function ingestBench(o: IngestBenchOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'manku-bench-'));
   const influxd = await startInfluxd(join(dir, 'influxd'));
   try {
-    const { file, sensors } = await writeLots(dir, o);
+    const { file, sensors } = await writeBenchLots(dir, o.lots, Math.ceil(o.sensors / o.lots));
     console.log(
       `ingest benchmark: ${sensors.length} sensors in ${o.lots} lots, ${o.messages} messages, QoS 1, ${o.runs} runs, ` +
         `plain subscriber with a ${o.rawSession} session`,

@@ -1,0 +1,41 @@
+/**
+ * The WebSocket upgrade for `GET /api/v1/live`, handled on the HTTP server's 'upgrade' event:
+ * Origin check, then the `ws` server, then the hub. Going straight to `ws` (rather than through
+ * the router) keeps nothing of the HTTP request alive per connection: about 7 KiB each.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocketServer } from 'ws';
+import type { LiveHub } from './live-hub.js';
+
+export const LIVE_PATH = '/api/v1/live';
+
+export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
+  if (allowed.includes('*')) return true;
+  return origin !== undefined && allowed.includes(origin);
+}
+
+function refuse(socket: Duplex, status: number, reason: string, message: string) {
+  const body = JSON.stringify({ error: { code: reason, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+export function attachLiveUpgrade(
+  server: Server,
+  { wss, hub, allowedOrigins }: { wss: WebSocketServer; hub: () => LiveHub | null; allowedOrigins: readonly string[] },
+) {
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {});
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== LIVE_PATH) return refuse(socket, 404, 'not_found', `WebSocket upgrades are served at ${LIVE_PATH} only`);
+    if (!originAllowed(req.headers.origin, allowedOrigins)) {
+      return refuse(socket, 403, 'origin_not_allowed', 'this Origin is not in ALLOWED_ORIGINS');
+    }
+    const h = hub();
+    if (!h) return refuse(socket, 503, 'not_ready', 'the live hub is not running');
+    const lots = (url.searchParams.get('lots') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    wss.handleUpgrade(req, socket, head, (ws) => h.attach(ws, lots, socket));
+  });
+}
