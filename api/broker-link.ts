@@ -45,6 +45,7 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
       c.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
       c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
       c.on('connect', () => {
+        (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true); // no Nagle delay on status
         log.info({ url: mqttUrl }, 'API connected to broker');
         c.subscribe([STATUS_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER], { qos: 1 }, (err) => {
           if (err) log.error({ err: err.message }, `could not subscribe; is "${username}" an account with role "api"?`);

@@ -25,6 +25,7 @@ const benches = {
       seconds: Number(args.seconds ?? 10),
       clients: Number(args.clients ?? 10_000),
       changes: Number(args.changes ?? 20),
+      warmupSeconds: Number(args.warmup ?? 2),
     }),
 };
 

@@ -128,7 +128,8 @@ export function createBroker({
     });
     aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'connection error'));
-    server = createServer(aedes.handle);
+    // No Nagle: a lone status or PUBACK must not wait ~40 ms for the peer's delayed ACK.
+    server = createServer({ noDelay: true }, aedes.handle);
     server.listen(port, host);
     await once(server, 'listening');
     const address = server.address() as AddressInfo;

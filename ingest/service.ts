@@ -71,6 +71,12 @@ function connected(c: MqttClient, username: string): Promise<void> {
   });
 }
 
+/** Small MQTT packets go out at once rather than waiting on Nagle's algorithm and delayed ACKs. */
+export function noNagle(c: MqttClient) {
+  const socket = c.stream as { setNoDelay?: (on: boolean) => void } | undefined;
+  socket?.setNoDelay?.(true);
+}
+
 function sameShown(a: LotStatus, b: LotStatus) {
   return a.occupied === b.occupied && a.level === b.level && a.stale === b.stale && a.capacity === b.capacity;
 }
@@ -87,7 +93,7 @@ export function createIngest({
   skewToleranceMs = 300_000,
   tickMs = 1000,
   refreshMs = 10_000,
-  statusIntervalMs = 10,
+  statusIntervalMs = 5,
   healthIntervalMs = 5000,
 }: IngestOptions): Ingest {
   const log = logger.child({ component: 'ingest' });
@@ -187,6 +193,7 @@ export function createIngest({
     c.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
     c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
     c.on('connect', (connack) => {
+      noNagle(c);
       log.info({ url: mqttUrl, sessionPresent: connack.sessionPresent }, 'ingest connected to broker');
       // Idempotent with a persistent session, and picks up filters added since it was made.
       c.subscribe([COUNTER_FILTER, CALIBRATION_FILTER], { qos: 1 }, (err, granted) => {

@@ -1,11 +1,13 @@
-import { Receiver } from 'ws';
+import * as wsModule from 'ws';
 import { describe, expect, it } from 'vitest';
 import { textFrame } from '../../api/live-hub.js';
 
 /** Decodes frames with ws's own Receiver (the client side of the protocol). */
 function decode(frame: Buffer): Promise<{ data: string; isBinary: boolean }> {
   return new Promise((resolve, reject) => {
-    const receiver = new (Receiver as unknown as new (o: object) => NodeJS.WritableStream & NodeJS.EventEmitter)({ isServer: false });
+    // ws exports its Receiver at runtime; @types/ws does not declare it
+    const Receiver = (wsModule as unknown as { Receiver: new (o: object) => NodeJS.WritableStream & NodeJS.EventEmitter }).Receiver;
+    const receiver = new Receiver({ isServer: false });
     receiver.on('message', (data: Buffer, isBinary: boolean) => resolve({ data: data.toString(), isBinary }));
     receiver.on('error', reject);
     receiver.write(frame);
