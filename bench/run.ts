@@ -26,6 +26,7 @@ const benches = {
       clients: Number(args.clients ?? 10_000),
       changes: Number(args.changes ?? 20),
       warmupSeconds: Number(args.warmup ?? 2),
+      gapMs: Number(args.gap ?? 250),
     }),
 };
 

@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import pino, { type Logger } from 'pino';
 import { MAX_COUNTER_BYTES, parseCounterTopic } from '../protocol/index.js';
@@ -35,6 +35,30 @@ export interface Broker {
   start(): Promise<{ host: string; port: number }>;
   stop(): Promise<void>;
   stats(): BrokerStats;
+}
+
+/**
+ * Service connections (ingest, API, readers) carry both lone messages that must not wait ~40 ms
+ * for a delayed ACK (Nagle) and bursts that should not go out one segment each. So: no Nagle, and
+ * writes corked until the end of the event-loop turn, so a burst leaves in one write.
+ * (mqtt-packet corks only until the next tick, and aedes writes each delivery in its own tick.)
+ */
+function tuneServiceSocket(socket: Socket) {
+  if (typeof socket.setNoDelay !== 'function') return;
+  socket.setNoDelay(true);
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  socket.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return write(...args);
+  }) as Socket['write'];
 }
 
 // [MQTT-3.1.1] CONNACK return codes
@@ -95,6 +119,7 @@ export function createBroker({
         authenticate(client, username ?? undefined, password ?? undefined).then(
           (principal) => {
             principals.set(client, principal);
+            if (principal.role !== 'sensor') tuneServiceSocket(client.conn as Socket);
             done(null, true);
           },
           (err) => done(err, false),
@@ -128,8 +153,7 @@ export function createBroker({
     });
     aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'connection error'));
-    // No Nagle: a lone status or PUBACK must not wait ~40 ms for the peer's delayed ACK.
-    server = createServer({ noDelay: true }, aedes.handle);
+    server = createServer(aedes.handle);
     server.listen(port, host);
     await once(server, 'listening');
     const address = server.address() as AddressInfo;
