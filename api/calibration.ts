@@ -1,6 +1,6 @@
 /** Calibration requests: publish a command to ingest and wait for its result, by request id. */
 import { randomUUID } from 'node:crypto';
-import { calibrationTopic, CalibrationResult, parseCalibrationResultTopic } from '../protocol/index.js';
+import { calibrationTopic, CalibrationResult, decodeWith, parseCalibrationResultTopic } from '../protocol/index.js';
 
 export interface Calibrator {
   /** Resolves with ingest's answer, or null when none came within the timeout. */
@@ -29,14 +29,8 @@ export function createCalibrator({ publish, timeoutMs = 5000 }: { publish(topic:
     },
     onResult(topic, payload) {
       if (!parseCalibrationResultTopic(topic)) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(payload.toString('utf8'));
-      } catch {
-        return;
-      }
-      const result = CalibrationResult.safeParse(json);
-      if (result.success) pending.get(result.data.requestId)?.(result.data);
+      const result = decodeWith(CalibrationResult, payload);
+      if (result.ok) pending.get(result.data.requestId)?.(result.data);
     },
   };
 }

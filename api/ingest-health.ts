@@ -1,5 +1,5 @@
 /** What the API knows of the ingest processes, from their retained health messages. */
-import { IngestHealth, parseHealthTopic } from '../protocol/index.js';
+import { decodeWith, IngestHealth, parseHealthTopic } from '../protocol/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 
 export interface IngestView {
@@ -21,14 +21,8 @@ export function createIngestHealthBoard({ clock = systemClock, maxAgeMs = 15_000
     onMessage(topic, payload) {
       const clientId = parseHealthTopic(topic);
       if (!clientId) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(payload.toString('utf8'));
-      } catch {
-        return;
-      }
-      const health = IngestHealth.safeParse(json);
-      if (health.success) views.set(clientId, { health: health.data, receivedAtMs: clock.now() });
+      const health = decodeWith(IngestHealth, payload);
+      if (health.ok) views.set(clientId, { health: health.data, receivedAtMs: clock.now() });
     },
     all: () => [...views.values()],
     problems() {

@@ -6,8 +6,7 @@
 import pino, { type Logger } from 'pino';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
-import { z } from 'zod';
-import { isId, LiveClientMessage, type LiveErrorCode, type LotStatus } from '../protocol/index.js';
+import { decodeWith, isId, LiveClientMessage, type LiveErrorCode, type LotStatus } from '../protocol/index.js';
 import type { StatusFeed } from './status-feed.js';
 
 export interface LiveHubOptions {
@@ -116,15 +115,11 @@ export function createLiveHub({
   }
 
   function onMessage(peer: Peer, data: Buffer, isBinary: boolean) {
-    let json: unknown;
-    try {
-      json = isBinary ? undefined : JSON.parse(data.toString('utf8'));
-    } catch {
-      json = undefined;
+    const msg = isBinary ? null : decodeWith(LiveClientMessage, data);
+    if (!msg || (!msg.ok && msg.reason === 'json')) {
+      return error(peer, 'bad_message', 'send a JSON text frame, e.g. {"type":"subscribe","lots":["demo-hospital"]}');
     }
-    if (json === undefined) return error(peer, 'bad_message', 'send a JSON text frame, e.g. {"type":"subscribe","lots":["demo-hospital"]}');
-    const msg = LiveClientMessage.safeParse(json);
-    if (!msg.success) return error(peer, 'bad_message', z.prettifyError(msg.error));
+    if (!msg.ok) return error(peer, 'bad_message', msg.error);
     if (msg.data.type === 'subscribe') subscribe(peer, msg.data.lots);
     else unsubscribe(peer, msg.data.lots);
   }

@@ -18,32 +18,30 @@ export function createMetrics({ board, hub, feed }: { board: IngestHealthBoard; 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'manku_' });
 
-  /** A counter whose value is reported by someone else (ingest): set at scrape time. */
-  function reported<L extends string>(name: string, help: string, labelNames: L[], read: () => Sample<L>[]) {
-    new Counter<L>({
+  /**
+   * A metric whose values are read at scrape time. Counters reported by someone else (ingest's
+   * totals) are exposed as counters: reset, then incremented to the reported value.
+   */
+  function collected<L extends string>(kind: 'counter' | 'gauge', name: string, help: string, labelNames: L[], read: () => Sample<L>[]) {
+    const Metric = kind === 'counter' ? Counter : Gauge;
+    new Metric<L>({
       name,
       help,
       labelNames,
       registers: [registry],
-      collect() {
+      collect(this: Counter<L> | Gauge<L>) {
         this.reset();
-        for (const [labels, value] of read()) this.inc(labels, value);
+        for (const [labels, value] of read()) {
+          if (this instanceof Gauge) this.set(labels, value);
+          else this.inc(labels, value);
+        }
       },
     });
   }
-
-  function gauge<L extends string>(name: string, help: string, labelNames: L[], read: () => Sample<L>[]) {
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [labels, value] of read()) this.set(labels, value);
-      },
-    });
-  }
+  const reported = <L extends string>(name: string, help: string, labelNames: L[], read: () => Sample<L>[]) =>
+    collected('counter', name, help, labelNames, read);
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[], read: () => Sample<L>[]) =>
+    collected('gauge', name, help, labelNames, read);
 
   const running = () => board.all().filter((v) => v.health.running);
   const each = <L extends string>(f: (v: ReturnType<typeof running>[number]) => Sample<L>[]) => () => running().flatMap(f);

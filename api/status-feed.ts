@@ -5,8 +5,7 @@
  * Listeners hear of every change of level, occupied or stale, from a message or from time passing.
  */
 import pino, { type Logger } from 'pino';
-import { z } from 'zod';
-import { LEVEL_LABELS, LotStatus, parseStatusTopic } from '../protocol/index.js';
+import { decodeWith, LEVEL_LABELS, LotStatus, parseStatusTopic } from '../protocol/index.js';
 import { systemClock, type Clock, type LotConfig, type LotsFile } from '../core/index.js';
 
 export interface StatusFeedOptions {
@@ -78,16 +77,9 @@ export function createStatusFeed({ lots, clock = systemClock, logger = pino({ le
     onMessage(topic, payload) {
       const t = parseStatusTopic(topic);
       if (!t || !config.has(t.lotId)) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(payload.toString('utf8'));
-      } catch {
-        log.warn({ topic }, 'status is not JSON; ignored');
-        return;
-      }
-      const parsed = LotStatus.safeParse(json);
-      if (!parsed.success || parsed.data.lotId !== t.lotId) {
-        log.warn({ topic, err: parsed.success ? 'lotId does not match topic' : z.prettifyError(parsed.error) }, 'invalid status ignored');
+      const parsed = decodeWith(LotStatus, payload);
+      if (!parsed.ok || parsed.data.lotId !== t.lotId) {
+        log.warn({ topic, err: parsed.ok ? 'lotId does not match topic' : parsed.error }, 'invalid status ignored');
         return;
       }
       latest.set(t.lotId, parsed.data);

@@ -11,6 +11,7 @@ import { MAX_COUNTER_BYTES, parseCounterTopic } from '../protocol/index.js';
 import { createRateGate, credentialsOf, type LotsFile, type Principal } from '../core/index.js';
 import { canPublish, canSubscribe } from './acl.js';
 import { DECOY_HASH, verifyPassword } from './auth.js';
+import { createPersistence } from './persistence.js';
 
 export interface BrokerOptions {
   lots: LotsFile;
@@ -113,6 +114,7 @@ export function createBroker({
 
   async function start() {
     aedes = await Aedes.createBroker({
+      persistence: createPersistence(),
       connectTimeout: connectTimeoutMs,
       maxTopicLevels,
       authenticate(client, username, password, done) {

@@ -5,11 +5,11 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
-import { z } from 'zod';
 import {
   CALIBRATION_FILTER,
   calibrationResultTopic,
   CalibrationCommand,
+  decodeWith,
   COUNTER_FILTER,
   healthTopic,
   parseCalibrationTopic,
@@ -217,15 +217,9 @@ export function createIngest({
   function onCalibration(topic: string, payload: Buffer) {
     const lotId = parseCalibrationTopic(topic);
     if (!lotId) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    const command = CalibrationCommand.safeParse(json);
-    if (!command.success) {
-      log.warn({ topic, err: json === undefined ? 'not JSON' : z.prettifyError(command.error) }, 'invalid calibration command ignored');
+    const command = decodeWith(CalibrationCommand, payload);
+    if (!command.ok) {
+      log.warn({ topic, err: command.error }, 'invalid calibration command ignored');
       return;
     }
     const result = pipeline.calibrate(lotId, command.data);

@@ -5,6 +5,7 @@
  * (the next one carries the totals) and a duplicate costs nothing (its (boot, seq) is not new).
  */
 import { z } from 'zod';
+import { decodeWith } from './json.js';
 
 /** Largest accepted counter payload, in bytes. */
 export const MAX_COUNTER_BYTES = 512;
@@ -40,13 +41,6 @@ export function parseCounterPayload(payload: Uint8Array | string): ParsedCounter
   if (size > MAX_COUNTER_BYTES) {
     return { ok: false, reason: 'oversize', detail: `payload is ${size} bytes, limit is ${MAX_COUNTER_BYTES}` };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
-  } catch (err) {
-    return { ok: false, reason: 'json', detail: (err as Error).message };
-  }
-  const parsed = CounterMessage.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: 'schema', detail: z.prettifyError(parsed.error) };
-  return { ok: true, message: parsed.data };
+  const decoded = decodeWith(CounterMessage, payload);
+  return decoded.ok ? { ok: true, message: decoded.data } : { ok: false, reason: decoded.reason, detail: decoded.error };
 }

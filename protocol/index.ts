@@ -3,3 +3,4 @@ export * from './counter.js';
 export * from './status.js';
 export * from './live.js';
 export * from './ops.js';
+export * from './json.js';
