@@ -81,6 +81,7 @@ export function createPipeline({
   const log = logger.child({ component: 'ingest' });
   const counters = new Map<string, LotCounter>(lots.lots.map((l) => [l.id, createLotCounter(l)]));
   const lastSeq = new Map<string, number>();
+  const sensorsOf = new Map(lots.lots.map((l) => [l.id, new Set(l.sensors.map((s) => s.id))]));
   const gate = createRateGate({ perWindow: 10 });
   const stats: PipelineStats = {
     accepted: 0,
@@ -169,7 +170,7 @@ export function createPipeline({
       if (!t) return reject('topic', topic, 'not a parking/v1/{lotId}/{sensorId}/counter topic', now);
       const counter = counters.get(t.lotId);
       if (!counter) return reject('unknown-lot', topic, `lot ${t.lotId} is not in the lots file`, now);
-      if (!counter.lot.sensors.some((s) => s.id === t.sensorId)) {
+      if (!sensorsOf.get(t.lotId)!.has(t.sensorId)) {
         return reject('unknown-sensor', topic, `sensor ${t.sensorId} is not a sensor of lot ${t.lotId}`, now);
       }
       const parsed = parseCounterPayload(payload);

@@ -18,6 +18,7 @@ import {
 } from '../protocol/index.js';
 import { systemClock, type Clock, type LotsFile, type OccupancyStore } from '../core/index.js';
 import { buildHealth, offlineHealth } from './health.js';
+import { createHistoryWriter, type HistoryWriter } from './history-writer.js';
 import { createPipeline, type Pipeline, type PipelineStats } from './pipeline.js';
 
 export interface IngestOptions {
@@ -38,6 +39,8 @@ export interface IngestOptions {
   statusIntervalMs?: number;
   /** How often ingest publishes its health (retained) for the API's readiness and metrics. */
   healthIntervalMs?: number;
+  /** Count-only changes are written to history at most this often per lot. */
+  historyIntervalMs?: number;
 }
 
 export interface IngestStats extends PipelineStats {
@@ -95,6 +98,7 @@ export function createIngest({
   refreshMs = 10_000,
   statusIntervalMs = 5,
   healthIntervalMs = 5000,
+  historyIntervalMs = 1000,
 }: IngestOptions): Ingest {
   const log = logger.child({ component: 'ingest' });
   const dirty = new Set<string>();
@@ -108,6 +112,7 @@ export function createIngest({
   let statusPublished = 0;
 
   const pipeline = createPipeline({ lots, clock, store, skewToleranceMs, logger, onChange: markDirty });
+  let history: HistoryWriter | null = null;
 
   // Leading-edge throttle: the first change after a quiet spell goes out on the next turn of the
   // event loop; further changes within statusIntervalMs are coalesced into one status at its end.
@@ -133,19 +138,7 @@ export function createIngest({
       const material = !last || !sameShown(last.status, status);
       if (!material && (last.status.observedAt === status.observedAt || now - last.atMs < refreshMs)) continue;
       if (material) {
-        store.write([
-          {
-            measurement: 'lot_occupancy',
-            lotId,
-            timeMs: now,
-            lotSeq: pipeline.nextSeq(lotId),
-            occupied: status.occupied,
-            occupiedRaw: pipeline.counter(lotId)!.occupiedRaw,
-            capacity: status.capacity,
-            level: status.level,
-            stale: status.stale,
-          },
-        ]);
+        history?.record(status, pipeline.counter(lotId)!.occupiedRaw, now);
         if (last && last.status.level !== status.level) log.info({ lotId, from: last.status.level, to: status.level, occupied: status.occupied }, 'level changed');
       }
       published.set(lotId, { status, atMs: now });
@@ -162,6 +155,7 @@ export function createIngest({
 
   async function start() {
     await store.start();
+    history = createHistoryWriter({ store, nextSeq: pipeline.nextSeq, intervalMs: historyIntervalMs });
     log.info({ store: store.description }, `store: ${store.kind}`);
     pipeline.restore(await store.restore(pipeline.lotIds));
     const c = mqtt.connect(mqttUrl, {
@@ -243,6 +237,8 @@ export function createIngest({
       await client.endAsync();
       client = null;
     }
+    history?.stop();
+    history = null;
     await store.stop();
     log.info(pipeline.stats(), 'ingest stopped');
   }

@@ -1,0 +1,62 @@
+/**
+ * Occupancy history points (`lot_occupancy`). A change of level or staleness is written at once,
+ * so transitions keep their exact time; changes of the count alone are coalesced to the last one
+ * per lot per interval (default 1 s, finer than the finest history step of 1 min), which keeps
+ * the store's load flat however busy the gates are.
+ */
+import type { LotStatus } from '../protocol/index.js';
+import type { OccupancyPoint, OccupancyStore } from '../core/index.js';
+
+export interface HistoryWriter {
+  record(status: LotStatus, occupiedRaw: number, timeMs: number): void;
+  /** Writes whatever is pending (on stop). */
+  flush(): void;
+  stop(): void;
+}
+
+export function createHistoryWriter({
+  store,
+  nextSeq,
+  intervalMs = 1000,
+}: {
+  store: Pick<OccupancyStore, 'write'>;
+  nextSeq: (lotId: string) => number;
+  intervalMs?: number;
+}): HistoryWriter {
+  const lastShape = new Map<string, string>();
+  const pending = new Map<string, Omit<OccupancyPoint, 'lotSeq'>>();
+  const write = (p: Omit<OccupancyPoint, 'lotSeq'>) => store.write([{ ...p, lotSeq: nextSeq(p.lotId) }]);
+  const flush = () => {
+    for (const p of pending.values()) write(p);
+    pending.clear();
+  };
+  const timer = setInterval(flush, intervalMs);
+  timer.unref();
+  return {
+    record(status, occupiedRaw, timeMs) {
+      const point: Omit<OccupancyPoint, 'lotSeq'> = {
+        measurement: 'lot_occupancy',
+        lotId: status.lotId,
+        timeMs,
+        occupied: status.occupied,
+        occupiedRaw,
+        capacity: status.capacity,
+        level: status.level,
+        stale: status.stale,
+      };
+      const shape = `${status.level}/${status.stale}`;
+      if (lastShape.get(status.lotId) !== shape) {
+        lastShape.set(status.lotId, shape);
+        pending.delete(status.lotId);
+        write(point);
+      } else {
+        pending.set(status.lotId, point);
+      }
+    },
+    flush,
+    stop() {
+      clearInterval(timer);
+      flush();
+    },
+  };
+}
