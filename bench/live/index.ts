@@ -124,7 +124,8 @@ async function fanout(wsUrl: string, apiBase: string, sensor: Sensor, server: Pa
     const hubBefore = await hubFanout(apiBase);
     const changes: Array<{ occupied: number; at: number }> = [];
     let occupied = startOccupied;
-    for (let k = 0; k < o.changes; k++) {
+    // One change more than measured: the first broadcast to 10k fresh sockets is a warm-up.
+    for (let k = 0; k <= o.changes; k++) {
       occupied += 1;
       changes.push({ occupied, at: wallNow() });
       // the next change once every client has this one (or after 10 s)
@@ -150,7 +151,9 @@ async function fanout(wsUrl: string, apiBase: string, sensor: Sensor, server: Pa
     const all: number[] = [];
     const untilEveryClient: number[] = [];
     let missing = 0;
-    for (const c of changes) {
+    const [warmup, ...measured] = changes;
+    const warmupMs = Math.max(...(received[warmup!.occupied] ?? []).map((t) => t - warmup!.at));
+    for (const c of measured) {
       const times = (received[c.occupied] ?? []).map((t) => t - c.at);
       missing += o.clients - times.length;
       all.push(...times);
@@ -168,6 +171,7 @@ async function fanout(wsUrl: string, apiBase: string, sensor: Sensor, server: Pa
       /** With `changes` samples, p99 is the slowest change. */
       everyClientP99Ms: round(percentile(untilEveryClient, 99)),
       everyClientMs: untilEveryClient.map((x) => round(x, 1)),
+      warmupChangeMs: round(warmupMs, 1),
       gapMs: o.gapMs,
       /** The server's own loop over the subscribers, per change (mean). */
       hubSendMsMean: round(((hubAfter.sum - hubBefore.sum) / Math.max(1, hubAfter.count - hubBefore.count)) * 1000),
