@@ -10,6 +10,7 @@ import type { Calibrator } from './calibration.js';
 import { createIngestHealthBoard, type IngestHealthBoard } from './ingest-health.js';
 import type { LiveHub } from './live-hub.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { registerDocsPage } from './routes/docs.js';
 import { registerLiveRoute } from './routes/live.js';
 import { registerLotRoutes } from './routes/lots.js';
 import { registerOpsRoutes } from './routes/ops.js';
@@ -72,7 +73,9 @@ export function createApp({
   registerLiveRoute(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
-  app.doc('/api/v1/openapi.json', { openapi: '3.0.3', info: OPENAPI_INFO, servers: [{ url: '/' }] });
+  const docConfig = { openapi: '3.0.3', info: OPENAPI_INFO, servers: [{ url: '/' }] };
+  app.doc('/api/v1/openapi.json', docConfig);
+  registerDocsPage(app, () => app.getOpenAPIDocument(docConfig));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}; see /api/v1/openapi.json`), 404));
   app.onError((err, c) => {

@@ -160,6 +160,17 @@ describe('OpenAPI', () => {
   });
 });
 
+describe('docs page', () => {
+  it('GET /docs lists every route for people, without external resources', async () => {
+    const res = await fetch(`${base}/docs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await res.text();
+    for (const path of ['/api/v1/lots/{lotId}/history', '/api/v1/live', '/readyz']) expect(html).toContain(path);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!127)/);
+  });
+});
+
 describe('HTTP hygiene', () => {
   it('CORS on public GET routes, security headers that still allow framing, a body limit', async () => {
     const res = await fetch(`${base}/api/v1/lots`, { headers: { origin: 'https://hospital.example.jp' } });
