@@ -1,13 +1,14 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live.
+ * Benchmarks: ingest, live, floor.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingestBench } from './ingest/index.js';
+import { floorBench } from './floor/index.js';
 import { liveBench } from './live/index.js';
 
 const benches = {
@@ -28,6 +29,7 @@ const benches = {
       warmupSeconds: Number(args.warmup ?? 2),
       gapMs: Number(args.gap ?? 250),
     }),
+  floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
 };
 
 function parseArgs(argv: string[]) {
