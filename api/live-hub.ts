@@ -17,6 +17,8 @@ export interface LiveHubOptions {
   logger?: Logger;
   /** Told how long each fan-out took and to how many clients. */
   onFanout?: (seconds: number, clients: number) => void;
+  /** Sockets written per turn of the event loop during a broadcast. */
+  fanoutSlice?: number;
 }
 
 export type DropReason = 'heartbeat' | 'slow';
@@ -65,6 +67,7 @@ export function createLiveHub({
   maxBufferedBytes = 1 << 20,
   logger = pino({ level: 'silent' }),
   onFanout,
+  fanoutSlice = 2000,
 }: LiveHubOptions): LiveHub {
   const log = logger.child({ component: 'live' });
   const peers = new Set<Peer>();
@@ -124,14 +127,23 @@ export function createLiveHub({
     else unsubscribe(peer, msg.data.lots);
   }
 
+  // A broadcast to many thousands of sockets takes ~100 ms; it goes in slices so the event loop
+  // (and, in `manku all`, the broker and ingest) keeps turning. Later slices of one broadcast and
+  // the next broadcast queue in order, so every client still sees changes in order.
   const unlisten = feed.onChange((status: LotStatus) => {
     const subscribers = byLot.get(status.lotId);
     if (!subscribers?.size) return;
     const started = performance.now();
     const payload = encode({ type: 'status', status });
     const frame = textFrame(payload);
-    for (const peer of subscribers) broadcast(peer, payload, frame);
-    onFanout?.((performance.now() - started) / 1000, subscribers.size);
+    const peers = [...subscribers]; // who was subscribed at the change
+    const slice = (from: number) => {
+      const to = Math.min(peers.length, from + fanoutSlice);
+      for (let i = from; i < to; i++) broadcast(peers[i]!, payload, frame);
+      if (to < peers.length) setImmediate(slice, to);
+      else onFanout?.((performance.now() - started) / 1000, peers.length);
+    };
+    slice(0);
   });
 
   const pinger = setInterval(() => {
