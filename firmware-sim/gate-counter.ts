@@ -13,6 +13,8 @@ export interface GateCounter {
   /** A power cycle: boot +1, seq and counters back to 0. */
   reboot(): void;
   readonly boot: number;
+  /** The current totals, without sending anything. */
+  totals(): { boot: number; in: number; out: number };
 }
 
 /** @example const gate = createGateCounter({ boot: 1 }); publish(gate.pass('in', Date.now())) */
@@ -38,5 +40,6 @@ export function createGateCounter({ boot = 1 }: { boot?: number } = {}): GateCou
     get boot() {
       return current;
     },
+    totals: () => ({ boot: current, in: inCount, out: outCount }),
   };
 }
