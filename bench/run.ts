@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor.
+ * Benchmarks: ingest, live, floor, replay.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ingestBench } from './ingest/index.js';
 import { floorBench } from './floor/index.js';
 import { liveBench } from './live/index.js';
+import { replayBench } from './replay/index.js';
 
 const benches = {
   ingest: (args: Record<string, string>) =>
@@ -29,6 +30,8 @@ const benches = {
       warmupSeconds: Number(args.warmup ?? 2),
       gapMs: Number(args.gap ?? 250),
     }),
+  replay: (args: Record<string, string>) =>
+    replayBench({ capacity: Number(args.capacity ?? 500), gates: Number(args.gates ?? 4), seed: Number(args.seed ?? 1) }),
   floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
 };
 
