@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay.
+ * Benchmarks: ingest, live, floor, replay, truth.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -11,6 +11,7 @@ import { ingestBench } from './ingest/index.js';
 import { floorBench } from './floor/index.js';
 import { liveBench } from './live/index.js';
 import { replayBench } from './replay/index.js';
+import { truthBench } from './truth/index.js';
 
 const benches = {
   ingest: (args: Record<string, string>) =>
@@ -32,6 +33,7 @@ const benches = {
     }),
   replay: (args: Record<string, string>) =>
     replayBench({ capacity: Number(args.capacity ?? 500), gates: Number(args.gates ?? 4), seed: Number(args.seed ?? 1) }),
+  truth: (args: Record<string, string>) => truthBench({ seed: Number(args.seed ?? 1), capacity: Number(args.capacity ?? 200) }),
   floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
 };
 
