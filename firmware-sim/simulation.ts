@@ -17,6 +17,10 @@ export interface SimulationOptions {
   /** Called every `progressEvery` deliveries. */
   onProgress?: (p: { sent: number; total: number; virtualMs: number }) => void;
   progressEvery?: number;
+  /** Real-time pacing: N × real time (undefined: as fast as possible). */
+  speed?: number;
+  /** Stamp `ts` with the real clock when sending (a sensor's clock is real time, not the plan's). */
+  stampNow?: boolean;
 }
 
 export interface Simulation {
@@ -25,8 +29,20 @@ export interface Simulation {
   stop(): Promise<void>;
 }
 
-export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgress, progressEvery = 1000 }: SimulationOptions): Simulation {
+export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgress, progressEvery = 1000, speed, stampNow = false }: SimulationOptions): Simulation {
   const clients: MqttClient[] = [];
+  let stopped = false;
+
+  function payloadOf(payload: string): string {
+    if (!stampNow) return payload;
+    try {
+      const json = JSON.parse(payload) as Record<string, unknown>;
+      if (json && typeof json === 'object' && typeof json.ts === 'number') return JSON.stringify({ ...json, ts: Date.now() });
+    } catch {
+      // malformed on purpose: sent as is
+    }
+    return payload;
+  }
 
   async function connectAll() {
     for (const s of sensors) {
@@ -44,13 +60,21 @@ export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgr
       await connectAll();
       const acks: Array<Promise<unknown>> = [];
       let sent = 0;
+      const firstAt = plan.deliveries[0]?.atMs ?? 0;
+      const realStart = performance.now();
       for (const d of plan.deliveries) {
+        if (stopped) break;
         const client = clients[d.gate];
         if (!client) throw new Error(`the plan has gate ${d.gate} but only ${clients.length} sensors were given`);
+        if (speed) {
+          const due = realStart + (d.atMs - firstAt) / speed;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
         clock?.set(d.atMs);
-        acks.push(client.publishAsync(counterTopic(lotId, sensors[d.gate]!.id), d.payload, { qos: 1 }));
+        acks.push(client.publishAsync(counterTopic(lotId, sensors[d.gate]!.id), payloadOf(d.payload), { qos: 1 }));
         sent += 1;
-        if (sent % progressEvery === 0) {
+        if (sent % progressEvery === 0 || speed) {
           onProgress?.({ sent, total: plan.deliveries.length, virtualMs: d.atMs });
           await Promise.all(acks.splice(0)); // keep the in-flight window bounded
         }
@@ -60,6 +84,7 @@ export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgr
       return { sent };
     },
     async stop() {
+      stopped = true;
       await Promise.all(clients.splice(0).map((c) => c.endAsync()));
     },
   };

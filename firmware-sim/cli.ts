@@ -1,0 +1,191 @@
+/**
+ * `npm run sim -- <command>`:
+ *   run     simulate gates on a lot: a scenario day with faults, at --speed N × real time or --fast
+ *   record  write every counter message to NDJSON (a service account with role ingest)
+ *   replay  re-publish a recording with the sensors' credentials
+ * `npm run sim -- help` lists the options.
+ */
+import { parseArgs } from 'node:util';
+import { createRecorder, createScenario, createSimulation, planDeliveries, readRecording, replayRecording, SCENARIOS, truthAt, type ScenarioName } from './index.js';
+
+const HELP = `usage:
+  npm run sim -- run [options]
+      --url mqtt://127.0.0.1:1883  --lot demo-hospital  --sensors demo-gate-1,demo-gate-2
+      --password demo  ({sensor} in it is replaced by each sensor's id, e.g. pw-{sensor})
+      --scenario weekday|weekend|snow  --seed 1  --capacity 200  --date YYYY-MM-DD (default today, JST)
+      --from 0 (hour of day)  --hours 24
+      --speed 60 (× real time)  or  --fast (as fast as the broker takes it)
+      faults: --drop 0.05  --duplicate 0.05  --reorder-ms 10000  --reboots 2  --malformed 0.01
+  npm run sim -- record --out day.ndjson [--url ...] [--username demo-ingest --password demo]
+  npm run sim -- replay day.ndjson [--url ...] [--password demo] [--speed 1 | --fast]
+  A recording of a simulated weekday on demo-hospital: firmware-sim/fixtures/demo-hospital-weekday.ndjson
+`;
+
+const tokyo = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
+
+/** Prints a progress line at most once a second (in place on a terminal). */
+function progress(render: () => string) {
+  let last = 0;
+  return (force = false) => {
+    const now = Date.now();
+    if (!force && now - last < 1000) return;
+    last = now;
+    if (process.stdout.isTTY) process.stdout.write(`\r${render().padEnd(90)}`);
+    else process.stdout.write(`${render()}\n`);
+  };
+}
+
+const passwordOf = (template: string, sensorId: string) => template.replaceAll('{sensor}', sensorId);
+
+function localMidnightTokyo(): number {
+  const now = new Date();
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(now); // YYYY-MM-DD
+  return Date.parse(`${day}T00:00:00+09:00`);
+}
+
+async function run(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+      lot: { type: 'string', default: 'demo-hospital' },
+      sensors: { type: 'string', default: 'demo-gate-1,demo-gate-2' },
+      password: { type: 'string', default: 'demo' },
+      scenario: { type: 'string', default: 'weekday' },
+      seed: { type: 'string', default: '1' },
+      capacity: { type: 'string', default: '200' },
+      date: { type: 'string' },
+      from: { type: 'string', default: '0' },
+      hours: { type: 'string', default: '24' },
+      speed: { type: 'string', default: '60' },
+      fast: { type: 'boolean', default: false },
+      drop: { type: 'string', default: '0' },
+      duplicate: { type: 'string', default: '0' },
+      'reorder-ms': { type: 'string', default: '0' },
+      reboots: { type: 'string', default: '0' },
+      malformed: { type: 'string', default: '0' },
+    },
+  });
+  if (!(SCENARIOS as readonly string[]).includes(values.scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
+  const sensors = values.sensors.split(',').filter(Boolean);
+  const startMs = values.date ? Date.parse(`${values.date}T00:00:00+09:00`) : localMidnightTokyo();
+  if (Number.isNaN(startMs)) throw new Error('--date must look like 2026-11-24');
+  const scenario = createScenario({ name: values.scenario as ScenarioName, seed: Number(values.seed), capacity: Number(values.capacity), gates: sensors.length, startMs });
+  const from = startMs + Number(values.from) * 3_600_000;
+  const to = from + Number(values.hours) * 3_600_000;
+  const plan = planDeliveries(
+    scenario,
+    {
+      dropRate: Number(values.drop),
+      duplicateRate: Number(values.duplicate),
+      reorderWindowMs: Number(values['reorder-ms']),
+      randomReboots: Number(values.reboots),
+      malformedRate: Number(values.malformed),
+    },
+    { seed: Number(values.seed) },
+  );
+  plan.deliveries = plan.deliveries.filter((d) => d.atMs >= from && d.atMs < to);
+  let state = { sent: 0, virtualMs: from };
+  const show = progress(() => {
+    const occupied = truthAt(scenario, state.virtualMs);
+    return `virtual ${tokyo.format(state.virtualMs)} JST | sent ${state.sent}/${plan.deliveries.length} | true occupancy ${occupied}/${scenario.options.capacity}`;
+  });
+  const speed = values.fast ? undefined : Number(values.speed);
+  console.log(
+    `simulating a ${values.scenario} (seed ${values.seed}) on ${values.lot} with ${sensors.length} gates, ` +
+      `${tokyo.format(from)}–${tokyo.format(to - 1)} JST, ${speed ? `${speed}× real time` : 'as fast as possible'}: ${plan.deliveries.length} messages`,
+  );
+  const sim = createSimulation({
+    mqttUrl: values.url,
+    lotId: values.lot,
+    sensors: sensors.map((id) => ({ id, password: passwordOf(values.password, id) })),
+    plan,
+    speed,
+    stampNow: Boolean(speed),
+    progressEvery: 100,
+    onProgress: (p) => {
+      state = { sent: p.sent, virtualMs: p.virtualMs };
+      show();
+    },
+  });
+  const stop = async () => {
+    await sim.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', () => void stop());
+  const { sent } = await sim.run();
+  show(true);
+  await sim.stop();
+  console.log(`\ndone: ${sent} messages; faults ${JSON.stringify({ ...plan.log, reboots: plan.log.reboots.length })}`);
+}
+
+async function record(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      out: { type: 'string' },
+      url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+      username: { type: 'string', default: 'demo-ingest' },
+      password: { type: 'string', default: 'demo' },
+    },
+  });
+  if (!values.out) throw new Error('record needs --out FILE');
+  const recorder = createRecorder({ mqttUrl: values.url, username: values.username, password: values.password, file: values.out });
+  await recorder.start();
+  console.log(`recording counter messages to ${values.out}; Ctrl-C to stop`);
+  const show = progress(() => `recorded ${recorder.count} messages`);
+  const timer = setInterval(() => show(), 1000);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  clearInterval(timer);
+  const count = await recorder.stop();
+  console.log(`\nstopped: ${count} messages in ${values.out}`);
+}
+
+async function replay(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+      password: { type: 'string', default: 'demo' },
+      speed: { type: 'string', default: '1' },
+      fast: { type: 'boolean', default: false },
+    },
+  });
+  const file = positionals[0];
+  if (!file) throw new Error('replay needs a FILE (NDJSON from `npm run sim -- record`)');
+  const lines = readRecording(file);
+  const speed = values.fast ? 0 : Number(values.speed);
+  console.log(`replaying ${lines.length} messages from ${file} ${speed ? `at ${speed}× the recorded pace` : 'as fast as possible'}`);
+  let state = { sent: 0, t: lines[0]?.t ?? 0 };
+  const show = progress(() => `replayed ${state.sent}/${lines.length} | recorded at ${new Date(state.t).toISOString()}`);
+  const sent = await replayRecording({
+    mqttUrl: values.url,
+    lines,
+    passwordFor: (id) => passwordOf(values.password, id),
+    speed,
+    stampNow: speed > 0,
+    onProgress: (s, _total, t) => {
+      state = { sent: s, t };
+      show();
+    },
+  });
+  show(true);
+  console.log(`\ndone: ${sent} messages`);
+}
+
+async function main([command, ...rest]: string[]) {
+  if (command === 'run') return run(rest);
+  if (command === 'record') return record(rest);
+  if (command === 'replay') return replay(rest);
+  process.stdout.write(HELP);
+  if (command && command !== 'help' && command !== '--help') process.exitCode = 2;
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  process.stderr.write(`sim: ${err.message}\n`);
+  process.exit(1);
+});
