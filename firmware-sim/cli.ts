@@ -6,7 +6,9 @@
  * `npm run sim -- help` lists the options.
  */
 import { parseArgs } from 'node:util';
-import { createRecorder, createScenario, createSimulation, planDeliveries, readRecording, replayRecording, SCENARIOS, truthAt, type ScenarioName } from './index.js';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createRecorder, createScenario, createSimulation, finalBoots, planDeliveries, readRecording, replayRecording, SCENARIOS, truthAt, type ScenarioName } from './index.js';
 
 const HELP = `usage:
   npm run sim -- run [options]
@@ -16,6 +18,8 @@ const HELP = `usage:
       --from 0 (hour of day)  --hours 24
       --speed 60 (× real time)  or  --fast (as fast as the broker takes it)
       faults: --drop 0.05  --duplicate 0.05  --reorder-ms 10000  --reboots 2  --malformed 0.01
+              --skew-ms 0,45000 (per gate)  --offline 1@10:00-10:20 (gate@from-to; repeatable)
+      --state ./data/sim-boots.json  (each sensor's boot number, kept across runs like firmware does)
   npm run sim -- record --out day.ndjson [--url ...] [--username demo-ingest --password demo]
   npm run sim -- replay day.ndjson [--url ...] [--password demo] [--speed 1 | --fast]
   A recording of a simulated weekday on demo-hospital: firmware-sim/fixtures/demo-hospital-weekday.ndjson
@@ -36,6 +40,20 @@ function progress(render: () => string) {
 }
 
 const passwordOf = (template: string, sensorId: string) => template.replaceAll('{sensor}', sensorId);
+
+function readBoots(file: string): Record<string, number> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+  } catch (err) {
+    throw new Error(`cannot read the sensors' boot counters from ${file}: ${(err as Error).message}; delete it to start again at boot 1`);
+  }
+}
+
+function writeBoots(file: string, boots: Record<string, number>) {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(boots, null, 2)}\n`);
+}
 
 function localMidnightTokyo(): number {
   const now = new Date();
@@ -64,6 +82,9 @@ async function run(argv: string[]) {
       'reorder-ms': { type: 'string', default: '0' },
       reboots: { type: 'string', default: '0' },
       malformed: { type: 'string', default: '0' },
+      'skew-ms': { type: 'string', default: '' },
+      offline: { type: 'string', multiple: true, default: [] },
+      state: { type: 'string', default: './data/sim-boots.json' },
     },
   });
   if (!(SCENARIOS as readonly string[]).includes(values.scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
@@ -73,6 +94,20 @@ async function run(argv: string[]) {
   const scenario = createScenario({ name: values.scenario as ScenarioName, seed: Number(values.seed), capacity: Number(values.capacity), gates: sensors.length, startMs });
   const from = startMs + Number(values.from) * 3_600_000;
   const to = from + Number(values.hours) * 3_600_000;
+  // Like firmware, each simulated sensor keeps its boot number across runs: every run is a new
+  // boot, so a service that already saw this sensor does not take the new run for duplicates.
+  const stored = readBoots(values.state);
+  const boots = sensors.map((id) => (stored[id] ?? 0) + 1);
+  const at = (hhmm: string) => {
+    const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+    if (!m) throw new Error(`bad time "${hhmm}"; use HH:MM`);
+    return startMs + (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+  };
+  const offline = values.offline.map((spec) => {
+    const m = /^(\d+)@(\d{1,2}:\d{2})-(\d{1,2}:\d{2})$/.exec(spec);
+    if (!m) throw new Error(`--offline "${spec}": use GATE@HH:MM-HH:MM, e.g. 1@10:00-10:20 (gates count from 0)`);
+    return { gate: Number(m[1]), fromMs: at(m[2]!), toMs: at(m[3]!) };
+  });
   const plan = planDeliveries(
     scenario,
     {
@@ -81,9 +116,13 @@ async function run(argv: string[]) {
       reorderWindowMs: Number(values['reorder-ms']),
       randomReboots: Number(values.reboots),
       malformedRate: Number(values.malformed),
+      clockSkewMs: values['skew-ms'] ? values['skew-ms'].split(',').map(Number) : [],
+      offline,
     },
-    { seed: Number(values.seed) },
+    { seed: Number(values.seed), boots },
   );
+  const ended = finalBoots(plan, sensors.length, boots);
+  writeBoots(values.state, { ...stored, ...Object.fromEntries(sensors.map((id, i) => [id, ended[i]!])) });
   plan.deliveries = plan.deliveries.filter((d) => d.atMs >= from && d.atMs < to);
   let state = { sent: 0, virtualMs: from };
   const show = progress(() => {

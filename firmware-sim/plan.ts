@@ -69,7 +69,25 @@ const MALFORMED = [
   '[]',
 ];
 
-export function planDeliveries(scenario: Scenario, faults: FaultOptions = {}, { seed = 1, heartbeatMs = 60_000 } = {}): Plan {
+/** The boot each gate ends the plan with (to persist, as firmware keeps it in non-volatile memory). */
+export function finalBoots(plan: Plan, gates: number, startBoots: number[] = []): number[] {
+  return Array.from({ length: gates }, (_, g) => (startBoots[g] ?? 1) + plan.log.reboots.filter((r) => r.gate === g).length);
+}
+
+export function planDeliveries(
+  scenario: Scenario,
+  faults: FaultOptions = {},
+  {
+    seed = 1,
+    heartbeatMs = 60_000,
+    boots = [],
+  }: {
+    seed?: number;
+    heartbeatMs?: number;
+    /** Each gate's boot number at the start (a real sensor keeps it across power cycles); default 1. */
+    boots?: number[];
+  } = {},
+): Plan {
   const random = createRandom(seed ^ 0x5bd1e995);
   const { gates, startMs, hours } = scenario.options;
   const endMs = startMs + hours * 3_600_000;
@@ -81,7 +99,7 @@ export function planDeliveries(scenario: Scenario, faults: FaultOptions = {}, { 
   const deliveries: Delivery[] = [];
 
   for (let gate = 0; gate < gates; gate++) {
-    const counter = createGateCounter({ boot: 1 });
+    const counter = createGateCounter({ boot: boots[gate] ?? 1 });
     const skew = faults.clockSkewMs?.[gate] ?? 0;
     const offline = (faults.offline ?? []).filter((o) => o.gate === gate);
     const isOffline = (t: number) => offline.some((o) => t >= o.fromMs && t < o.toMs);

@@ -1,8 +1,8 @@
 /** `npm run sim` as an operator runs it: simulate, record, replay — against a real broker and ingest. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashPassword, type Broker } from '../../broker/index.js';
@@ -54,7 +54,7 @@ describe('npm run sim', () => {
     const recorder = createRecorder({ mqttUrl: first.url, username: 'ingest', password: passwordOf('ingest'), file });
     await recorder.start();
     const { stdout } = await sim('run', '--url', first.url, '--lot', 'lot-a', '--sensors', 'gate-a1,gate-a2', '--password', 'pw-{sensor}',
-      '--date', '2026-11-24', '--from', '7', '--hours', '3', '--fast', '--duplicate', '0.05');
+      '--date', '2026-11-24', '--from', '7', '--hours', '3', '--fast', '--duplicate', '0.05', '--state', join(dirname(file), 'boots.json'));
     expect(stdout).toMatch(/simulating a weekday .* 07:00–09:59 JST, as fast as possible/);
     expect(stdout).toMatch(/done: \d+ messages/);
     const sent = Number(/done: (\d+) messages/.exec(stdout)![1]);
@@ -89,8 +89,23 @@ describe('npm run sim', () => {
     expect(s.rejected.json + s.rejected.schema).toBeGreaterThan(0); // the recording carries malformed payloads
   });
 
+  it('keeps each sensor\'s boot number across runs, so a second run is a new boot, not duplicates', async () => {
+    const lots = await testLots({ capacity: 200 });
+    const { url, ingest } = await stack(lots, 'simcli-boots');
+    const state = join(mkdtempSync(join(tmpdir(), 'manku-boots-')), 'boots.json');
+    const args = ['run', '--url', url, '--lot', 'lot-a', '--sensors', 'gate-a1,gate-a2', '--password', 'pw-{sensor}', '--date', '2026-11-24', '--from', '8', '--hours', '1', '--fast', '--state', state];
+    const first = Number(/done: (\d+)/.exec((await sim(...args)).stdout)![1]);
+    const second = Number(/done: (\d+)/.exec((await sim(...args)).stdout)![1]);
+    await waitFor(() => taken(ingest) === first + second, { timeoutMs: 20_000, what: 'both runs taken' });
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({ 'gate-a1': 2, 'gate-a2': 2 });
+    const s = ingest.pipeline.stats();
+    expect(s.outcomes.reboot).toBe(4);
+    expect(s.outcomes.duplicate).toBe(0);
+  });
+
   it('says what is wrong with bad arguments', async () => {
     await expect(sim('run', '--scenario', 'holiday')).rejects.toMatchObject({ stderr: expect.stringMatching(/--scenario must be one of weekday, weekend, snow/) });
+    await expect(sim('run', '--offline', 'gate1 at ten')).rejects.toMatchObject({ stderr: expect.stringMatching(/use GATE@HH:MM-HH:MM/) });
     await expect(sim('replay')).rejects.toMatchObject({ stderr: expect.stringMatching(/replay needs a FILE/) });
     const help = await sim('help');
     expect(help.stdout).toMatch(/npm run sim -- run/);
