@@ -11,13 +11,17 @@ import { createIngestHealthBoard, type IngestHealthBoard } from './ingest-health
 import type { LiveHub } from './live-hub.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { registerDocsPage } from './routes/docs.js';
+import { registerPages } from './routes/pages.js';
+import type { WidgetBundle } from './widget-assets.js';
 import { registerLiveRoute } from './routes/live.js';
 import { registerLotRoutes } from './routes/lots.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import type { StatusFeed } from './status-feed.js';
 
 export interface AppOptions {
-  feed: Pick<StatusFeed, 'get' | 'all'>;
+  feed: Pick<StatusFeed, 'get' | 'all' | 'has'>;
+  widget?: () => WidgetBundle | null;
+  frameAncestors?: string;
   brokerConnected?: () => boolean;
   board?: IngestHealthBoard;
   history?: HistorySource | null;
@@ -51,6 +55,8 @@ export function createApp({
   adminToken,
   clock = systemClock,
   logger = pino({ level: 'silent' }),
+  widget = () => null,
+  frameAncestors,
 }: AppOptions) {
   const app = new OpenAPIHono({
     // A request that fails validation gets a 400 that names what to fix.
@@ -71,6 +77,7 @@ export function createApp({
   registerOpsRoutes(app, { brokerConnected, board, metrics: metrics ?? createMetrics({ board, hub, feed }), now: () => clock.now() });
   registerLotRoutes(app, { feed, history, calibrator, adminToken, now: () => clock.now() });
   registerLiveRoute(app);
+  registerPages(app, { widget, feed, frameAncestors });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   const docConfig = { openapi: '3.0.3', info: OPENAPI_INFO, servers: [{ url: '/' }] };

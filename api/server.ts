@@ -18,6 +18,7 @@ import { createLiveHub, type LiveHub } from './live-hub.js';
 import { attachLiveUpgrade } from './live-upgrade.js';
 import { createMetrics } from './metrics.js';
 import { createStatusFeed } from './status-feed.js';
+import { buildWidget, type WidgetBundle } from './widget-assets.js';
 
 export interface ApiOptions {
   lots: LotsFile;
@@ -38,6 +39,7 @@ export interface ApiOptions {
   /** How often statuses are re-evaluated against the clock (staleness) for live clients. */
   tickMs?: number;
   calibrationTimeoutMs?: number;
+  frameAncestors?: string;
 }
 
 export interface Api {
@@ -62,6 +64,7 @@ export function createApi({
   maxBufferedBytes = 1 << 20,
   tickMs = 1000,
   calibrationTimeoutMs = 5000,
+  frameAncestors,
 }: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
   const feed = createStatusFeed({ lots, clock, logger });
@@ -77,6 +80,7 @@ export function createApi({
   const calibrator = createCalibrator({ publish: link.publish, timeoutMs: calibrationTimeoutMs });
   calibrate = calibrator.onResult;
   let hub: LiveHub | null = null;
+  let widget: WidgetBundle | null = null;
   const metrics = createMetrics({ board, hub: () => hub, feed });
   const app = createApp({
     feed,
@@ -89,6 +93,8 @@ export function createApi({
     adminToken,
     clock,
     logger: log,
+    widget: () => widget,
+    frameAncestors,
   });
   let server: ServerType | null = null;
   let wss: WebSocketServer | null = null;
@@ -99,6 +105,8 @@ export function createApi({
       return hub;
     },
     async start() {
+      widget = await buildWidget();
+      log.info({ bytes: widget.bytes, gzipBytes: widget.gzipBytes }, 'widget.js built');
       await link.start();
       hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, logger, onFanout: metrics.observeFanout });
       ticker = setInterval(feed.tick, tickMs);

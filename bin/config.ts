@@ -46,6 +46,7 @@ export const Env = z.object({
     .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/]+$/.test(o)), 'use * or origins like https://hospital.example.jp, comma-separated'),
   WS_PING_INTERVAL_MS: positive.default(30_000),
   WS_MAX_BUFFERED_BYTES: positive.default(1 << 20),
+  FRAME_ANCESTORS: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof Env>;
 

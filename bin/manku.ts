@@ -85,6 +85,7 @@ function partsFor(role: Role, logger: Logger): Array<(c: Config) => Part> {
         history: historyFor(c, embedded),
         pingIntervalMs: c.env.WS_PING_INTERVAL_MS,
         maxBufferedBytes: c.env.WS_MAX_BUFFERED_BYTES,
+        frameAncestors: c.env.FRAME_ANCESTORS,
         logger,
       }),
     );

@@ -1,0 +1,119 @@
+/**
+ * <manku-status lot="demo-hospital" lang="ja|en" api="https://…" link="https://…" link-label="…"
+ *               time-zone="Asia/Tokyo" stale-after="180" compact></manku-status>
+ * Shows 空/混/満 with a text label, spaces free, the lot's name and the time of the last update.
+ * Unknown or stale data shows a neutral "情報なし / No information", never the last good level.
+ */
+import type { Level, LotStatus } from '../protocol/status.js';
+import { connectionFor, type Connection } from './connection.js';
+import { STYLES } from './styles.js';
+import { GLYPH, TEXT, type Lang } from './texts.js';
+
+/** The script's own origin: the default API base. Captured while the script runs. */
+const scriptOrigin = (() => {
+  const src = (document.currentScript as HTMLScriptElement | null)?.src;
+  try {
+    return src ? new URL(src).origin : location.origin;
+  } catch {
+    return location.origin;
+  }
+})();
+
+export class MankuStatus extends HTMLElement {
+  static observedAttributes = ['lot', 'lang', 'api', 'link', 'link-label', 'time-zone', 'stale-after', 'compact'];
+  private view: HTMLDivElement;
+  private region: HTMLDivElement;
+  private status: LotStatus | null = null;
+  private error: string | undefined;
+  private connection: Connection | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private announced: Level | null = null;
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    root.innerHTML = `<style>${STYLES}</style><div></div><div class="sr" role="status" aria-live="polite"></div>`;
+    this.view = root.children[1] as HTMLDivElement;
+    // One lasting live region, so assistive technology hears each level change once.
+    this.region = root.children[2] as HTMLDivElement;
+  }
+
+  connectedCallback() {
+    this.resubscribe();
+    // While the connection is down, the shown state must still go stale on time.
+    this.timer = setInterval(() => this.render(), 5000);
+  }
+
+  disconnectedCallback() {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  attributeChangedCallback(name: string) {
+    if (!this.isConnected) return;
+    if (name === 'lot' || name === 'api') this.resubscribe();
+    else this.render();
+  }
+
+  private get language(): Lang {
+    return this.getAttribute('lang') === 'en' ? 'en' : 'ja';
+  }
+
+  private resubscribe() {
+    this.unsubscribe?.();
+    this.status = null;
+    this.error = undefined;
+    const lot = this.getAttribute('lot');
+    const base = (this.getAttribute('api') || scriptOrigin).replace(/\/+$/, '');
+    this.connection = connectionFor(base);
+    if (lot) {
+      this.unsubscribe = this.connection.subscribe(lot, (status, error) => {
+        if (status) this.status = status;
+        this.error = status ? undefined : error ?? this.error;
+        this.render();
+      });
+    }
+    this.render();
+  }
+
+  /** unknown when the server says so, or when our data is older than the stale window and nothing live backs it. */
+  private level(): Level {
+    const s = this.status;
+    if (!s || s.stale) return 'unknown';
+    const live = this.connection?.live || this.connection?.polling;
+    const staleAfterMs = Number(this.getAttribute('stale-after') || 180) * 1000;
+    const age = s.observedAt ? Date.now() - Date.parse(s.observedAt) : Infinity;
+    return !live && age > staleAfterMs ? 'unknown' : s.level;
+  }
+
+  private render() {
+    const t = TEXT[this.language];
+    const s = this.status;
+    const level = this.level();
+    const name = s ? (this.language === 'en' ? s.name.en : s.name.ja) : this.getAttribute('lot') ?? '';
+    const zone = this.getAttribute('time-zone') || 'Asia/Tokyo';
+    const time = s?.observedAt
+      ? new Intl.DateTimeFormat(this.language === 'en' ? 'en-GB' : 'ja-JP', { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date(s.observedAt))
+      : '';
+    const link = this.getAttribute('link');
+    const cta = link && (level === 'crowded' || level === 'full') ? (this.getAttribute('link-label') || t.cta) : '';
+    const label = this.error === 'unknown_lot' ? t.unknownLot : s ? t.level[level] : t.loading;
+    this.view.innerHTML = `<div class="card ${level}" part="card" lang="${this.language}">
+<span class="badge" aria-hidden="true">${GLYPH[level]}</span>
+<div class="body"><div class="name">${esc(name)}</div><div class="level">${esc(label)}</div>
+${s && level !== 'unknown' ? `<div class="avail">${esc(t.available(s.available, s.capacity))}</div>` : ''}
+${time ? `<div class="time">${esc(t.updated(time))}</div>` : ''}
+${cta ? `<a class="cta" href="${esc(link!)}" target="_top" rel="noopener">${esc(cta)}</a>` : ''}</div></div>`;
+    // Announce level changes, not every count change.
+    if (s && level !== this.announced) {
+      if (this.announced !== null) this.region.textContent = t.announce(name, t.level[level]);
+      this.announced = level;
+    }
+  }
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
