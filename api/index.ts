@@ -4,3 +4,4 @@ export { createStatusFeed, type StatusFeed, type StatusFeedOptions } from './sta
 export { createLiveHub, type LiveHub, type LiveHubOptions } from './live-hub.js';
 export { createInfluxHistory } from './influx-history.js';
 export { originAllowed, attachLiveUpgrade, LIVE_PATH } from './live-upgrade.js';
+export { buildWidget, type WidgetBundle } from './widget-assets.js';

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay, truth.
+ * Benchmarks: ingest, live, floor, replay, truth, widget.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -12,6 +12,7 @@ import { floorBench } from './floor/index.js';
 import { liveBench } from './live/index.js';
 import { replayBench } from './replay/index.js';
 import { truthBench } from './truth/index.js';
+import { widgetBench } from './widget/index.js';
 
 const benches = {
   ingest: (args: Record<string, string>) =>
@@ -34,6 +35,7 @@ const benches = {
   replay: (args: Record<string, string>) =>
     replayBench({ capacity: Number(args.capacity ?? 500), gates: Number(args.gates ?? 4), seed: Number(args.seed ?? 1) }),
   truth: (args: Record<string, string>) => truthBench({ seed: Number(args.seed ?? 1), capacity: Number(args.capacity ?? 200) }),
+  widget: (args: Record<string, string>) => widgetBench({ loads: Number(args.loads ?? 10) }),
   floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
 };
 

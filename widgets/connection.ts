@@ -84,6 +84,7 @@ function createConnection(base: string): Connection {
     const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/api/v1/live`);
     ws = socket;
     socket.onopen = () => {
+      if (!performance.getEntriesByName('manku:socket-open').length) performance.mark('manku:socket-open');
       attempt = 0;
       live = true;
       stopPolling();

@@ -106,6 +106,11 @@ export class MankuStatus extends HTMLElement {
 ${s && level !== 'unknown' ? `<div class="avail">${esc(t.available(s.available, s.capacity))}</div>` : ''}
 ${time ? `<div class="time">${esc(t.updated(time))}</div>` : ''}
 ${cta ? `<a class="cta" href="${esc(link!)}" target="_top" rel="noopener">${esc(cta)}</a>` : ''}</div></div>`;
+    if (s && !performance.getEntriesByName('manku:first-status-paint').length) {
+      requestAnimationFrame(() => {
+        if (!performance.getEntriesByName('manku:first-status-paint').length) performance.mark('manku:first-status-paint');
+      });
+    }
     // Announce level changes, not every count change.
     if (s && level !== this.announced) {
       if (this.announced !== null) this.region.textContent = t.announce(name, t.level[level]);

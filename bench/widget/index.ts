@@ -1,0 +1,86 @@
+/**
+ * `npm run bench -- widget`: widget.js's gzipped size (budget 8 KB), and in Chromium the time from
+ * the widget's socket opening to its first painted status (performance marks the widget sets),
+ * over several fresh page loads from another origin.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { createApi, buildWidget } from '../../api/index.js';
+import { createBroker } from '../../broker/index.js';
+import { LotsFile } from '../../core/index.js';
+import { createEmbeddedStore, createIngest } from '../../ingest/index.js';
+import { percentile, writeBenchLots } from '../support/child.js';
+import { readFileSync } from 'node:fs';
+
+export async function widgetBench({ loads }: { loads: number }) {
+  const bundle = await buildWidget();
+  console.log(`widget.js: ${bundle.bytes} bytes, ${(bundle.gzipBytes / 1024).toFixed(2)} KiB gzipped (budget 8 KB)`);
+  const dir = mkdtempSync(join(tmpdir(), 'manku-bench-widget-'));
+  const { file, sensors } = await writeBenchLots(dir, 1, 1);
+  const lots = LotsFile.parse(JSON.parse(readFileSync(file, 'utf8')));
+  const broker = createBroker({ lots, port: 0 });
+  const { port } = await broker.start();
+  const url = `mqtt://127.0.0.1:${port}`;
+  const ingest = createIngest({ lots, store: createEmbeddedStore({ dataDir: join(dir, 'data') }), mqttUrl: url, username: 'bench-ingest', password: 'bench' });
+  await ingest.start();
+  const api = createApi({ lots, mqttUrl: url, username: 'bench-api', password: 'bench', port: 0 });
+  const apiBase = `http://127.0.0.1:${(await api.start()).port}`;
+  const host = createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end(`<!doctype html><html lang="ja"><title>bench</title><script src="${apiBase}/widget.js" async></script><manku-status lot="${sensors[0]!.lotId}"></manku-status>`);
+  });
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  const hostBase = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+  const profile = mkdtempSync(join(tmpdir(), 'manku-bench-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const openToPaint: number[] = [];
+  const navToPaint: number[] = [];
+  try {
+    for (let i = 0; i < loads + 1; i++) {
+      const page = await context.newPage();
+      await page.goto(hostBase);
+      await page.waitForFunction(() => performance.getEntriesByName('manku:first-status-paint').length > 0, undefined, { timeout: 10_000 });
+      const t = await page.evaluate(() => ({
+        open: performance.getEntriesByName('manku:socket-open')[0]!.startTime,
+        paint: performance.getEntriesByName('manku:first-status-paint')[0]!.startTime,
+      }));
+      if (i > 0) {
+        // the first load warms up the server and the browser cache
+        openToPaint.push(t.paint - t.open);
+        navToPaint.push(t.paint);
+      }
+      await page.close();
+    }
+  } finally {
+    await context.close();
+    host.close();
+    await api.stop();
+    await ingest.stop();
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  }
+  const r = (x: number) => Number(x.toFixed(1));
+  const result = {
+    bytes: bundle.bytes,
+    gzipBytes: bundle.gzipBytes,
+    budgetBytes: 8 * 1024,
+    loads,
+    socketOpenToFirstPaintP50Ms: r(percentile(openToPaint, 50)),
+    socketOpenToFirstPaintMaxMs: r(Math.max(...openToPaint)),
+    navigationToFirstPaintP50Ms: r(percentile(navToPaint, 50)),
+  };
+  console.log(
+    `Chromium, ${loads} page loads: socket open -> first painted status p50 ${result.socketOpenToFirstPaintP50Ms} ms (max ${result.socketOpenToFirstPaintMaxMs} ms); ` +
+      `navigation -> first painted status p50 ${result.navigationToFirstPaintP50Ms} ms`,
+  );
+  return result;
+}

@@ -1,0 +1,185 @@
+/**
+ * The widget in a real headless Chromium (Debian's, driven by playwright-core; never a downloaded
+ * browser), embedded by a page on another origin, fed by the real broker, ingest and API.
+ */
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Api } from '../../api/index.js';
+import type { Broker } from '../../broker/index.js';
+import type { LotsFile } from '../../core/index.js';
+import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
+import { connectClient, counterJson, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const require = createRequire(import.meta.url);
+
+let lots: LotsFile;
+let broker: Broker;
+let url: string;
+let ingest: Ingest;
+let api: Api;
+let apiBase: string;
+let host: Server;
+let hostBase: string;
+let context: BrowserContext;
+let page: Page;
+let g1: MqttClient;
+let g2: MqttClient;
+const seq = [0, 0];
+const totals: Array<[number, number]> = [
+  [0, 0],
+  [0, 0],
+];
+let heartbeats = true;
+let heartbeatTimer: NodeJS.Timeout | null = null;
+
+/** Gate i reports its totals (a pass, or a heartbeat with the same totals). */
+async function gate(i: 0 | 1, inCount = totals[i]![0], outCount = totals[i]![1]) {
+  seq[i]! += 1;
+  totals[i] = [inCount, outCount];
+  await [g1, g2][i]!.publishAsync(`parking/v1/lot-a/gate-a${i + 1}/counter`, counterJson(1, seq[i]!, inCount, outCount), { qos: 1 });
+}
+
+/** The visible text of the n-th widget on the page (through its shadow root). */
+const widgetText = (p: Page, selector = 'manku-status') =>
+  p.evaluate((sel) => (document.querySelector(sel)?.shadowRoot?.querySelector('.card')?.textContent ?? '').replace(/\s+/g, ' '), selector);
+
+async function waitForText(p: Page, pattern: RegExp, selector = 'manku-status', timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await widgetText(p, selector);
+    if (pattern.test(text)) return text;
+    await p.waitForTimeout(50);
+  }
+  throw new Error(`widget never showed ${pattern}; last: "${text}"`);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (a missing browser is a failure, not a skip)`);
+  lots = await testLots({ capacity: 100, staleAfterS: 3 });
+  ({ broker, url } = await startBroker(lots));
+  ingest = await startIngest(lots, url, createEmbeddedStore({ dataDir: mkdtempSync(join(tmpdir(), 'manku-widget-')) }), undefined, 'widget-ingest');
+  ({ api, base: apiBase } = await startApi(lots, url));
+  g1 = await connectClient(url, 'gate-a1');
+  g2 = await connectClient(url, 'gate-a2');
+  await gate(0, 5);
+  await gate(1, 0);
+  // The lot's stale window is 3 s here: the gates heartbeat every second, as firmware does every minute.
+  heartbeatTimer = setInterval(() => {
+    if (heartbeats) void gate(0).then(() => gate(1));
+  }, 1000);
+  // a page on another origin that embeds the widget, as the hospital's site would
+  host = createServer((req, res) => {
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    if (req.url === '/iframe') {
+      res.end(`<!doctype html><html lang="en"><title>iframe</title><iframe src="${apiBase}/embed/lot-a?lang=en" title="Car park" width="320" height="160"></iframe>`);
+      return;
+    }
+    res.end(`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>Hospital</title>
+<script src="${apiBase}/widget.js" async></script></head><body><main><h1>病院</h1>
+<manku-status id="ja" lot="lot-a" link="https://bus.example.jp/"></manku-status>
+<manku-status id="en" lot="lot-a" lang="en"></manku-status></main></body></html>`);
+  });
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  hostBase = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+  const profile = mkdtempSync(join(tmpdir(), 'manku-chromium-'));
+  process.env.TMPDIR = profile;
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await context.newPage();
+  await page.goto(hostBase);
+});
+
+afterAll(async () => {
+  if (heartbeatTimer) clearInterval(heartbeatTimer);
+  await context?.close();
+  host?.close();
+  g1?.end(true);
+  g2?.end(true);
+  await api?.stop();
+  await ingest?.stop();
+  await broker?.stop();
+});
+
+describe('<manku-status> in Chromium', () => {
+  it('renders the current level from another origin, with a text label and spaces free', async () => {
+    expect(new URL(hostBase).port).not.toBe(new URL(apiBase).port);
+    const text = await waitForText(page, /空.*空車.*空き 95台 \/ 100台/, '#ja');
+    expect(text).toMatch(/A 駐車場/);
+    expect(text).toMatch(/更新 \d\d:\d\d/);
+    expect(text).not.toMatch(/バスで行く/); // the nudge only when crowded or full
+  });
+
+  it('changes the glyph when a counter message arrives over MQTT, and shows the nudge', async () => {
+    await gate(0, 90);
+    const text = await waitForText(page, /混.*混雑.*空き 10台/, '#ja');
+    expect(text).toMatch(/バスで行く/);
+    const href = await page.evaluate(() => document.querySelector('#ja')!.shadowRoot!.querySelector('a')!.getAttribute('href'));
+    expect(href).toBe('https://bus.example.jp/');
+  });
+
+  it('lang="en" renders English', async () => {
+    await waitForText(page, /Crowded.*10 of 100 spaces free.*Updated \d\d:\d\d/, '#en');
+  });
+
+  it('several widgets on a page share one socket', async () => {
+    expect(api.hub!.stats().clients).toBe(1);
+  });
+
+  it('passes an axe-core scan with no serious or critical violations', async () => {
+    await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe;
+      const result = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+    });
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/widget.png', fullPage: true });
+  });
+
+  it('turns to 情報なし when a gate stops reporting, and back when it reports', async () => {
+    heartbeats = false; // the gates fall silent; the lot's stale window is 3 s
+    await waitForText(page, /—.*情報なし/, '#ja');
+    const text = await widgetText(page, '#ja');
+    expect(text).not.toMatch(/空き/); // no numbers presented as truth while unknown
+    heartbeats = true;
+    await waitForText(page, /混.*混雑/, '#ja');
+  });
+
+  it('reconnects after the API restarts and shows the new state', async () => {
+    const port = Number(new URL(apiBase).port);
+    await api.stop();
+    ({ api } = await startApi(lots, url, undefined, { port }));
+    await gate(0, 98);
+    await gate(1, 0);
+    await waitForText(page, /満.*満車.*空き 2台/, '#ja', 20_000);
+    expect(api.hub!.stats().clients).toBe(1);
+  });
+
+  it('the iframe embed works on another site', async () => {
+    const p = await context.newPage();
+    await p.goto(`${hostBase}/iframe`);
+    const frame = p.frameLocator('iframe');
+    await frame.locator('manku-status').waitFor();
+    const deadline = Date.now() + 15_000;
+    let text = '';
+    while (Date.now() < deadline && !/Full/.test(text)) {
+      text = await p.frames()[1]!.evaluate(() => document.querySelector('manku-status')?.shadowRoot?.querySelector('.card')?.textContent ?? '');
+      await p.waitForTimeout(50);
+    }
+    expect(text).toMatch(/Full/);
+    await p.close();
+  });
+});
