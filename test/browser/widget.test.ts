@@ -168,6 +168,39 @@ describe('<manku-status> in Chromium', () => {
     expect(api.hub!.stats().clients).toBe(1);
   });
 
+  it('falls back to polling when the WebSocket cannot connect', async () => {
+    // this API refuses the page's Origin for WebSockets; plain GETs (CORS) still work
+    const { api: strict, base } = await startApi(lots, url, undefined, { allowedOrigins: ['https://only.example.jp'] });
+    try {
+      const p = await context.newPage();
+      await p.goto(hostBase);
+      await p.evaluate((b) => {
+        document.body.insertAdjacentHTML('beforeend', `<manku-status id="polled" lot="lot-a" lang="en" api="${b}"></manku-status>`);
+      }, base);
+      await waitForText(p, /Full|Crowded/, '#polled');
+      expect(strict.hub!.stats().clients).toBe(0);
+      await p.close();
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('shows 情報なし when its connection has been down longer than the stale window', async () => {
+    const { api: doomed, base } = await startApi(lots, url);
+    const p = await context.newPage();
+    try {
+      await p.goto(hostBase);
+      await p.evaluate((b) => {
+        document.body.insertAdjacentHTML('beforeend', `<manku-status id="cut" lot="lot-a" api="${b}" stale-after="2"></manku-status>`);
+      }, base);
+      await waitForText(p, /満車|混雑/, '#cut');
+      await doomed.stop(); // no WebSocket, no polling answer: the last status ages past 2 s
+      await waitForText(p, /—.*情報なし/, '#cut', 15_000);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('the iframe embed works on another site', async () => {
     const p = await context.newPage();
     await p.goto(`${hostBase}/iframe`);
