@@ -3,19 +3,11 @@
  * before the range, then carried forward exactly as core/history.ts does for the embedded store.
  */
 import { InfluxDB } from 'influx';
-import { bucketHistory, bucketStarts, type HistorySource, type Observation } from '../core/index.js';
+import { bucketHistory, bucketStarts, parseInfluxUrl, type HistorySource, type Observation } from '../core/index.js';
 
 /** e.g. `http://127.0.0.1:8086/manku`: the same database ingest writes to. */
 export function createInfluxHistory({ url, requestTimeoutMs = 10_000 }: { url: string; requestTimeoutMs?: number }): HistorySource {
-  const u = new URL(url);
-  const influx = new InfluxDB({
-    protocol: u.protocol === 'https:' ? 'https' : 'http',
-    host: u.hostname.replace(/^\[|\]$/g, ''),
-    port: u.port ? Number(u.port) : 8086,
-    database: decodeURIComponent(u.pathname.replace(/^\/+|\/+$/g, '')),
-    ...(u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : {}),
-    pool: { maxRetries: 0, requestTimeout: requestTimeoutMs },
-  });
+  const influx = new InfluxDB({ ...parseInfluxUrl(url), pool: { maxRetries: 0, requestTimeout: requestTimeoutMs } });
   return {
     kind: 'influx',
     async history(lotId, fromMs, toMs, stepMs) {

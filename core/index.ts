@@ -5,3 +5,4 @@ export * from './lot-counter.js';
 export * from './ports.js';
 export * from './rate-gate.js';
 export * from './history.js';
+export * from './influx-target.js';
