@@ -1,7 +1,7 @@
 /** `GET /docs`: a small human page listing the API, made from the OpenAPI document (no CDN, no script). */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { escapeHtml } from '../html.js';
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function registerDocsPage(app: OpenAPIHono, document: () => { info: { title: string; description?: string }; paths?: object }) {
   app.get('/docs', (c) => {

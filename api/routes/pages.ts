@@ -1,6 +1,7 @@
 /** The widget script, the iframe embed page and the landing page. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { isId } from '../../protocol/index.js';
+import { escapeHtml } from '../html.js';
 import type { StatusFeed } from '../status-feed.js';
 import type { WidgetBundle } from '../widget-assets.js';
 
@@ -11,11 +12,10 @@ export interface PageDeps {
   frameAncestors?: string;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const page = (title: string, body: string, lang = 'ja') => `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;padding:1rem;color:#1f1f1f}
 main{max-width:48rem;margin:auto}section{margin:1.5rem 0}pre{background:#f4f4f4;padding:.75rem;overflow:auto;white-space:pre-wrap}</style>
 <script src="/widget.js" async></script></head><body>${body}</body></html>`;
@@ -39,7 +39,7 @@ export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }
     const lang = c.req.query('lang') === 'en' ? 'en' : 'ja';
     const link = c.req.query('link');
     if (frameAncestors) c.header('Content-Security-Policy', `frame-ancestors ${frameAncestors}`);
-    const attrs = `lot="${esc(lotId)}" lang="${lang}"${link && /^https?:\/\//.test(link) ? ` link="${esc(link)}"` : ''}`;
+    const attrs = `lot="${escapeHtml(lotId)}" lang="${lang}"${link && /^https?:\/\//.test(link) ? ` link="${escapeHtml(link)}"` : ''}`;
     return c.html(page(lotId, `<manku-status ${attrs}></manku-status>`, lang).replace('padding:1rem', 'padding:0'));
   });
 
@@ -50,10 +50,10 @@ export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }
       .map((s) => {
         const snippet = `<script src="${origin}/widget.js" async></script>\n<manku-status lot="${s.lotId}"></manku-status>`;
         const iframe = `<iframe src="${origin}/embed/${s.lotId}" title="${s.name.ja}" width="320" height="140" style="border:0"></iframe>`;
-        return `<section><h2>${esc(s.name.ja)} <small>(${esc(s.name.en)})</small></h2>
-<manku-status lot="${esc(s.lotId)}"></manku-status>
-<p>Snippet — paste into any page:</p><pre>${esc(snippet)}</pre>
-<p>Or, where only an iframe is allowed:</p><pre>${esc(iframe)}</pre></section>`;
+        return `<section><h2>${escapeHtml(s.name.ja)} <small>(${escapeHtml(s.name.en)})</small></h2>
+<manku-status lot="${escapeHtml(s.lotId)}"></manku-status>
+<p>Snippet — paste into any page:</p><pre>${escapeHtml(snippet)}</pre>
+<p>Or, where only an iframe is allowed:</p><pre>${escapeHtml(iframe)}</pre></section>`;
       })
       .join('\n');
     return c.html(

@@ -8,11 +8,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { createApi, buildWidget } from '../../api/index.js';
 import { createBroker } from '../../broker/index.js';
 import { LotsFile } from '../../core/index.js';
 import { createEmbeddedStore, createIngest } from '../../ingest/index.js';
+import { launchChromium } from '../support/chromium.js';
 import { percentile, writeBenchLots } from '../support/child.js';
 import { readFileSync } from 'node:fs';
 
@@ -35,12 +35,7 @@ export async function widgetBench({ loads }: { loads: number }) {
   });
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
   const hostBase = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
-  const profile = mkdtempSync(join(tmpdir(), 'manku-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const { context, profile } = await launchChromium('manku-bench-chromium-');
   const openToPaint: number[] = [];
   const navToPaint: number[] = [];
   try {

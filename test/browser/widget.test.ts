@@ -2,14 +2,15 @@
  * The widget in a real headless Chromium (Debian's, driven by playwright-core; never a downloaded
  * browser), embedded by a page on another origin, fed by the real broker, ingest and API.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../bench/support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../api/index.js';
 import type { Broker } from '../../broker/index.js';
@@ -17,7 +18,6 @@ import type { LotsFile } from '../../core/index.js';
 import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
 import { connectClient, counterJson, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const require = createRequire(import.meta.url);
 
 let lots: LotsFile;
@@ -63,7 +63,7 @@ async function waitForText(p: Page, pattern: RegExp, selector = 'manku-status', 
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (a missing browser is a failure, not a skip)`);
+  ({ context } = await launchChromium()); // first: a missing Chromium fails before anything starts
   lots = await testLots({ capacity: 100, staleAfterS: 3 });
   ({ broker, url } = await startBroker(lots));
   ingest = await startIngest(lots, url, createEmbeddedStore({ dataDir: mkdtempSync(join(tmpdir(), 'manku-widget-')) }), undefined, 'widget-ingest');
@@ -90,13 +90,6 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
   hostBase = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
-  const profile = mkdtempSync(join(tmpdir(), 'manku-chromium-'));
-  process.env.TMPDIR = profile;
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
   page = await context.newPage();
   await page.goto(hostBase);
 });
