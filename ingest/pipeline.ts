@@ -44,6 +44,11 @@ export interface PipelineStats {
   calibrations: number;
 }
 
+/** Every counter message the pipeline has taken, accepted or rejected. */
+export function messagesTaken(stats: Pick<PipelineStats, 'accepted' | 'rejected'>): number {
+  return stats.accepted + Object.values(stats.rejected).reduce((a, b) => a + b, 0);
+}
+
 export interface PipelineOptions {
   lots: LotsFile;
   clock: Clock;

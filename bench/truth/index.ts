@@ -14,7 +14,7 @@ import { createBroker, hashPassword } from '../../broker/index.js';
 import { DEFAULT_THRESHOLDS, LotsFile, nextLevel, type KnownLevel } from '../../core/index.js';
 import mqtt from 'mqtt';
 import { createScenario, planDeliveries, type FaultOptions } from '../../firmware-sim/index.js';
-import { createEmbeddedStore, createIngest } from '../../ingest/index.js';
+import { createEmbeddedStore, createIngest, messagesTaken } from '../../ingest/index.js';
 import type { LotStatus } from '../../protocol/index.js';
 
 export interface TruthBenchOptions {
@@ -81,10 +81,7 @@ export async function truthBench(o: TruthBenchOptions) {
           }),
       ),
     );
-    const taken = () => {
-      const s = ingest.pipeline.stats();
-      return s.accepted + Object.values(s.rejected).reduce((a, b) => a + b, 0);
-    };
+    const taken = () => messagesTaken(ingest.pipeline.stats());
     const lastAccepted: Array<{ boot: number; seq: number; at: number } | null> = [null, null];
     let truthLevel: KnownLevel | null = null;
     let passIndex = 0;

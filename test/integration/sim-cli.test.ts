@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hashPassword, type Broker } from '../../broker/index.js';
 import { LotsFile } from '../../core/index.js';
 import { createRecorder, createScenario, promisedCount, readRecording, truthAt, type Delivery } from '../../firmware-sim/index.js';
-import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
+import { createEmbeddedStore, messagesTaken, type Ingest } from '../../ingest/index.js';
 import { CounterMessage, parseCounterTopic } from '../../protocol/index.js';
 import { waitFor } from '../../bench/support/wait.js';
 import { passwordOf, startBroker, startIngest, testLots } from '../support/stack.js';
@@ -28,10 +28,7 @@ async function stack(lots: LotsFile, clientId: string): Promise<{ url: string; i
   return { url, ingest, broker };
 }
 
-const taken = (ingest: Ingest) => {
-  const s = ingest.pipeline.stats();
-  return s.accepted + Object.values(s.rejected).reduce((a, b) => a + b, 0);
-};
+const taken = (ingest: Ingest) => messagesTaken(ingest.pipeline.stats());
 
 /** The count the protocol promises for a recording, in its order. */
 function promisedForRecording(file: string): { count: number; lines: number } {

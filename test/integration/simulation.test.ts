@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import { createSimulation, createScenario, planDeliveries, promisedCount, truthAt, unavoidableLoss, type FaultOptions } from '../../firmware-sim/index.js';
-import { createEmbeddedStore } from '../../ingest/index.js';
+import { createEmbeddedStore, messagesTaken } from '../../ingest/index.js';
 import { waitFor } from '../../bench/support/wait.js';
 import { passwordOf, startBroker, startIngest, testLots } from '../support/stack.js';
 
@@ -41,10 +41,7 @@ async function play(faults: FaultOptions, seed: number, clientId: string) {
   });
   try {
     await sim.run();
-    await waitFor(() => {
-      const s = ingest.pipeline.stats();
-      return s.accepted + Object.values(s.rejected).reduce((a, b) => a + b, 0) === plan.deliveries.length;
-    }, { timeoutMs: 20_000, what: `ingest to take all ${plan.deliveries.length} deliveries` });
+    await waitFor(() => messagesTaken(ingest.pipeline.stats()) === plan.deliveries.length, { timeoutMs: 20_000, what: `ingest to take all ${plan.deliveries.length} deliveries` });
     return { plan, occupied: ingest.pipeline.counter('lot-a')!.occupiedRaw, stats: ingest.pipeline.stats() };
   } finally {
     await sim.stop();
