@@ -5,7 +5,7 @@
  * Listeners hear of every change of level, occupied or stale, from a message or from time passing.
  */
 import pino, { type Logger } from 'pino';
-import { decodeWith, LEVEL_LABELS, LotStatus, parseStatusTopic } from '../protocol/index.js';
+import { decodeWith, LEVEL_LABELS, LotStatus, parseStatusTopic, sameShown } from '../protocol/index.js';
 import { systemClock, type Clock, type LotConfig, type LotsFile } from '../core/index.js';
 
 export interface StatusFeedOptions {
@@ -45,8 +45,6 @@ function unknownStatus(lot: LotConfig, from?: LotStatus): LotStatus {
     stale: true,
   };
 }
-
-const sameShown = (a: LotStatus, b: LotStatus) => a.level === b.level && a.occupied === b.occupied && a.stale === b.stale;
 
 export function createStatusFeed({ lots, clock = systemClock, logger = pino({ level: 'silent' }), graceMs = 15_000 }: StatusFeedOptions): StatusFeed {
   const log = logger.child({ component: 'status-feed' });

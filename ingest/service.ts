@@ -13,6 +13,7 @@ import {
   COUNTER_FILTER,
   healthTopic,
   parseCalibrationTopic,
+  sameShown,
   statusTopic,
   type LotStatus,
 } from '../protocol/index.js';
@@ -78,10 +79,6 @@ function connected(c: MqttClient, username: string): Promise<void> {
 export function noNagle(c: MqttClient) {
   const socket = c.stream as { setNoDelay?: (on: boolean) => void } | undefined;
   socket?.setNoDelay?.(true);
-}
-
-function sameShown(a: LotStatus, b: LotStatus) {
-  return a.occupied === b.occupied && a.level === b.level && a.stale === b.stale && a.capacity === b.capacity;
 }
 
 export function createIngest({

@@ -43,3 +43,8 @@ export const LotStatus = z
   .refine((s) => !s.stale || s.level === 'unknown', { message: 'a stale status must have level unknown', path: ['level'] })
   .meta({ id: 'LotStatus', description: 'A lot\'s live status. Show a level only when stale is false.' });
 export type LotStatus = z.infer<typeof LotStatus>;
+
+/** True when two statuses show the same thing (count, level, staleness): a change worth announcing is any other. */
+export function sameShown(a: LotStatus, b: LotStatus): boolean {
+  return a.occupied === b.occupied && a.level === b.level && a.stale === b.stale && a.capacity === b.capacity;
+}
