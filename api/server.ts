@@ -77,7 +77,7 @@ export function createApi({
     logger,
     handlers: { status: feed.onMessage, calibrationResult: (t, p) => calibrate(t, p), health: board.onMessage },
   });
-  const calibrator = createCalibrator({ publish: link.publish, timeoutMs: calibrationTimeoutMs });
+  const calibrator = createCalibrator({ publish: link.publish, timeoutMs: calibrationTimeoutMs, clock });
   calibrate = calibrator.onResult;
   let hub: LiveHub | null = null;
   let widget: WidgetBundle | null = null;

@@ -90,16 +90,27 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return { env, lotsFile, lots: loadLotsFile(lotsFile), mqttUrl: env.MQTT_URL ?? `mqtt://${host}:${env.MQTT_PORT}` };
 }
 
-/** Usernames whose password is the demo password, in the lots file or the service env. */
-export async function demoCredentials(config: Config): Promise<string[]> {
+/** The parts a role runs; `all` runs every one. */
+export type Role = 'all' | 'broker' | 'ingest' | 'api';
+
+/**
+ * Credentials the running role uses whose password is the demo password: the lots file's hashes
+ * for a broker (the only part that checks them), the part's own MQTT password for ingest and the
+ * API. Another role's variables are none of this part's business (a split deployment sets each
+ * part's own only).
+ */
+export async function demoCredentials(config: Config, role: Role = 'all'): Promise<string[]> {
   const { lots, env } = config;
-  const hashes = [
-    ...lots.lots.flatMap((l) => l.sensors.map((s) => [s.id, s.passwordHash] as const)),
-    ...lots.accounts.map((a) => [a.username, a.passwordHash] as const),
-  ];
+  const runs = (part: Exclude<Role, 'all'>) => role === 'all' || role === part;
+  const hashes = runs('broker')
+    ? [
+        ...lots.lots.flatMap((l) => l.sensors.map((s) => [s.id, s.passwordHash] as const)),
+        ...lots.accounts.map((a) => [a.username, a.passwordHash] as const),
+      ]
+    : [];
   const checks = await Promise.all(hashes.map(async ([name, hash]) => ((await verifyPassword(DEMO_PASSWORD, hash)) ? name : null)));
   const names = checks.filter((n): n is string => n !== null);
-  if (env.INGEST_MQTT_PASSWORD === DEMO_PASSWORD) names.push('INGEST_MQTT_PASSWORD');
-  if (env.API_MQTT_PASSWORD === DEMO_PASSWORD) names.push('API_MQTT_PASSWORD');
+  if (runs('ingest') && env.INGEST_MQTT_PASSWORD === DEMO_PASSWORD) names.push('INGEST_MQTT_PASSWORD');
+  if (runs('api') && env.API_MQTT_PASSWORD === DEMO_PASSWORD) names.push('API_MQTT_PASSWORD');
   return [...new Set(names)];
 }

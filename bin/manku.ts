@@ -14,11 +14,10 @@ import { createApi, createInfluxHistory } from '../api/index.js';
 import { createBroker, hashPassword } from '../broker/index.js';
 import type { HistorySource, OccupancyStore } from '../core/index.js';
 import { createEmbeddedStore, createInfluxStore, createIngest, type EmbeddedStore } from '../ingest/index.js';
-import { ConfigError, demoCredentials, loadConfig, type Config } from './config.js';
+import { ConfigError, demoCredentials, loadConfig, type Config, type Role } from './config.js';
 
 type Part = { start(): Promise<unknown>; stop(): Promise<void> };
-const ROLES = ['all', 'broker', 'ingest', 'api'] as const;
-type Role = (typeof ROLES)[number];
+const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api'];
 
 /** Where the API reads history: InfluxDB when configured, else the embedded store of an ingest in this process. */
 function historyFor(config: Config, embedded: EmbeddedStore | null): HistorySource | null {
@@ -103,7 +102,7 @@ async function run(role: Role) {
   const config = loadConfig();
   const logger = pino({ level: config.env.LOG_LEVEL, base: { role } });
   logger.info({ lotsFile: config.lotsFile, lots: config.lots.lots.map((l) => l.id) }, 'manku starting');
-  const demo = await demoCredentials(config);
+  const demo = await demoCredentials(config, role);
   if (demo.length > 0) {
     if (config.env.NODE_ENV === 'production') {
       throw new ConfigError(

@@ -32,6 +32,7 @@ export function buildHealth(clientId: string, pipeline: Pipeline, store: Occupan
       clockSkewed: stats.clockSkewed,
       drift: stats.drift,
       calibrations: stats.calibrations,
+      calibrationsExpired: stats.calibrationsExpired,
     },
     sensorsOnline,
   };

@@ -42,6 +42,8 @@ export interface PipelineStats {
   /** Readings after which the raw count left [0, capacity]. */
   drift: number;
   calibrations: number;
+  /** Calibration commands that arrived after their deadline and were refused. */
+  calibrationsExpired: number;
 }
 
 /** Every counter message the pipeline has taken, accepted or rejected. */
@@ -95,6 +97,7 @@ export function createPipeline({
     clockSkewed: 0,
     drift: 0,
     calibrations: 0,
+    calibrationsExpired: 0,
   };
 
   function rateLimited(key: string, now: number, emit: (suppressed: number) => void) {
@@ -183,7 +186,14 @@ export function createPipeline({
       stats.accepted += 1;
       return apply(t.lotId, t.sensorId, counter, parsed.message, now);
     },
-    calibrate(lotId, { requestId, occupied }) {
+    calibrate(lotId, { requestId, occupied, expiresAt }) {
+      const now = clock.now();
+      if (now > expiresAt) {
+        // The API has answered 504 (or is about to): applying it now could overwrite a newer true count.
+        stats.calibrationsExpired += 1;
+        log.warn({ lotId, occupied, requestId, lateByMs: now - expiresAt }, 'expired calibration command refused');
+        return { requestId, ok: false, error: `expired ${now - expiresAt} ms ago; send it again` };
+      }
       const counter = counters.get(lotId);
       if (!counter) return { requestId, ok: false, error: `lot ${lotId} is not in this ingest's lots file` };
       if (occupied > counter.lot.capacity) {
@@ -193,7 +203,7 @@ export function createPipeline({
       counter.calibrate(occupied);
       stats.calibrations += 1;
       store.write([
-        { measurement: 'lot_calibration', lotId, timeMs: clock.now(), lotSeq: nextSeq(lotId), requestId, occupied, previousRaw: previous, occupiedRaw: occupied },
+        { measurement: 'lot_calibration', lotId, timeMs: now, lotSeq: nextSeq(lotId), requestId, occupied, previousRaw: previous, occupiedRaw: occupied },
       ]);
       log.info({ lotId, occupied, previous, requestId }, 'lot calibrated');
       onChange(lotId);

@@ -33,6 +33,11 @@ export function parseHealthTopic(topic: string): string | null {
 export const CalibrationCommand = z.strictObject({
   requestId: z.string().min(1).max(64),
   occupied: z.int().nonnegative(),
+  /**
+   * Epoch ms after which ingest must not apply the command (its own clock). The API answers 504
+   * only after this has passed, so a command it gave up on can never land later over a newer count.
+   */
+  expiresAt: z.int().positive(),
 });
 export type CalibrationCommand = z.infer<typeof CalibrationCommand>;
 
@@ -69,6 +74,8 @@ export const IngestHealth = z.object({
       clockSkewed: counter,
       drift: counter,
       calibrations: counter,
+      /** Calibration commands that arrived after their deadline and were refused. */
+      calibrationsExpired: counter.optional(),
     })
     .optional(),
   /** Sensors heard within the lot's stale window, per lot. */

@@ -24,11 +24,11 @@ export function registerLiveRoute(app: OpenAPIHono) {
       '`{"type":"status","status":LotStatus}` per subscribed lot, then one on every change of level, occupied or stale. ' +
       'Errors arrive as `{"type":"error","code","message"}` and the socket stays usable. Text frames only; client frames ' +
       'are capped at 4 KiB; the server pings every 30 s and drops peers that do not answer, and drops a client whose ' +
-      'unsent output passes 1 MiB. Origin is checked against ALLOWED_ORIGINS.',
+      'unsent output passes 1 MiB. A browser\'s Origin is checked against ALLOWED_ORIGINS; clients without Origin (servers) are let through.',
     request: { query: z.object({ lots: z.string().optional().meta({ description: 'comma-separated lot ids to subscribe to', example: 'demo-hospital' }) }) },
     responses: {
       101: { description: 'Switching Protocols; frames are LiveServerMessage (server) and LiveClientMessage (client)' },
-      403: { description: 'Origin not allowed' },
+      403: { description: 'Browser Origin not in ALLOWED_ORIGINS' },
       426: { description: 'Not a WebSocket upgrade request' },
     },
   });

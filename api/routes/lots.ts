@@ -101,7 +101,7 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
         403: errorResponse('Admin routes disabled'),
         404: errorResponse('No such lot'),
         503: errorResponse('No way to reach ingest from this API'),
-        504: errorResponse('Ingest did not confirm in time'),
+        504: errorResponse('Ingest did not confirm in time; the command has expired and will never be applied'),
       },
     }),
     async (c) => {
@@ -117,7 +117,9 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
       if (occupied > status.capacity) return fail(c, 400, 'out_of_range', `occupied must be from 0 to the capacity, ${status.capacity}`);
       if (!calibrator) return fail(c, 503, 'calibration_unavailable', 'this API has no broker link to reach ingest');
       const result = await calibrator.request(lotId, occupied);
-      if (!result) return fail(c, 504, 'ingest_timeout', 'ingest did not confirm the calibration in time; is ingest running?');
+      if (!result) {
+        return fail(c, 504, 'ingest_timeout', 'ingest did not confirm the calibration in time, and the command has expired: it was not applied and will not be; is ingest running?');
+      }
       if (!result.ok) return fail(c, 400, 'refused', result.error);
       return c.json({ lotId, occupied: result.occupied, previous: result.previous }, 200);
     },

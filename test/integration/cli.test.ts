@@ -3,7 +3,7 @@
  * a real `mosquitto_pub` publishing, curl-like reads, Ctrl-C stopping cleanly.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -97,6 +97,38 @@ describe('manku (npm start)', () => {
       what: 'the API process to see the count',
     });
     expect(await (await fetch(`${base}/api/v1/lots/demo-hospital`)).json()).toMatchObject({ level: 'vacant', label: '空', stale: false });
+    for (const p of [api, ingest, broker]) {
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    }
+  });
+
+  it('starts a production split where each part has only its own credentials', async () => {
+    const { hashPassword } = await import('../../broker/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'manku-prod-'));
+    const hash = (pw: string) => hashPassword(pw, { N: 1024 });
+    const lotsFile = join(dir, 'lots.json');
+    writeFileSync(
+      lotsFile,
+      JSON.stringify({
+        lots: [{ id: 'north', name: { ja: '北', en: 'North' }, capacity: 50, sensors: [{ id: 'north-1', passwordHash: await hash('gate-secret') }] }],
+        accounts: [
+          { username: 'svc-ingest', role: 'ingest', passwordHash: await hash('ingest-secret') },
+          { username: 'svc-api', role: 'api', passwordHash: await hash('api-secret') },
+        ],
+      }),
+    );
+    const port = await freePort();
+    const common = { NODE_ENV: 'production', LOTS_FILE: lotsFile, MQTT_URL: `mqtt://127.0.0.1:${port}`, DATA_DIR: dir };
+    const broker = startManku({ ...common, MQTT_PORT: String(port) }, 'broker');
+    await waitFor(() => broker.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 20_000, what: `broker ready (${broker.stderr()})` });
+    const ingest = startManku({ ...common, INGEST_MQTT_USERNAME: 'svc-ingest', INGEST_MQTT_PASSWORD: 'ingest-secret' }, 'ingest');
+    const api = startManku({ ...common, API_MQTT_USERNAME: 'svc-api', API_MQTT_PASSWORD: 'api-secret' }, 'api');
+    await waitFor(() => ingest.lines.some((l) => l.msg === 'manku ready') && api.lines.some((l) => l.msg === 'manku ready'), {
+      timeoutMs: 20_000,
+      what: `ingest and api ready (${ingest.stderr()}${api.stderr()})`,
+    });
+    for (const p of [broker, ingest, api]) expect(p.lines.some((l) => String(l.msg).includes('DEMO CREDENTIALS'))).toBe(false);
     for (const p of [api, ingest, broker]) {
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);

@@ -103,15 +103,20 @@ describe('calibration', () => {
     g2.end(true);
   });
 
-  it('504 when no ingest confirms', async () => {
+  it('504 when no ingest confirms, and the command never lands later', async () => {
+    const before = ingest.pipeline.status('lot-a')!.occupied;
     await ingest.stop();
     try {
-      const res = await calibrate('lot-a', { occupied: 5 });
+      const res = await calibrate('lot-a', { occupied: before === 5 ? 6 : 5 });
       expect(res.status).toBe(504);
-      expect((await errorOf(res)).message).toMatch(/ingest/);
+      expect((await errorOf(res)).message).toMatch(/ingest.*not applied/);
     } finally {
+      // The command waited in ingest's persistent session; ingest takes it on return and refuses it.
       ingest = await startIngest(lots, url, createEmbeddedStore({ dataDir }), undefined, 'ops-ingest', { healthIntervalMs: 100 });
     }
+    await waitFor(() => ingest.stats().calibrationsExpired === 1, { what: 'the queued command to be refused as expired' });
+    expect(ingest.pipeline.status('lot-a')?.occupied).toBe(before);
+    expect(ingest.stats().calibrations).toBe(0);
   });
 });
 

@@ -74,6 +74,17 @@ describe('demo credentials', () => {
     expect(names).toEqual(['demo-gate-1', 'demo-gate-2', 'demo-reader', 'demo-api', 'demo-ingest', 'INGEST_MQTT_PASSWORD', 'API_MQTT_PASSWORD']);
   });
 
+  it('checks only what the running role uses', async () => {
+    const config = loadConfig({});
+    expect(await demoCredentials(config, 'broker')).toEqual(['demo-gate-1', 'demo-gate-2', 'demo-reader', 'demo-api', 'demo-ingest']);
+    expect(await demoCredentials(config, 'ingest')).toEqual(['INGEST_MQTT_PASSWORD']);
+    expect(await demoCredentials(config, 'api')).toEqual(['API_MQTT_PASSWORD']);
+    const real = loadConfig({ LOTS_FILE: write('real-split.json', { lots: [lot('a', ['g1'])] }), INGEST_MQTT_PASSWORD: 'x1' });
+    expect(await demoCredentials(real, 'ingest')).toEqual([]);
+    expect(await demoCredentials(real, 'broker')).toEqual([]);
+    expect(await demoCredentials(real, 'api')).toEqual(['API_MQTT_PASSWORD']);
+  });
+
   it('finds none in a lots file without them', async () => {
     const path = write('real.json', { lots: [lot('a', ['g1'])] });
     const names = await demoCredentials(loadConfig({ LOTS_FILE: path, INGEST_MQTT_PASSWORD: 'x1', API_MQTT_PASSWORD: 'x2' }));
