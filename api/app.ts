@@ -87,6 +87,9 @@ export function createApp({
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}; see /api/v1/openapi.json`), 404));
   app.onError((err, c) => {
     // e.g. a body that is not JSON: hono's validators throw an HTTPException with a 4xx status
+    if (err instanceof HTTPException && err.status === 415) {
+      return c.json(errorBody('unsupported_media_type', 'send the body as JSON with Content-Type: application/json'), 415);
+    }
     if (err instanceof HTTPException && err.status < 500) return c.json(errorBody('bad_request', err.message), err.status);
     logger.error({ err: err.message, stack: err.stack, path: c.req.path }, 'unhandled API error');
     return c.json(errorBody('internal', 'internal error'), 500);

@@ -19,7 +19,11 @@ export const LotParams = z.object({
     .meta({ param: { name: 'lotId', in: 'path' }, example: 'demo-hospital' }),
 });
 
-const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-25T09:00:00+09:00' });
+// In a URL query '+' means a space, so the offset's '+' must be sent as %2B.
+const isoTime = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO 8601 date-time with a zone, e.g. 2026-11-25T00:00:00Z; in a URL write + as %2B: 2026-11-25T09:00:00%2B09:00',
+});
 
 export const HistoryQuery = z.object({
   from: isoTime.optional().meta({ description: 'start (inclusive); default: 24 h before `to`', example: '2026-11-24T00:00:00+09:00' }),

@@ -184,6 +184,18 @@ describe('HTTP hygiene', () => {
     expect(res.headers.get('x-frame-options')).toBeNull();
     const big = await calibrate('lot-a', { occupied: 1, pad: 'x'.repeat(20_000) });
     expect(big.status).toBe(413);
+    const text = await fetch(`${base}/api/v1/lots/lot-a/calibration`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+      body: '{"occupied":1}',
+    });
+    expect(text.status).toBe(415);
+    expect(await errorOf(text)).toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/application\/json/) });
+  });
+
+  it('documents 413 and 415 for calibration in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as Record<string, any>;
+    expect(Object.keys(doc.paths['/api/v1/lots/{lotId}/calibration'].post.responses)).toEqual(expect.arrayContaining(['413', '415', '504']));
   });
 });
 
