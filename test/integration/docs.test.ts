@@ -38,7 +38,7 @@ let base: string;
 let store: EmbeddedStore;
 
 function startDemoApi(port: number) {
-  const history = { kind: 'embedded' as const, history: store.history };
+  const history = { kind: 'embedded' as const, history: async (...args: Parameters<EmbeddedStore['history']>) => store.history(...args) };
   const a = createApi({ lots, mqttUrl, username: 'demo-api', password: DEMO_PASSWORD, port, adminToken: ADMIN_TOKEN, history, logger: quietLogger() });
   return a.start().then(({ port: p }) => ({ api: a, port: p }));
 }
