@@ -1,19 +1,36 @@
 /**
  * WebSocket fan-out for `GET /api/v1/live`. Each change is encoded once and the same text frame
- * goes to every subscriber of that lot. Peers that miss a ping are dropped; so is a slow consumer
- * whose unsent output passes a bound, rather than letting it grow server memory.
+ * goes to every subscriber of that lot. What one client can cost is bounded:
+ * - unread output: bytes written since the client last proved it had read (a pong to a probe
+ *   ping sent behind them) may not pass `maxBufferedBytes`; this counts what sits in the kernel's
+ *   socket buffers too, which `bufferedAmount` does not see (issue: 3 MB per never-reading socket);
+ * - a probe not answered within `drainTimeoutMs` while output is unread drops the client;
+ * - peers that miss a heartbeat ping are dropped;
+ * - subscriptions are deduplicated and capped per client, client messages are rate-limited,
+ *   and one address may hold only so many connections.
  */
 import pino, { type Logger } from 'pino';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { decodeWith, isId, LiveClientMessage, type LiveErrorCode, type LotStatus } from '../protocol/index.js';
+import { decodeWith, isId, LiveClientMessage, MAX_LIVE_LOTS_PER_CLIENT, type LiveErrorCode, type LotStatus } from '../protocol/index.js';
+import { createTokenBucket, type TokenBucket } from '../core/index.js';
 import type { StatusFeed } from './status-feed.js';
 
 export interface LiveHubOptions {
   feed: Pick<StatusFeed, 'get' | 'has' | 'onChange'>;
   pingIntervalMs?: number;
-  /** Unsent bytes a client may have queued before it is dropped. */
+  /** Output bytes a client may leave unread (in our buffers and the kernel's) before it is dropped. */
   maxBufferedBytes?: number;
+  /** A client with unread output that does not answer a probe ping within this is dropped. */
+  drainTimeoutMs?: number;
+  /** Lots one client may hold. */
+  maxLotsPerClient?: number;
+  /** Client messages (subscribe/unsubscribe) per second, and the burst allowed. */
+  messagesPerSecond?: number;
+  messageBurst?: number;
+  /** Connections one remote address may hold; 0: no limit (behind a proxy, limit there instead). */
+  maxClientsPerAddress?: number;
+  now?: () => number;
   logger?: Logger;
   /** Told how long each fan-out took and to how many clients. */
   onFanout?: (seconds: number, clients: number) => void;
@@ -21,24 +38,34 @@ export interface LiveHubOptions {
   fanoutSlice?: number;
 }
 
-export type DropReason = 'heartbeat' | 'slow';
+export type DropReason = 'heartbeat' | 'slow' | 'stalled';
 
 export interface LiveHub {
+  /** False when `address` already holds as many connections as it may. */
+  accepts(address: string | undefined): boolean;
   /**
-   * Takes over an open socket; `lots` from the `?lots=` query. With the upgraded TCP socket given,
-   * broadcasts are written to it as one pre-built frame (no per-client framing).
+   * Takes over an open socket; `lots` from the `?lots=` query. Broadcasts are written to the
+   * upgraded TCP socket as one pre-built frame (no per-client framing).
    */
-  attach(ws: WebSocket, lots: string[], socket?: Duplex): void;
+  attach(ws: WebSocket, lots: string[], socket: Socket): void;
   stop(): void;
   stats(): { clients: number; dropped: Record<DropReason, number> };
 }
 
 interface Peer {
   ws: WebSocket;
-  socket: Duplex | undefined;
+  socket: Socket;
+  address: string;
   lots: Set<string>;
   alive: boolean;
+  messages: TokenBucket;
+  /** socket.bytesWritten when the client last answered a probe: everything before it was read. */
+  readBytes: number;
+  /** The probe ping in flight: its number, the bytes written before it, and when it was sent. */
+  probe: { id: number; bytes: number; atMs: number } | null;
 }
+
+const PROBE = 'p';
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -68,40 +95,77 @@ export function createLiveHub({
   logger = pino({ level: 'silent' }),
   onFanout,
   fanoutSlice = 2000,
+  drainTimeoutMs = 15_000,
+  maxLotsPerClient = MAX_LIVE_LOTS_PER_CLIENT,
+  messagesPerSecond = 5,
+  messageBurst = 20,
+  maxClientsPerAddress = 100,
+  now = Date.now,
 }: LiveHubOptions): LiveHub {
   const log = logger.child({ component: 'live' });
   const peers = new Set<Peer>();
   const byLot = new Map<string, Set<Peer>>();
-  const dropped: Record<DropReason, number> = { heartbeat: 0, slow: 0 };
+  const byAddress = new Map<string, number>();
+  const dropped: Record<DropReason, number> = { heartbeat: 0, slow: 0, stalled: 0 };
+  let probes = 0;
 
   function drop(peer: Peer, reason: DropReason) {
+    if (peer.ws.readyState === WebSocket.CLOSED) return;
     dropped[reason] += 1;
-    log.info({ reason, buffered: peer.ws.bufferedAmount }, 'live client dropped');
+    log.info({ reason, address: peer.address, unread: unread(peer), buffered: peer.ws.bufferedAmount }, 'live client dropped');
     peer.ws.terminate();
   }
 
+  const unread = (peer: Peer) => peer.socket.bytesWritten - peer.readBytes;
+
+  // A probe once a sixteenth of the bound is unread: a few pings an hour for a quiet client.
+  const probeAfterBytes = Math.max(1, Math.floor(maxBufferedBytes / 16));
+
+  /** Asks the client to prove it has read what was written so far (RFC 6455 §5.5.3: a pong echoes the ping's data). */
+  function probe(peer: Peer) {
+    if (peer.probe || unread(peer) < probeAfterBytes || peer.ws.readyState !== WebSocket.OPEN) return;
+    probes = (probes + 1) % 1e9;
+    peer.probe = { id: probes, bytes: peer.socket.bytesWritten, atMs: now() };
+    peer.ws.ping(`${PROBE}${probes}`);
+  }
+
+  /** False (and the client dropped) when it has left too much unread. */
+  function writable(peer: Peer): boolean {
+    if (peer.ws.readyState !== WebSocket.OPEN) return false;
+    if (unread(peer) > maxBufferedBytes) {
+      drop(peer, 'slow');
+      return false;
+    }
+    return true;
+  }
+
   function send(peer: Peer, frame: Buffer) {
-    if (peer.ws.readyState !== WebSocket.OPEN) return;
-    if (peer.ws.bufferedAmount > maxBufferedBytes) return drop(peer, 'slow');
+    if (!writable(peer)) return;
     peer.ws.send(frame, { binary: false }); // a Buffer without binary:false reaches a browser as a Blob
+    probe(peer);
   }
 
-  function broadcast(peer: Peer, payload: Buffer, frame: Buffer) {
-    if (!peer.socket) return send(peer, payload);
-    if (peer.ws.readyState !== WebSocket.OPEN) return;
-    if (peer.ws.bufferedAmount > maxBufferedBytes) return drop(peer, 'slow');
+  function broadcast(peer: Peer, frame: Buffer) {
+    if (!writable(peer)) return;
     peer.socket.write(frame);
+    probe(peer);
   }
 
-  function error(peer: Peer, code: LiveErrorCode, message: string) {
-    send(peer, encode({ type: 'error', code, message }));
+  function error(peer: Peer, code: LiveErrorCode, message: string, lots?: string[]) {
+    send(peer, encode({ type: 'error', code, message, ...(lots ? { lots } : {}) }));
   }
 
-  function subscribe(peer: Peer, lots: string[]) {
+  function subscribe(peer: Peer, requested: string[]) {
+    const lots = [...new Set(requested)].filter((id) => !peer.lots.has(id)); // already held: nothing to send again
     const unknown = lots.filter((id) => !isId(id) || !feed.has(id));
-    if (unknown.length) error(peer, 'unknown_lot', `no such lot: ${unknown.join(', ')}; GET /api/v1/lots lists the lots`);
-    for (const id of lots) {
-      if (unknown.includes(id)) continue;
+    if (unknown.length) error(peer, 'unknown_lot', `no such lot: ${unknown.join(', ')}; GET /api/v1/lots lists the lots`, unknown);
+    const known = lots.filter((id) => !unknown.includes(id));
+    const room = Math.max(0, maxLotsPerClient - peer.lots.size);
+    if (known.length > room) {
+      const refused = known.slice(room);
+      error(peer, 'too_many_lots', `a connection may hold ${maxLotsPerClient} lots; not subscribed: ${refused.join(', ')} (unsubscribe others first)`, refused);
+    }
+    for (const id of known.slice(0, room)) {
       peer.lots.add(id);
       let set = byLot.get(id);
       if (!set) byLot.set(id, (set = new Set()));
@@ -118,6 +182,9 @@ export function createLiveHub({
   }
 
   function onMessage(peer: Peer, data: Buffer, isBinary: boolean) {
+    if (!peer.messages.take(now())) {
+      return error(peer, 'rate_limited', `at most ${messagesPerSecond} messages a second (bursts of ${messageBurst}); this one was ignored`);
+    }
     const msg = isBinary ? null : decodeWith(LiveClientMessage, data);
     if (!msg || (!msg.ok && msg.reason === 'json')) {
       return error(peer, 'bad_message', 'send a JSON text frame, e.g. {"type":"subscribe","lots":["demo-hospital"]}');
@@ -134,12 +201,11 @@ export function createLiveHub({
     const subscribers = byLot.get(status.lotId);
     if (!subscribers?.size) return;
     const started = performance.now();
-    const payload = encode({ type: 'status', status });
-    const frame = textFrame(payload);
+    const frame = textFrame(encode({ type: 'status', status }));
     const peers = [...subscribers]; // who was subscribed at the change
     const slice = (from: number) => {
       const to = Math.min(peers.length, from + fanoutSlice);
-      for (let i = from; i < to; i++) broadcast(peers[i]!, payload, frame);
+      for (let i = from; i < to; i++) broadcast(peers[i]!, frame);
       if (to < peers.length) setImmediate(slice, to);
       else onFanout?.((performance.now() - started) / 1000, peers.length);
     };
@@ -158,21 +224,56 @@ export function createLiveHub({
   }, pingIntervalMs);
   pinger.unref();
 
+  // A probe that goes unanswered: the client has stopped reading.
+  const drainer = setInterval(() => {
+    const t = now();
+    for (const peer of peers) if (peer.probe && t - peer.probe.atMs > drainTimeoutMs) drop(peer, 'stalled');
+  }, Math.max(100, Math.min(1000, drainTimeoutMs / 4)));
+  drainer.unref();
+
+  function onPong(peer: Peer, data: Buffer) {
+    peer.alive = true;
+    if (peer.probe && data.toString() === `${PROBE}${peer.probe.id}`) {
+      peer.readBytes = peer.probe.bytes;
+      peer.probe = null;
+    }
+  }
+
+  function forget(peer: Peer) {
+    if (!peers.delete(peer)) return;
+    unsubscribe(peer, [...peer.lots]);
+    const n = (byAddress.get(peer.address) ?? 1) - 1;
+    if (n > 0) byAddress.set(peer.address, n);
+    else byAddress.delete(peer.address);
+  }
+
   return {
+    accepts(address) {
+      return maxClientsPerAddress <= 0 || (byAddress.get(address ?? '') ?? 0) < maxClientsPerAddress;
+    },
     attach(ws, lots, socket) {
-      const peer: Peer = { ws, socket, lots: new Set(), alive: true };
+      const address = socket.remoteAddress ?? '';
+      const peer: Peer = {
+        ws,
+        socket,
+        address,
+        lots: new Set(),
+        alive: true,
+        messages: createTokenBucket({ perSecond: messagesPerSecond, burst: messageBurst }),
+        readBytes: socket.bytesWritten, // the 101 response was not ours to count
+        probe: null,
+      };
       peers.add(peer);
-      ws.on('pong', () => (peer.alive = true));
+      byAddress.set(address, (byAddress.get(address) ?? 0) + 1);
+      ws.on('pong', (data) => onPong(peer, data));
       ws.on('message', (data, isBinary) => onMessage(peer, data as Buffer, isBinary));
-      ws.on('close', () => {
-        peers.delete(peer);
-        unsubscribe(peer, [...peer.lots]);
-      });
-      ws.on('error', () => {});
+      ws.on('close', () => forget(peer));
+      ws.on('error', (err) => log.debug({ err: err.message, address }, 'live socket error'));
       if (lots.length) subscribe(peer, lots);
     },
     stop() {
       clearInterval(pinger);
+      clearInterval(drainer);
       unlisten();
       for (const peer of peers) peer.ws.terminate();
     },

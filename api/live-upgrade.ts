@@ -3,7 +3,7 @@
  * Origin check, then the `ws` server, then the hub. Going straight to `ws` (rather than through
  * the router) keeps nothing of the HTTP request alive per connection: about 7 KiB each.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { LiveHub } from './live-hub.js';
@@ -23,7 +23,7 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
 function refuse(socket: Duplex, status: number, reason: string, message: string) {
   const body = JSON.stringify({ error: { code: reason, message } });
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 
@@ -40,7 +40,10 @@ export function attachLiveUpgrade(
     }
     const h = hub();
     if (!h) return refuse(socket, 503, 'not_ready', 'the live hub is not running');
+    if (!h.accepts(req.socket.remoteAddress)) {
+      return refuse(socket, 429, 'too_many_connections', 'this address holds as many live connections as it may; close some, or share one socket between widgets');
+    }
     const lots = (url.searchParams.get('lots') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    wss.handleUpgrade(req, socket, head, (ws) => h.attach(ws, lots, socket));
+    wss.handleUpgrade(req, socket, head, (ws) => h.attach(ws, lots, req.socket));
   });
 }

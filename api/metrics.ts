@@ -68,7 +68,7 @@ export function createMetrics({ board, hub, feed }: { board: IngestHealthBoard; 
   gauge('manku_lot_occupied', 'Vehicles in the lot, as served', ['lot'], () => feed.all().map((s): Sample<'lot'> => [{ lot: s.lotId }, s.occupied]));
   gauge('manku_lot_stale', '1 while the lot is unknown (stale)', ['lot'], () => feed.all().map((s): Sample<'lot'> => [{ lot: s.lotId }, s.stale ? 1 : 0]));
   gauge('manku_ws_clients', 'Open live WebSocket connections', [], () => [[{}, hub()?.stats().clients ?? 0]]);
-  reported('manku_ws_dropped_total', 'Live WebSocket clients dropped, by reason (heartbeat, slow)', ['reason'], () =>
+  reported('manku_ws_dropped_total', 'Live WebSocket clients dropped, by reason (heartbeat, slow: too much unread, stalled: stopped reading)', ['reason'], () =>
     Object.entries(hub()?.stats().dropped ?? {}).map(([reason, n]): Sample<'reason'> => [{ reason }, n]),
   );
   const fanout = new Histogram({

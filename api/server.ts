@@ -36,6 +36,10 @@ export interface ApiOptions {
   history?: HistorySource | null;
   pingIntervalMs?: number;
   maxBufferedBytes?: number;
+  /** A live client that leaves output unread this long is dropped. */
+  drainTimeoutMs?: number;
+  /** Live connections one address may hold (0: no limit). */
+  maxClientsPerAddress?: number;
   /** How often statuses are re-evaluated against the clock (staleness) for live clients. */
   tickMs?: number;
   calibrationTimeoutMs?: number;
@@ -62,6 +66,8 @@ export function createApi({
   history = null,
   pingIntervalMs = 30_000,
   maxBufferedBytes = 1 << 20,
+  drainTimeoutMs = 15_000,
+  maxClientsPerAddress = 100,
   tickMs = 1000,
   calibrationTimeoutMs = 5000,
   frameAncestors,
@@ -108,7 +114,7 @@ export function createApi({
       widget = await buildWidget();
       log.info({ bytes: widget.bytes, gzipBytes: widget.gzipBytes }, 'widget.js built');
       await link.start();
-      hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, logger, onFanout: metrics.observeFanout });
+      hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, drainTimeoutMs, maxClientsPerAddress, logger, onFanout: metrics.observeFanout });
       ticker = setInterval(feed.tick, tickMs);
       ticker.unref();
       const ws = new WebSocketServer({ noServer: true, maxPayload: MAX_LIVE_CLIENT_FRAME });

@@ -46,6 +46,8 @@ export const Env = z.object({
     .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/]+$/.test(o)), 'use * or origins like https://hospital.example.jp, comma-separated'),
   WS_PING_INTERVAL_MS: positive.default(30_000),
   WS_MAX_BUFFERED_BYTES: positive.default(1 << 20),
+  WS_DRAIN_TIMEOUT_MS: positive.default(15_000),
+  WS_MAX_CLIENTS_PER_ADDRESS: z.coerce.number().int().min(0).default(100),
   FRAME_ANCESTORS: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof Env>;

@@ -84,6 +84,8 @@ function partsFor(role: Role, logger: Logger): Array<(c: Config) => Part> {
         history: historyFor(c, embedded),
         pingIntervalMs: c.env.WS_PING_INTERVAL_MS,
         maxBufferedBytes: c.env.WS_MAX_BUFFERED_BYTES,
+        drainTimeoutMs: c.env.WS_DRAIN_TIMEOUT_MS,
+        maxClientsPerAddress: c.env.WS_MAX_CLIENTS_PER_ADDRESS,
         frameAncestors: c.env.FRAME_ANCESTORS,
         logger,
       }),

@@ -4,5 +4,6 @@ export * from './occupancy.js';
 export * from './lot-counter.js';
 export * from './ports.js';
 export * from './rate-gate.js';
+export * from './token-bucket.js';
 export * from './history.js';
 export * from './influx-target.js';

@@ -18,10 +18,19 @@ export const LiveUnsubscribe = z.strictObject({ type: z.literal('unsubscribe'), 
 export const LiveClientMessage = z.discriminatedUnion('type', [LiveSubscribe, LiveUnsubscribe]).meta({ id: 'LiveClientMessage' });
 export type LiveClientMessage = z.infer<typeof LiveClientMessage>;
 
-export const LiveErrorCode = z.enum(['bad_message', 'unknown_lot']);
+/** Lots one connection may be subscribed to at once (the default; the server may set another). */
+export const MAX_LIVE_LOTS_PER_CLIENT = 100;
+
+export const LiveErrorCode = z.enum(['bad_message', 'unknown_lot', 'too_many_lots', 'rate_limited']);
 export type LiveErrorCode = z.infer<typeof LiveErrorCode>;
 
 export const LiveStatusMessage = z.strictObject({ type: z.literal('status'), status: LotStatus });
-export const LiveErrorMessage = z.strictObject({ type: z.literal('error'), code: LiveErrorCode, message: z.string() });
+export const LiveErrorMessage = z.strictObject({
+  type: z.literal('error'),
+  code: LiveErrorCode,
+  message: z.string(),
+  /** The lots the error is about (unknown_lot, too_many_lots). */
+  lots: z.array(z.string()).optional(),
+});
 export const LiveServerMessage = z.discriminatedUnion('type', [LiveStatusMessage, LiveErrorMessage]).meta({ id: 'LiveServerMessage' });
 export type LiveServerMessage = z.infer<typeof LiveServerMessage>;

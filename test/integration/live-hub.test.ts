@@ -1,13 +1,16 @@
 /**
- * The live hub's protections with real sockets: peers that stop answering pings are dropped, and
- * so is a consumer that stops reading, before its queue can grow server memory. The feed is a
- * small in-process emitter so that thousands of changes can be made quickly.
+ * The live hub's protections with real sockets, through the production upgrade path (pre-built
+ * frames written to the raw socket): peers that stop answering pings are dropped, and so is a
+ * consumer that stops reading, before its unread output (ours and the kernel's) passes the bound.
+ * Subscriptions are deduplicated, capped and rate-limited. The feed is a small in-process emitter
+ * so that thousands of changes can be made quickly.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLiveHub, type LiveHub } from '../../api/index.js';
+import { attachLiveUpgrade } from '../../api/live-upgrade.js';
 import type { LotStatus } from '../../protocol/index.js';
 import { waitFor } from '../../bench/support/wait.js';
 
@@ -27,8 +30,8 @@ const status = (occupied: number): LotStatus => ({
 function emitterFeed() {
   const listeners = new Set<(s: LotStatus) => void>();
   return {
-    get: () => status(0),
-    has: (id: string) => id === 'lot-a',
+    get: (id: string) => ({ ...status(0), lotId: id }),
+    has: (id: string) => id === 'lot-a' || id === 'lot-b',
     onChange(l: (s: LotStatus) => void) {
       listeners.add(l);
       return () => listeners.delete(l);
@@ -45,13 +48,26 @@ afterEach(() => {
   hub = server = null;
 });
 
-async function serveHub(options: Parameters<typeof createLiveHub>[0]) {
+/** The server side of each connection, to read what it wrote. */
+const serverSockets: Socket[] = [];
+
+async function serveHub(options: Parameters<typeof createLiveHub>[0], lots = 'lot-a') {
   hub = createLiveHub(options);
   const wss = new WebSocketServer({ noServer: true });
   server = createServer();
-  server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => hub!.attach(ws, ['lot-a'])));
+  server.on('upgrade', (req) => serverSockets.push(req.socket));
+  attachLiveUpgrade(server, { wss, hub: () => hub, allowedOrigins: ['*'] });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/live${lots ? `?lots=${lots}` : ''}`;
+}
+
+/** A client that keeps every message from the first (the snapshot can arrive with the 101). */
+async function openCollecting(url: string) {
+  const ws = new WebSocket(url);
+  const got: Array<Record<string, any>> = [];
+  ws.on('message', (d) => got.push(JSON.parse(d.toString())));
+  await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
+  return { ws, got };
 }
 
 function open(url: string, options: ConstructorParameters<typeof WebSocket>[2] = {}) {
@@ -78,25 +94,95 @@ describe('live hub', () => {
     healthy.terminate();
   });
 
-  it('drops a consumer that stops reading once its unsent output passes the bound', async () => {
+  it('drops a consumer that stops reading once its unread output, kernel buffers included, passes the bound', async () => {
     const feed = emitterFeed();
-    const url = await serveHub({ feed, maxBufferedBytes: 64 * 1024, pingIntervalMs: 60_000 });
+    const bound = 256 * 1024;
+    const url = await serveHub({ feed, maxBufferedBytes: bound, pingIntervalMs: 60_000 });
     const slow = await open(url);
+    const slowServerSide = serverSockets.at(-1)!;
     const fast = await open(url);
     let fastGot = 0;
     fast.on('message', () => fastGot++);
-    (slow as unknown as { _socket: { pause(): void } })._socket.pause(); // stops reading; the kernel buffers fill
-    // Bounded by count and time: at most 200k changes (about 60 MB for the slow peer) or 20 s.
+    (slow as unknown as { _socket: { pause(): void } })._socket.pause(); // stops reading; pongs stop too
+    const closed = new Promise<number>((resolve) => slowServerSide.once('close', () => resolve(slowServerSide.bytesWritten)));
+    // Bounded by count and time: at most 50k changes (about 15 MB for the slow peer) or 20 s. Each
+    // batch waits for the fast consumer, which stays well within the bound, as a reading client does.
     const deadline = Date.now() + 20_000;
     let sent = 0;
-    while (hub!.stats().dropped.slow === 0 && sent < 200_000 && Date.now() < deadline) {
-      for (let i = 0; i < 500; i++) feed.emit(status(++sent));
-      await new Promise((r) => setImmediate(r));
+    while (hub!.stats().dropped.slow === 0 && sent < 50_000 && Date.now() < deadline) {
+      for (let i = 0; i < 100; i++) feed.emit(status(++sent));
+      await waitFor(() => fastGot >= sent, { what: 'the fast consumer to keep up' });
     }
     expect(hub!.stats().dropped.slow).toBe(1);
+    // Before: the kernel took megabytes first (bufferedAmount saw only our own queue).
+    expect(await closed).toBeLessThan(bound + 16 * 1024);
     expect(fast.readyState).toBe(WebSocket.OPEN);
     await waitFor(() => fastGot >= sent, { timeoutMs: 20_000, what: 'the fast consumer to get every change' });
     fast.terminate();
     slow.terminate();
+  });
+
+  it('drops a client that leaves output unread past the drain timeout, keeps one that reads', async () => {
+    const feed = emitterFeed();
+    const url = await serveHub({ feed, maxBufferedBytes: 16 * 1024, drainTimeoutMs: 300, pingIntervalMs: 60_000 });
+    const stuck = await open(url);
+    const reader = await open(url);
+    (stuck as unknown as { _socket: { pause(): void } })._socket.pause();
+    for (let i = 1; i <= 20; i++) feed.emit(status(i)); // about 6 KB in all: over the probe threshold, far under the bound
+    await waitFor(() => hub!.stats().dropped.stalled === 1, { what: 'the stuck client to be dropped as stalled' });
+    expect(hub!.stats().dropped.slow).toBe(0);
+    for (let i = 21; i <= 40; i++) feed.emit(status(i));
+    await waitFor(() => hub!.stats().clients === 1, { what: 'only the reader left' });
+    expect(reader.readyState).toBe(WebSocket.OPEN);
+    reader.terminate();
+    stuck.terminate();
+  });
+});
+
+describe('live hub limits', () => {
+  it('deduplicates lots in the query and in messages: no amplification', async () => {
+    const url = await serveHub({ feed: emitterFeed(), pingIntervalMs: 60_000 }, Array(1000).fill('lot-a').join(','));
+    const { ws, got } = await openCollecting(url);
+    const dup = JSON.stringify({ type: 'subscribe', lots: Array(100).fill('lot-a') });
+    for (let i = 0; i < 10; i++) ws.send(dup);
+    ws.send(JSON.stringify({ type: 'subscribe', lots: ['lot-b', 'lot-b'] }));
+    await waitFor(() => got.some((m) => m.status?.lotId === 'lot-b'), { what: 'lot-b once' });
+    expect(got.filter((m) => m.type === 'status').map((m) => m.status.lotId)).toEqual(['lot-a', 'lot-b']);
+    ws.terminate();
+  });
+
+  it('caps the lots one connection holds, naming the ones refused', async () => {
+    const url = await serveHub({ feed: emitterFeed(), maxLotsPerClient: 1, pingIntervalMs: 60_000 });
+    const { ws, got } = await openCollecting(url);
+    ws.send(JSON.stringify({ type: 'subscribe', lots: ['lot-b'] }));
+    await waitFor(() => got.some((m) => m.type === 'error'), { what: 'the error' });
+    expect(got.find((m) => m.type === 'error')).toMatchObject({ code: 'too_many_lots', lots: ['lot-b'] });
+    ws.send(JSON.stringify({ type: 'unsubscribe', lots: ['lot-a'] }));
+    ws.send(JSON.stringify({ type: 'subscribe', lots: ['lot-b'] }));
+    await waitFor(() => got.some((m) => m.status?.lotId === 'lot-b'), { what: 'lot-b after making room' });
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.terminate();
+  });
+
+  it('rate-limits client messages with an error each, keeping the socket', async () => {
+    const url = await serveHub({ feed: emitterFeed(), messagesPerSecond: 1, messageBurst: 3, pingIntervalMs: 60_000 }, '');
+    const { ws, got } = await openCollecting(url);
+    for (let i = 0; i < 10; i++) ws.send(JSON.stringify({ type: i % 2 ? 'unsubscribe' : 'subscribe', lots: ['lot-a'] }));
+    await waitFor(() => got.length >= 9, { what: 'answers to the burst and the excess' });
+    expect(got.filter((m) => m.code === 'rate_limited')).toHaveLength(7);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.terminate();
+  });
+
+  it('refuses connections past the per-address cap with 429', async () => {
+    const url = await serveHub({ feed: emitterFeed(), maxClientsPerAddress: 2, pingIntervalMs: 60_000 });
+    const a = await open(url);
+    const b = await open(url);
+    await expect(open(url)).rejects.toThrow(/429/);
+    a.terminate();
+    await waitFor(() => hub!.stats().clients === 1, { what: 'a slot to free up' });
+    const c = await open(url);
+    b.terminate();
+    c.terminate();
   });
 });

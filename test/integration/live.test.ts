@@ -76,20 +76,23 @@ describe('live WebSocket', () => {
     const n = await carIn();
     expect((await c.next()).status.occupied).toBe(n);
     c.send({ type: 'unsubscribe', lots: ['lot-a'] });
-    c.send({ type: 'subscribe', lots: ['lot-b'] }); // acts as a barrier: its answer follows the unsubscribe
-    await c.next((m) => m.status?.lotId === 'lot-b');
+    const barrier = async () => {
+      // its answer follows whatever was sent before it (subscribing a lot already held sends nothing)
+      c.send({ type: 'subscribe', lots: ['no-such-lot'] });
+      await c.next((m) => m.code === 'unknown_lot');
+    };
+    await barrier();
     const before = c.messages.length;
     await carIn();
     await waitFor(() => ingest.pipeline.status('lot-a')?.occupied === inCount);
-    c.send({ type: 'subscribe', lots: ['lot-b'] });
-    await c.next((m) => m.status?.lotId === 'lot-b');
+    await barrier();
     expect(c.messages.slice(before).every((m) => m.status?.lotId !== 'lot-a')).toBe(true);
     c.close();
   });
 
   it('answers an unknown lot or a malformed message with an error, and the socket stays usable', async () => {
     const c = await liveClient(`${live()}?lots=no-such-lot`);
-    expect(await c.next()).toEqual({ type: 'error', code: 'unknown_lot', message: expect.stringContaining('no-such-lot') });
+    expect(await c.next()).toEqual({ type: 'error', code: 'unknown_lot', message: expect.stringContaining('no-such-lot'), lots: ['no-such-lot'] });
     c.send('not json');
     expect(await c.next()).toMatchObject({ type: 'error', code: 'bad_message' });
     c.send({ type: 'subscribe', lots: 'lot-a' });
