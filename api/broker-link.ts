@@ -1,11 +1,20 @@
 /**
  * The API's one connection to the broker (the `api` account): it subscribes to lot status,
- * calibration results and ingest health, hands each message to its handler, and publishes
- * calibration commands.
+ * calibration results, ingest health and broker health, hands each message to its handler, and
+ * publishes calibration commands.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
-import { CALIBRATION_RESULT_FILTER, HEALTH_FILTER, STATUS_FILTER } from '../protocol/index.js';
+import {
+  BROKER_HEALTH_FILTER,
+  CALIBRATION_RESULT_FILTER,
+  HEALTH_FILTER,
+  parseBrokerHealthTopic,
+  parseCalibrationResultTopic,
+  parseHealthTopic,
+  parseStatusTopic,
+  STATUS_FILTER,
+} from '../protocol/index.js';
 
 export interface BrokerLinkOptions {
   mqttUrl: string;
@@ -17,6 +26,7 @@ export interface BrokerLinkOptions {
     status(topic: string, payload: Buffer): void;
     calibrationResult(topic: string, payload: Buffer): void;
     health(topic: string, payload: Buffer): void;
+    brokerHealth(topic: string, payload: Buffer): void;
   };
 }
 
@@ -31,10 +41,12 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
   const log = logger.child({ component: 'broker-link' });
   let client: MqttClient | null = null;
 
+  // By the topic's parsed kind, not its ending: ingest and broker health both end in /health.
   function dispatch(topic: string, payload: Buffer) {
-    if (topic.endsWith('/status')) handlers.status(topic, payload);
-    else if (topic.endsWith('/calibration/result')) handlers.calibrationResult(topic, payload);
-    else if (topic.endsWith('/health')) handlers.health(topic, payload);
+    if (parseStatusTopic(topic)) handlers.status(topic, payload);
+    else if (parseCalibrationResultTopic(topic)) handlers.calibrationResult(topic, payload);
+    else if (parseHealthTopic(topic)) handlers.health(topic, payload);
+    else if (parseBrokerHealthTopic(topic)) handlers.brokerHealth(topic, payload);
   }
 
   return {
@@ -47,8 +59,8 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
       c.on('connect', () => {
         (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true); // no Nagle delay on status
         log.info({ url: mqttUrl }, 'API connected to broker');
-        c.subscribe([STATUS_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER], { qos: 1 }, (err) => {
-          if (err) log.error({ err: err.message }, `could not subscribe; is "${username}" an account with role "api"?`);
+        c.subscribe([STATUS_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER, BROKER_HEALTH_FILTER], { qos: 1 }, (err, granted) => {
+          if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, `could not subscribe; is "${username}" an account with role "api"?`);
         });
       });
       await new Promise<void>((resolve, reject) => {

@@ -1,8 +1,9 @@
 /**
- * Prometheus metrics (prom-client), for `GET /metrics`. Ingest's counters arrive in its health
- * messages, so they are exposed from here whether ingest runs in this process or another.
+ * Prometheus metrics (prom-client), for `GET /metrics`. Ingest's and the broker's counters arrive
+ * in their health messages, so they are exposed from here whether they run in this process or another.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
+import { createBrokerHealthBoard, type BrokerHealthBoard } from './broker-health.js';
 import type { IngestHealthBoard } from './ingest-health.js';
 import type { LiveHub } from './live-hub.js';
 import type { StatusFeed } from './status-feed.js';
@@ -14,7 +15,17 @@ export interface Metrics {
   observeFanout(seconds: number, clients: number): void;
 }
 
-export function createMetrics({ board, hub, feed }: { board: IngestHealthBoard; hub: () => LiveHub | null; feed: Pick<StatusFeed, 'all'> }): Metrics {
+export function createMetrics({
+  board,
+  brokers = createBrokerHealthBoard(),
+  hub,
+  feed,
+}: {
+  board: IngestHealthBoard;
+  brokers?: BrokerHealthBoard;
+  hub: () => LiveHub | null;
+  feed: Pick<StatusFeed, 'all'>;
+}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'manku_' });
 
@@ -65,6 +76,10 @@ export function createMetrics({ board, hub, feed }: { board: IngestHealthBoard; 
     Object.entries(v.health.sensorsOnline ?? {}).map(([lot, s]): Sample<'lot'> => [{ lot }, s.online]),
   ));
   gauge('manku_sensors', 'Sensors configured', ['lot'], each((v) => Object.entries(v.health.sensorsOnline ?? {}).map(([lot, s]): Sample<'lot'> => [{ lot }, s.total])));
+  reported('manku_broker_refusals_total', 'Connections and packets the broker refused, by kind', ['broker', 'kind'], () =>
+    brokers.all().flatMap((h) => Object.entries(h.refusals).map(([kind, n]): Sample<'broker' | 'kind'> => [{ broker: h.brokerId, kind }, n])),
+  );
+  gauge('manku_broker_clients', 'MQTT clients connected to the broker', ['broker'], () => brokers.all().map((h): Sample<'broker'> => [{ broker: h.brokerId }, h.clients]));
   gauge('manku_lot_occupied', 'Vehicles in the lot, as served', ['lot'], () => feed.all().map((s): Sample<'lot'> => [{ lot: s.lotId }, s.occupied]));
   gauge('manku_lot_stale', '1 while the lot is unknown (stale)', ['lot'], () => feed.all().map((s): Sample<'lot'> => [{ lot: s.lotId }, s.stale ? 1 : 0]));
   gauge('manku_ws_clients', 'Open live WebSocket connections', [], () => [[{}, hub()?.stats().clients ?? 0]]);

@@ -1,5 +1,5 @@
 /**
- * The API process part: one broker link (status, calibration results, ingest health), the status
+ * The API process part: one broker link (status, calibration results, ingest and broker health), the status
  * feed, the live WebSocket hub, and the Hono app on @hono/node-server with a `ws` server for
  * upgrades on the same port.
  */
@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { MAX_LIVE_CLIENT_FRAME } from '../protocol/index.js';
 import { systemClock, type Clock, type HistorySource, type LotsFile } from '../core/index.js';
 import { createApp } from './app.js';
+import { createBrokerHealthBoard } from './broker-health.js';
 import { createBrokerLink } from './broker-link.js';
 import { createCalibrator } from './calibration.js';
 import { createIngestHealthBoard } from './ingest-health.js';
@@ -75,19 +76,20 @@ export function createApi({
   const log = logger.child({ component: 'api' });
   const feed = createStatusFeed({ lots, clock, logger });
   const board = createIngestHealthBoard({ clock });
+  const brokers = createBrokerHealthBoard();
   let calibrate: ReturnType<typeof createCalibrator>['onResult'] = () => {};
   const link = createBrokerLink({
     mqttUrl,
     username,
     password,
     logger,
-    handlers: { status: feed.onMessage, calibrationResult: (t, p) => calibrate(t, p), health: board.onMessage },
+    handlers: { status: feed.onMessage, calibrationResult: (t, p) => calibrate(t, p), health: board.onMessage, brokerHealth: brokers.onMessage },
   });
   const calibrator = createCalibrator({ publish: link.publish, timeoutMs: calibrationTimeoutMs, clock });
   calibrate = calibrator.onResult;
   let hub: LiveHub | null = null;
   let widget: WidgetBundle | null = null;
-  const metrics = createMetrics({ board, hub: () => hub, feed });
+  const metrics = createMetrics({ board, brokers, hub: () => hub, feed });
   const app = createApp({
     feed,
     brokerConnected: () => link.connected,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LotsFile } from '../core/index.js';
+import { Id } from '../protocol/index.js';
 import { verifyPassword } from '../broker/index.js';
 
 export const DEMO_LOTS_FILE = fileURLToPath(new URL('../config/demo-lots.json', import.meta.url));
@@ -22,6 +23,7 @@ export const Env = z.object({
   MQTT_PORT: port.default(1883),
   MQTT_URL: z.url({ protocol: /^mqtts?$/ }).optional(),
   MQTT_CONNECT_TIMEOUT_MS: positive.default(10_000),
+  BROKER_ID: Id.default('manku-broker'),
   INGEST_MQTT_USERNAME: z.string().min(1).default('demo-ingest'),
   INGEST_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
   INGEST_CLIENT_ID: z.string().min(1).max(23).default('manku-ingest'),

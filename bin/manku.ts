@@ -49,7 +49,7 @@ function partsFor(role: Role, logger: Logger): Array<(c: Config) => Part> {
   let embedded: EmbeddedStore | null = null;
   if (role === 'all' || role === 'broker') {
     parts.push(({ env, lots }) =>
-      createBroker({ lots, host: env.MQTT_HOST, port: env.MQTT_PORT, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS }),
+      createBroker({ lots, host: env.MQTT_HOST, port: env.MQTT_PORT, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS, id: env.BROKER_ID }),
     );
   }
   if (role === 'all' || role === 'ingest') {

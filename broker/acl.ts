@@ -1,8 +1,11 @@
 /**
  * Who may publish and subscribe where. Pure policy, safe by default: anything not allowed below
  * is refused, and `$SYS/` is refused to everybody (aedes' default deny, kept when overriding).
+ * No account may publish broker health: the broker publishes it itself, and aedes does not ask
+ * authorizePublish about its own publishes.
  */
 import {
+  isBrokerHealthFilter,
   isId,
   parseCalibrationResultTopic,
   parseCalibrationTopic,
@@ -85,8 +88,8 @@ export function canSubscribe(principal: Principal, filter: string): Decision {
         ? allow
         : deny('ingest may subscribe only to counter, status and calibration topics');
     case 'api':
-      return isStatusFilter(filter) || isCalibrationResultFilter(filter) || isHealthFilter(filter)
+      return isStatusFilter(filter) || isCalibrationResultFilter(filter) || isHealthFilter(filter) || isBrokerHealthFilter(filter)
         ? allow
-        : deny('the api account may subscribe only to status, calibration results and ingest health');
+        : deny('the api account may subscribe only to status, calibration results, ingest health and broker health');
   }
 }

@@ -7,11 +7,13 @@ import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import pino, { type Logger } from 'pino';
-import { MAX_COUNTER_BYTES, parseCounterTopic } from '../protocol/index.js';
+import { brokerHealthTopic, isId, MAX_COUNTER_BYTES, parseCounterTopic, type BrokerHealth, type BrokerRefusalKind } from '../protocol/index.js';
 import { createRateGate, credentialsOf, type LotsFile, type Principal } from '../core/index.js';
 import { canPublish, canSubscribe } from './acl.js';
 import { DECOY_HASH, verifyPassword } from './auth.js';
+import { createBrokerHealthReporter } from './health.js';
 import { createPersistence } from './persistence.js';
+import { noRefusals, refusalError, refusalOf } from './refusals.js';
 
 export interface BrokerOptions {
   lots: LotsFile;
@@ -25,11 +27,15 @@ export interface BrokerOptions {
   maxTopicLevels?: number;
   /** Largest payload any account may publish (counter payloads are held to MAX_COUNTER_BYTES). */
   maxPayloadBytes?: number;
+  /** Names this broker in its health topic, `manku/v1/broker/{id}/health`. */
+  id?: string;
+  /** How often the broker publishes its health (also shortly after each refusal). */
+  healthIntervalMs?: number;
 }
 
 export interface BrokerStats {
   clients: number;
-  refused: Record<string, number>;
+  refused: Record<BrokerRefusalKind, number>;
 }
 
 export interface Broker {
@@ -66,10 +72,6 @@ function tuneServiceSocket(socket: Socket) {
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
-function authError(message: string, returnCode: number) {
-  return Object.assign(new Error(message), { returnCode });
-}
-
 export function createBroker({
   lots,
   host = '127.0.0.1',
@@ -78,35 +80,53 @@ export function createBroker({
   connectTimeoutMs = 10_000,
   maxTopicLevels = 8,
   maxPayloadBytes = 4096,
+  id = 'manku-broker',
+  healthIntervalMs = 5000,
 }: BrokerOptions): Broker {
+  if (!isId(id)) throw new Error(`broker id "${id}" must match [a-z0-9-]{1,64}: it is a topic level`);
   const log = logger.child({ component: 'broker' });
   const credentials = credentialsOf(lots);
   const principals = new WeakMap<Client, Principal>();
   // Verified (username, sha256(password)) pairs, so reconnect storms do not each cost an scrypt.
   const verified = new Map<string, string>();
-  const refused: Record<string, number> = {};
+  const refused = noRefusals();
   const gate = createRateGate({ perWindow: 20 });
   let aedes: Aedes | null = null;
   let server: Server | null = null;
+  const health = createBrokerHealthReporter({
+    intervalMs: healthIntervalMs,
+    snapshot: (): BrokerHealth => ({ brokerId: id, at: new Date().toISOString(), clients: aedes?.connectedClients ?? 0, refusals: { ...refused } }),
+    // Internal publish: aedes does not run authorizePublish for it (no client), so the ACL can
+    // keep this topic closed to every account.
+    publish: (h) => aedes?.publish({ cmd: 'publish', topic: brokerHealthTopic(id), payload: Buffer.from(JSON.stringify(h)), qos: 1, retain: true, dup: false }, () => {}),
+  });
 
-  function refuse(kind: string, fields: Record<string, unknown>, message: string) {
-    refused[kind] = (refused[kind] ?? 0) + 1;
+  /** Counts and logs (rate-limited) a refusal; the returned error is for aedes, marked as counted. */
+  function refuse<T extends object>(kind: BrokerRefusalKind, fields: Record<string, unknown>, message: string, extra?: T) {
+    refused[kind] += 1;
+    health.changed();
     const { pass, suppressed } = gate.check(kind, Date.now());
     if (pass) log.warn({ refusal: kind, ...fields, ...(suppressed ? { suppressed } : {}) }, message);
+    return refusalError(message, extra);
+  }
+
+  /** aedes' connectionError / clientError: garbage, malformed packets, connect timeouts. */
+  function onConnectionError(clientId: string | undefined, err: Error) {
+    const kind = refusalOf(err);
+    if (kind) refuse(kind, { clientId, err: err.message }, kind === 'connect-timeout' ? 'no CONNECT in time; connection closed' : 'protocol error; connection closed');
+    else log.debug({ clientId, err: err.message }, 'connection error');
   }
 
   async function authenticate(client: Client, username: string | undefined, password: Buffer | undefined) {
     if (!username || !password) {
-      refuse('anonymous', { clientId: client.id }, 'connection without credentials refused');
-      throw authError('credentials required', NOT_AUTHORIZED);
+      throw refuse('anonymous', { clientId: client.id }, 'connection without credentials refused', { returnCode: NOT_AUTHORIZED });
     }
     const credential = credentials.get(username);
     const digest = createHash('sha256').update(password).digest('hex');
     if (credential && verified.get(username) === digest) return credential.principal;
     const ok = await verifyPassword(password.toString('utf8'), credential?.passwordHash ?? DECOY_HASH);
     if (!credential || !ok) {
-      refuse('bad-credentials', { clientId: client.id, username }, 'bad username or password');
-      throw authError('bad username or password', BAD_USERNAME_OR_PASSWORD);
+      throw refuse('bad-credentials', { clientId: client.id, username }, 'bad username or password', { returnCode: BAD_USERNAME_OR_PASSWORD });
     }
     verified.set(username, digest);
     return credential.principal;
@@ -131,15 +151,11 @@ export function createBroker({
         const principal = client && principals.get(client);
         if (!principal) return done(new Error('not authenticated'));
         const decision = canPublish(principal, packet.topic);
-        if (!decision.ok) {
-          refuse('publish-denied', { username: principal.username, topic: packet.topic }, decision.reason);
-          return done(new Error(decision.reason));
-        }
+        if (!decision.ok) return done(refuse('publish-denied', { username: principal.username, topic: packet.topic }, decision.reason));
         const limit = parseCounterTopic(packet.topic) ? MAX_COUNTER_BYTES : maxPayloadBytes;
         if (packet.payload.length > limit) {
           const reason = `payload of ${packet.payload.length} bytes exceeds ${limit}`;
-          refuse('oversize', { username: principal.username, topic: packet.topic }, reason);
-          return done(new Error(reason));
+          return done(refuse('oversize', { username: principal.username, topic: packet.topic }, reason));
         }
         done(null);
       },
@@ -153,12 +169,13 @@ export function createBroker({
         done(null, sub);
       },
     });
-    aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
-    aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'connection error'));
+    aedes.on('clientError', (client, err) => onConnectionError(client.id, err));
+    aedes.on('connectionError', (client, err) => onConnectionError(client?.id, err));
     server = createServer(aedes.handle);
     server.listen(port, host);
     await once(server, 'listening');
     const address = server.address() as AddressInfo;
+    health.start();
     log.info({ host: address.address, port: address.port }, 'MQTT broker listening');
     return { host: address.address, port: address.port };
   }
@@ -168,6 +185,7 @@ export function createBroker({
     const a = aedes;
     server = null;
     aedes = null;
+    health.stop();
     if (a) await new Promise<void>((resolve) => a.close(() => resolve()));
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
     log.info('MQTT broker stopped');

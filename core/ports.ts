@@ -57,6 +57,11 @@ export interface CalibrationPoint {
   occupiedRaw: number;
 }
 
+/**
+ * A point is identified by its lot and lotSeq (its time is not unique: readings often share a
+ * millisecond). Stores keep every point and treat a point whose lotSeq is not above the last one
+ * of its lot as a rewrite: idempotent, not stored or counted again.
+ */
 export type StorePoint = ReadingPoint | OccupancyPoint | CalibrationPoint;
 
 /** A lot's state as last stored, with the lotSeq to continue from. */
@@ -68,7 +73,7 @@ export interface StoreStats {
   state: 'writing' | 'buffering' | 'dropping';
   /** Points accepted by write() and not yet durable. */
   buffered: number;
-  /** Points durably written. */
+  /** Distinct points durably written (a rewrite of a point is not counted again). */
   written: number;
   /** Points dropped because the buffer overflowed (oldest first) or the server refused them. */
   dropped: number;
@@ -89,7 +94,7 @@ export interface OccupancyStore {
   start(): Promise<void>;
   /** The last stored state of each lot that has one. */
   restore(lotIds: readonly string[]): Promise<Map<string, StoredLot>>;
-  /** Queues points in order; never blocks and never throws for a store outage. */
+  /** Queues points in lotSeq order per lot; never blocks and never throws for a store outage. */
   write(points: readonly StorePoint[]): void;
   /** Resolves when everything queued so far is durable (or has been given up). */
   flush(): Promise<void>;

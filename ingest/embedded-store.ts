@@ -157,8 +157,9 @@ export function createEmbeddedStore({
     write(points: readonly StorePoint[]) {
       for (const p of points) {
         const rec = lotRecord(p.lotId);
-        // Points arrive in lotSeq order; the guard keeps a stray older one from winning.
-        if (p.lotSeq < rec.lastSeq) continue;
+        // Points arrive in lotSeq order: one at or below the last is a rewrite (or a stray older
+        // one) and is neither kept nor counted, so `written` counts distinct points.
+        if (p.lotSeq <= rec.lastSeq) continue;
         rec.occupiedRaw = p.occupiedRaw;
         rec.lastSeq = p.lotSeq;
         if (p.measurement === 'sensor_reading') {
@@ -171,8 +172,8 @@ export function createEmbeddedStore({
           // Trim in chunks: splicing the front of a long array on every write would be quadratic.
           if (rec.history.length > historyLimit * 1.1) rec.history.splice(0, rec.history.length - historyLimit);
         }
+        written += 1;
       }
-      written += points.length;
       dirty = true;
     },
     flush: () => saveSerially(),

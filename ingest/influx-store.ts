@@ -1,6 +1,7 @@
 /**
- * InfluxDB 1.x store (npm `influx`). Points are timestamped with event time (ms), so writing the
- * same point twice is idempotent; writes go through an ordered, bounded write-behind buffer.
+ * InfluxDB 1.x store (npm `influx`). Points are timestamped with event time plus a sub-millisecond
+ * part from lotSeq (see pointTimeNs), so every point is its own and writing the same point twice
+ * is idempotent; writes go through an ordered, bounded write-behind buffer.
  */
 import { FieldType, InfluxDB, type IPoint, type IResults, type ISchemaOptions } from 'influx';
 import pino, { type Logger } from 'pino';
@@ -63,13 +64,25 @@ const SCHEMA: ISchemaOptions[] = [
   },
 ];
 
+/**
+ * The point's InfluxDB timestamp (ns, as a string: ms × 1e6 is past 2^53): its event time in ms,
+ * with lotSeq mod 1e6 as the nanoseconds. InfluxDB keeps one point per series and timestamp, and
+ * readings often share a millisecond (a sensor's ts, a burst stamped on receipt); lotSeq is unique
+ * per lot, so they no longer overwrite each other, while a rewrite of the same point lands on the
+ * same timestamp. Read back at ms precision the time is the event time unchanged.
+ * @example pointTimeNs({ timeMs: 1764000000123, lotSeq: 42, ... }) // '1764000000123000042'
+ */
+export function pointTimeNs(p: Pick<StorePoint, 'timeMs' | 'lotSeq'>): string {
+  return (BigInt(Math.trunc(p.timeMs)) * 1_000_000n + BigInt(p.lotSeq % 1_000_000)).toString();
+}
+
 function toInfluxPoint(p: StorePoint): IPoint {
   if (p.measurement === 'sensor_reading') {
     return {
       measurement: READING,
       tags: { lot: p.lotId, sensor: p.sensorId },
       fields: { boot: p.boot, seq: p.seq, in: p.in, out: p.out, occupied_raw: p.occupiedRaw, lot_seq: p.lotSeq, skew_ms: p.skewMs, outcome: p.outcome },
-      timestamp: p.timeMs,
+      timestamp: pointTimeNs(p),
     };
   }
   if (p.measurement === 'lot_calibration') {
@@ -77,14 +90,14 @@ function toInfluxPoint(p: StorePoint): IPoint {
       measurement: CALIBRATION,
       tags: { lot: p.lotId },
       fields: { occupied: p.occupied, previous_raw: p.previousRaw, occupied_raw: p.occupiedRaw, lot_seq: p.lotSeq, request_id: p.requestId },
-      timestamp: p.timeMs,
+      timestamp: pointTimeNs(p),
     };
   }
   return {
     measurement: OCCUPANCY,
     tags: { lot: p.lotId },
     fields: { occupied: p.occupied, occupied_raw: p.occupiedRaw, lot_seq: p.lotSeq, capacity: p.capacity, level: p.level, stale: p.stale },
-    timestamp: p.timeMs,
+    timestamp: pointTimeNs(p),
   };
 }
 
@@ -118,7 +131,7 @@ export function createInfluxStore({
   });
   const description = `InfluxDB ${target.protocol}://${target.host}:${target.port}/${target.database}`;
   const buffer = createWriteBuffer<StorePoint>({
-    write: (batch) => influx.writePoints(batch.map(toInfluxPoint), { precision: 'ms' }),
+    write: (batch) => influx.writePoints(batch.map(toInfluxPoint), { precision: 'n' }),
     isRetryable: isRetryableInfluxError,
     maxBuffered,
     batchSize,
@@ -126,6 +139,17 @@ export function createInfluxStore({
     logger: log,
   });
   let stopping = false;
+  // Highest lotSeq queued per lot. Points of a lot arrive in lotSeq order, so one at or below it is
+  // a rewrite of a point already queued: skipped, so `written` counts distinct points.
+  const queuedSeq = new Map<string, number>();
+
+  function fresh(points: readonly StorePoint[]) {
+    return points.filter((p) => {
+      if (p.lotSeq <= (queuedSeq.get(p.lotId) ?? 0)) return false;
+      queuedSeq.set(p.lotId, p.lotSeq);
+      return true;
+    });
+  }
 
   async function start() {
     let delay = 250;
@@ -164,6 +188,7 @@ export function createInfluxStore({
       const prev = restored.get(lot);
       if (!prev || lastSeq > prev.lastSeq) restored.set(lot, { occupiedRaw: Number(row.occupied_raw), sensors: {}, lastSeq });
     }
+    for (const [lot, { lastSeq }] of restored) queuedSeq.set(lot, Math.max(queuedSeq.get(lot) ?? 0, lastSeq));
     for (const row of sensorRows) {
       const entry = restored.get(String(row.lot));
       if (!entry) continue;
@@ -184,7 +209,7 @@ export function createInfluxStore({
     description,
     start,
     restore,
-    write: (points) => buffer.push(points),
+    write: (points) => buffer.push(fresh(points)),
     flush: async () => {
       await buffer.flush();
     },

@@ -3,6 +3,8 @@
  * - `parking/v1/{lotId}/calibration`: api -> ingest, QoS 1: set the true count now.
  * - `parking/v1/{lotId}/calibration/result`: ingest -> api, QoS 1: the outcome.
  * - `manku/v1/ingest/{clientId}/health`: ingest -> api, QoS 1, retained: liveness and counters.
+ * - `manku/v1/broker/{brokerId}/health`: the broker itself -> api, QoS 1, retained: its refusals.
+ *   No account may publish it; the broker publishes it internally.
  */
 import { z } from 'zod';
 import { Id, isId, TOPIC_ROOT } from './topics.js';
@@ -10,10 +12,13 @@ import { Id, isId, TOPIC_ROOT } from './topics.js';
 export const CALIBRATION_FILTER = `${TOPIC_ROOT}/+/calibration`;
 export const CALIBRATION_RESULT_FILTER = `${TOPIC_ROOT}/+/calibration/result`;
 export const HEALTH_FILTER = 'manku/v1/ingest/+/health';
+export const BROKER_HEALTH_FILTER = 'manku/v1/broker/+/health';
 
 export const calibrationTopic = (lotId: string) => `${TOPIC_ROOT}/${lotId}/calibration`;
 export const calibrationResultTopic = (lotId: string) => `${TOPIC_ROOT}/${lotId}/calibration/result`;
 export const healthTopic = (clientId: string) => `manku/v1/ingest/${clientId}/health`;
+/** @example brokerHealthTopic('manku-broker') // 'manku/v1/broker/manku-broker/health' */
+export const brokerHealthTopic = (brokerId: string) => `manku/v1/broker/${brokerId}/health`;
 
 function lotOf(topic: string, tail: string[]): string | null {
   const parts = topic.split('/');
@@ -28,6 +33,22 @@ export function parseHealthTopic(topic: string): string | null {
   return parts.length === 5 && parts[0] === 'manku' && parts[1] === 'v1' && parts[2] === 'ingest' && parts[4] === 'health'
     ? (parts[3] as string)
     : null;
+}
+
+/** The `{brokerId}` level of `manku/v1/broker/{brokerId}/health`, or null for another shape. */
+function brokerIdLevel(topicOrFilter: string): string | null {
+  const p = topicOrFilter.split('/');
+  return p.length === 5 && p[0] === 'manku' && p[1] === 'v1' && p[2] === 'broker' && p[4] === 'health' ? (p[3] as string) : null;
+}
+/** The broker id of a concrete broker health topic; null when it is not one. */
+export function parseBrokerHealthTopic(topic: string): string | null {
+  const id = brokerIdLevel(topic);
+  return id !== null && isId(id) ? id : null;
+}
+/** Broker health filters: `manku/v1/broker/{brokerId|+}/health`. */
+export function isBrokerHealthFilter(filter: string): boolean {
+  const id = brokerIdLevel(filter);
+  return id !== null && (id === '+' || isId(id));
 }
 
 export const CalibrationCommand = z.strictObject({
@@ -83,3 +104,25 @@ export const IngestHealth = z.object({
 });
 export type IngestHealth = z.infer<typeof IngestHealth>;
 
+/**
+ * Why the broker refused a client, a fixed set (it becomes a metric label):
+ * - anonymous, bad-credentials: CONNECT without credentials, or with wrong ones;
+ * - publish-denied, subscribe-denied: the ACL said no;
+ * - oversize: a payload over the limit for its topic;
+ * - protocol-error: not MQTT 3.1.1 (garbage, a packet before CONNECT, a malformed packet, MQTT 5);
+ * - connect-timeout: a connection that sent no CONNECT in time.
+ */
+export const BROKER_REFUSAL_KINDS = ['anonymous', 'bad-credentials', 'publish-denied', 'subscribe-denied', 'oversize', 'protocol-error', 'connect-timeout'] as const;
+export const BrokerRefusalKind = z.enum(BROKER_REFUSAL_KINDS);
+export type BrokerRefusalKind = z.infer<typeof BrokerRefusalKind>;
+
+export const BrokerHealth = z.object({
+  brokerId: Id,
+  /** When the broker sent this (ISO 8601). */
+  at: z.iso.datetime(),
+  /** Connected MQTT clients. */
+  clients: counter,
+  /** Refusals since the broker started, every kind present. */
+  refusals: z.record(BrokerRefusalKind, counter),
+});
+export type BrokerHealth = z.infer<typeof BrokerHealth>;

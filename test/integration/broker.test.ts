@@ -64,6 +64,18 @@ function subackCode(client: import('mqtt').MqttClient, filter: string, qos: 0 | 
   );
 }
 
+type Refusals = ReturnType<Broker['stats']>['refused'];
+
+/** Runs `act` and checks that the broker's refusal counts moved by exactly `delta`. */
+async function refusals(delta: Partial<Refusals>, act: () => Promise<unknown>) {
+  const before = broker.stats().refused;
+  await act();
+  const want = { ...before };
+  for (const [k, n] of Object.entries(delta) as Array<[keyof Refusals, number]>) want[k] += n;
+  await waitFor(() => JSON.stringify(broker.stats().refused) === JSON.stringify(want), { what: `refusals ${JSON.stringify(delta)}` }).catch(() => {}); // the expect shows the difference
+  expect(broker.stats().refused).toEqual(want);
+}
+
 function closed(client: { once(e: 'close', f: () => void): unknown }) {
   return new Promise<void>((resolve) => client.once('close', resolve));
 }
@@ -86,8 +98,10 @@ describe('authentication', () => {
     expect(await refusedWith(connectClient(url, 'gate-a1', passwordOf('gate-a2')))).toBe(4);
   });
 
-  it('refuses MQTT 5 clients (aedes speaks 3.1.1)', async () => {
-    await expect(connectClient(url, 'gate-a1', passwordOf('gate-a1'), { protocolVersion: 5 })).rejects.toBeTruthy();
+  it('refuses MQTT 5 clients (aedes speaks 3.1.1), counted as a protocol error', async () => {
+    await refusals({ 'protocol-error': 1 }, () =>
+      expect(connectClient(url, 'gate-a1', passwordOf('gate-a1'), { protocolVersion: 5 })).rejects.toBeTruthy(),
+    );
     await stillCounting();
   });
 });
@@ -209,9 +223,11 @@ describe('raw malformed MQTT', () => {
       ...extra,
     } as mqttPacket.IConnectPacket);
 
-  it('garbage bytes: the connection is closed, the broker stays up', async () => {
-    await sendAndWaitClose(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-    await sendAndWaitClose(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x00]));
+  it('garbage bytes: the connection is closed and counted as a protocol error, the broker stays up', async () => {
+    await refusals({ 'protocol-error': 2 }, async () => {
+      await sendAndWaitClose(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      await sendAndWaitClose(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x00]));
+    });
     await stillCounting();
   });
 
@@ -224,30 +240,34 @@ describe('raw malformed MQTT', () => {
       dup: false,
       retain: false,
     });
-    await sendAndWaitClose(publish);
+    await refusals({ 'protocol-error': 1 }, () => sendAndWaitClose(publish));
     await stillCounting();
   });
 
   it('a malformed CONNECT (bad protocol name) is refused', async () => {
     const bad = Buffer.from(connectPacket('gate-a1', passwordOf('gate-a1')));
     bad.write('XXXX', 4, 'latin1'); // protocol name "MQTT" -> "XXXX"
-    await sendAndWaitClose(bad);
+    await refusals({ 'protocol-error': 1 }, () => sendAndWaitClose(bad));
     await stillCounting();
   });
 
-  it('a truncated packet that claims a huge length, then hangs up, is harmless', async () => {
-    const s = await rawSocket();
-    s.on('error', () => {});
-    s.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x04]));
-    s.destroy();
-    await stillCounting();
+  it('a truncated packet that claims a huge length, then hangs up, is harmless (and no refusal: the peer left)', async () => {
+    await refusals({}, async () => {
+      const s = await rawSocket();
+      s.on('error', () => {});
+      s.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x04]));
+      s.destroy();
+      await stillCounting();
+    });
   });
 
-  it('a connection that never sends CONNECT is closed after the connect timeout', async () => {
-    const s = await rawSocket();
-    const ended = new Promise<void>((resolve) => s.once('close', () => resolve()));
-    s.on('error', () => {});
-    await ended; // connectTimeoutMs is 2 s in tests; the test timeout bounds the wait
+  it('a connection that never sends CONNECT is closed after the connect timeout, and counted', async () => {
+    await refusals({ 'connect-timeout': 1 }, async () => {
+      const s = await rawSocket();
+      const ended = new Promise<void>((resolve) => s.once('close', () => resolve()));
+      s.on('error', () => {});
+      await ended; // connectTimeoutMs is 2 s in tests; the test timeout bounds the wait
+    });
   });
 
   it('a publish with too many topic levels, or with invalid UTF-8 in its topic, closes only that client', async () => {
@@ -260,10 +280,11 @@ describe('raw malformed MQTT', () => {
       dup: false,
       retain: false,
     });
-    await sendAndWaitClose(connectPacket('gate-a1', passwordOf('gate-a1')), deep);
     // PUBLISH, qos 0, topic length 2 with bytes 0xc3 0x28 (invalid UTF-8), no payload
     const badUtf8 = Buffer.from([0x30, 0x04, 0x00, 0x02, 0xc3, 0x28]);
-    await sendAndWaitClose(connectPacket('gate-a1', passwordOf('gate-a1')), badUtf8);
+    await refusals({ 'protocol-error': 1 }, () => sendAndWaitClose(connectPacket('gate-a1', passwordOf('gate-a1')), deep));
+    // The parser lets the bytes through as a topic that is not the sensor's own: the ACL refuses it.
+    await refusals({ 'publish-denied': 1 }, () => sendAndWaitClose(connectPacket('gate-a1', passwordOf('gate-a1')), badUtf8));
     await stillCounting();
   });
 

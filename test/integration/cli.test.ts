@@ -60,6 +60,9 @@ describe('manku (npm start)', () => {
     await waitFor(() => m.lines.some((l) => l.reason === 'json'), { what: 'the garbage to be logged' });
     expect(m.lines.some((l) => l.refusal === 'publish-denied')).toBe(true);
     expect(await lot()).toMatchObject({ occupied: 4, available: 196, capacity: 200 });
+    await waitFor(async () => (await (await fetch(`${api}/metrics`)).text()).includes('manku_broker_refusals_total{broker="manku-broker",kind="publish-denied"} 1'), {
+      what: 'the refusal in /metrics (broker in the same process)',
+    });
 
     m.child.kill('SIGINT');
     expect(await m.exited).toBe(0);
@@ -97,6 +100,10 @@ describe('manku (npm start)', () => {
       what: 'the API process to see the count',
     });
     expect(await (await fetch(`${base}/api/v1/lots/demo-hospital`)).json()).toMatchObject({ level: 'vacant', label: '空', stale: false });
+    await expect(run('mosquitto_pub', ['-p', String(port), '-u', 'demo-gate-1', '-P', 'wrong', '-t', 'x', '-m', 'x'])).rejects.toBeTruthy();
+    await waitFor(async () => (await (await fetch(`${base}/metrics`)).text()).includes('manku_broker_refusals_total{broker="manku-broker",kind="bad-credentials"} 1'), {
+      what: 'the refusal in the API process\'s /metrics (broker in another process)',
+    });
     for (const p of [api, ingest, broker]) {
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);

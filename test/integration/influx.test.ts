@@ -9,7 +9,7 @@ import { InfluxDB } from 'influx';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Broker } from '../../broker/index.js';
-import type { LotsFile } from '../../core/index.js';
+import type { LotsFile, OccupancyStore, StorePoint } from '../../core/index.js';
 import { createInfluxStore, type Ingest } from '../../ingest/index.js';
 import { startInfluxd, type Influxd } from '../../bench/support/influxd.js';
 import { connectClient, counterJson, startBroker, startIngest, testLots, waitForOccupied } from '../support/stack.js';
@@ -102,6 +102,84 @@ describe('InfluxDB store', () => {
     await g1.publishAsync(topicA1, counterJson(3, 11, 41, 5), { qos: 1 });
     await waitForOccupied(second.ingest, 'lot-a', 41);
     expect(second.ingest.pipeline.stats().outcomes.duplicate).toBe(1);
+  });
+});
+
+describe('InfluxDB point identity', () => {
+  const started: OccupancyStore[] = [];
+  afterEach(async () => {
+    for (const s of started.splice(0)) await s.stop();
+  });
+
+  async function openStore() {
+    const base = inject('influxUrl');
+    const db = dbName();
+    const store = createInfluxStore({ url: `${base}/${db}`, flushIntervalMs: 20, requestTimeoutMs: 2000 });
+    await store.start();
+    started.push(store);
+    return { store, influx: client(base, db) };
+  }
+
+  const countOf = async (influx: InfluxDB, measurement: string) => {
+    const rows = await influx.query<{ n: number }>(`SELECT count("lot_seq") AS n FROM "${measurement}"`);
+    return rows[0]?.n ?? 0;
+  };
+
+  it('keeps every state-changing reading that shares one sensor ts: 100 readings, 100 points', async () => {
+    const base = inject('influxUrl');
+    const db = dbName();
+    const { ingest, store } = await startWithInflux(`${base}/${db}`, 'influx-same-ts');
+    const { g1 } = await sensors();
+    const ts = Date.now() - 5000;
+    for (let seq = 1; seq <= 100; seq++) await g1.publishAsync(topicA1, counterJson(1, seq, seq, 0, ts), { qos: 1 });
+    await waitForOccupied(ingest, 'lot-a', 100);
+    await ingest.stop(); // flushes the history writer and the store
+    running.splice(running.indexOf(ingest), 1);
+    const influx = client(base, db);
+    expect(await countOf(influx, 'sensor_reading')).toBe(100);
+    // manku_store_written_points_total comes from here: it counts what InfluxDB holds.
+    const stored = (await countOf(influx, 'sensor_reading')) + (await countOf(influx, 'lot_occupancy'));
+    expect(store.stats().written).toBe(stored);
+    // Still readable at ms precision, in lot_seq order, all at the sensor's ts.
+    const rows = await influx.query<{ time: Date; seq: number }>(`SELECT "seq" FROM "sensor_reading" ORDER BY time ASC`, { precision: 'ms' });
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.time.getTime()))).toEqual(new Set([ts]));
+  });
+
+  it('writing the very same point twice stores one point and counts one', async () => {
+    const { store, influx } = await openStore();
+    const point: StorePoint = {
+      measurement: 'sensor_reading', lotId: 'lot-a', sensorId: 'gate-a1', timeMs: Date.now(), lotSeq: 7,
+      boot: 1, seq: 3, in: 4, out: 1, outcome: 'applied', occupiedRaw: 3, skewMs: 0,
+    };
+    store.write([point]);
+    await store.flush();
+    store.write([point]);
+    await store.flush();
+    expect(await countOf(influx, 'sensor_reading')).toBe(1);
+    expect(store.stats().written).toBe(1);
+    // Restore reads the time back at ms precision: the event time, not the ns timestamp.
+    const restored = await store.restore(['lot-a']);
+    expect(restored.get('lot-a')?.sensors['gate-a1']).toEqual({ boot: 1, seq: 3, in: 4, out: 1, lastSeenMs: point.timeMs });
+  });
+
+  it('occupancy and calibration points written within one millisecond stay distinct', async () => {
+    const { store, influx } = await openStore();
+    const timeMs = Date.now();
+    const occupancy = (lotSeq: number, occupied: number): StorePoint => ({
+      measurement: 'lot_occupancy', lotId: 'lot-a', timeMs, lotSeq, occupied, occupiedRaw: occupied, capacity: 10, level: 'vacant', stale: false,
+    });
+    const calibration = (lotSeq: number, occupied: number): StorePoint => ({
+      measurement: 'lot_calibration', lotId: 'lot-a', timeMs, lotSeq, requestId: `r${lotSeq}`, occupied, previousRaw: 0, occupiedRaw: occupied,
+    });
+    store.write([occupancy(1, 1), calibration(2, 5), occupancy(3, 5), calibration(4, 2), occupancy(5, 2)]);
+    await store.flush();
+    expect(await countOf(influx, 'lot_occupancy')).toBe(3);
+    expect(await countOf(influx, 'lot_calibration')).toBe(2);
+    expect(store.stats().written).toBe(5);
+    // The restored state is the point with the highest lot_seq, its time read back in ms.
+    const restored = await store.restore(['lot-a']);
+    expect(restored.get('lot-a')).toMatchObject({ occupiedRaw: 2, lastSeq: 5 });
   });
 });
 

@@ -3,6 +3,7 @@
  * Prometheus metrics and the OpenAPI document, through the real wiring.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -19,6 +20,7 @@ const TOKEN = 'test-admin-token-0123456789';
 let lots: LotsFile;
 let broker: Broker;
 let url: string;
+let port: number;
 let dataDir: string;
 let ingest: Ingest;
 let api: Api;
@@ -26,7 +28,7 @@ let base: string;
 
 beforeAll(async () => {
   lots = await testLots({ capacity: 100 });
-  ({ broker, url } = await startBroker(lots));
+  ({ broker, url, port } = await startBroker(lots));
   dataDir = mkdtempSync(join(tmpdir(), 'manku-ops-'));
   ingest = await startIngest(lots, url, createEmbeddedStore({ dataDir }), undefined, 'ops-ingest', { healthIntervalMs: 100 });
   ({ api, base } = await startApi(lots, url, undefined, { adminToken: TOKEN, calibrationTimeoutMs: 1000 }));
@@ -141,6 +143,77 @@ describe('metrics', () => {
     expect(text).toMatch(/manku_ws_fanout_seconds_bucket/);
     expect(text).toMatch(/manku_process_resident_memory_bytes/);
     live.close();
+  });
+});
+
+describe('broker refusals in /metrics', () => {
+  const KINDS = ['anonymous', 'bad-credentials', 'publish-denied', 'subscribe-denied', 'oversize', 'protocol-error', 'connect-timeout'];
+
+  async function refusals(): Promise<Record<string, number>> {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const out: Record<string, number> = {};
+    for (const m of text.matchAll(/^manku_broker_refusals_total\{broker="manku-broker",kind="([a-z-]+)"\} (\d+)$/gm)) out[m[1]!] = Number(m[2]);
+    return out;
+  }
+
+  /** Does `act`, then waits until exactly `kind` has moved by one, and nothing else has. */
+  async function movesOnly(kind: string, act: () => Promise<unknown>) {
+    const before = await refusals();
+    await act();
+    const want = { ...before, [kind]: (before[kind] ?? 0) + 1 };
+    let now: Record<string, number> = {};
+    await waitFor(async () => (now = await refusals())[kind] === want[kind], { what: `manku_broker_refusals_total{kind="${kind}"} to move` });
+    expect(now).toEqual(want);
+  }
+
+  /** A raw TCP connection that sends `bytes` (or nothing) and waits for the broker to close it. */
+  async function rawUntilClosed(bytes: Buffer | null) {
+    const s = tcpConnect(port, '127.0.0.1');
+    s.on('error', () => {});
+    const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
+    if (bytes) s.write(bytes);
+    await closed;
+  }
+
+  it('lists every kind, at zero until something is refused', async () => {
+    await waitFor(async () => Object.keys(await refusals()).length === KINDS.length, { what: 'the broker health in /metrics' });
+    expect(Object.keys(await refusals()).sort()).toEqual([...KINDS].sort());
+  });
+
+  it('an oversize publish moves kind="oversize"', async () => {
+    const g1 = await connectClient(url, 'gate-a1');
+    await movesOnly('oversize', async () => {
+      const gone = new Promise<void>((resolve) => g1.once('close', () => resolve()));
+      g1.publish('parking/v1/lot-a/gate-a1/counter', 'x'.repeat(2000), { qos: 1 });
+      await gone;
+    });
+    g1.end(true);
+  });
+
+  it('a bad password moves kind="bad-credentials"; no credentials moves kind="anonymous"', async () => {
+    await movesOnly('bad-credentials', () => connectClient(url, 'gate-a1', 'wrong').catch(() => {}));
+    await movesOnly('anonymous', () => connectClient(url, '', '').catch(() => {}));
+  });
+
+  it('a denied publish moves kind="publish-denied"', async () => {
+    const reader = await connectClient(url, 'reader');
+    await movesOnly('publish-denied', async () => {
+      const gone = new Promise<void>((resolve) => reader.once('close', () => resolve()));
+      reader.publish('parking/v1/lot-a/status', '{}', { qos: 1 });
+      await gone;
+    });
+    reader.end(true);
+  });
+
+  it('a denied subscribe moves kind="subscribe-denied"', async () => {
+    const reader = await connectClient(url, 'reader');
+    await movesOnly('subscribe-denied', () => new Promise((resolve) => reader.subscribe('parking/v1/+/+/counter', { qos: 1 }, resolve)));
+    reader.end(true);
+  });
+
+  it('garbage on a raw TCP connection moves kind="protocol-error"; silence until the connect timeout moves kind="connect-timeout"', async () => {
+    await movesOnly('protocol-error', () => rawUntilClosed(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')));
+    await movesOnly('connect-timeout', () => rawUntilClosed(null)); // connectTimeoutMs is 2 s in tests
   });
 });
 

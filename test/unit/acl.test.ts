@@ -5,6 +5,7 @@ import type { Principal } from '../../core/index.js';
 const sensor: Principal = { role: 'sensor', username: 'gate-1', lotId: 'lot-a', sensorId: 'gate-1' };
 const reader: Principal = { role: 'reader', username: 'reader' };
 const ingest: Principal = { role: 'ingest', username: 'ingest' };
+const api: Principal = { role: 'api', username: 'api' };
 
 describe('canPublish', () => {
   it('a sensor publishes only to its own counter topic', () => {
@@ -55,5 +56,19 @@ describe('canSubscribe', () => {
 
   it('nobody subscribes to $SYS', () => {
     for (const p of [sensor, reader, ingest]) expect(canSubscribe(p, '$SYS/#').ok).toBe(false);
+  });
+});
+
+describe('broker health (manku/v1/broker/{brokerId}/health)', () => {
+  it('the api account may subscribe to it; nobody else may', () => {
+    expect(canSubscribe(api, 'manku/v1/broker/+/health').ok).toBe(true);
+    expect(canSubscribe(api, 'manku/v1/broker/manku-broker/health').ok).toBe(true);
+    expect(canSubscribe(api, 'manku/v1/broker/#').ok).toBe(false);
+    expect(canSubscribe(api, 'manku/v1/+/+/health').ok).toBe(false);
+    for (const p of [sensor, reader, ingest]) expect(canSubscribe(p, 'manku/v1/broker/+/health').ok).toBe(false);
+  });
+
+  it('no account may publish it: only the broker itself does', () => {
+    for (const p of [sensor, reader, ingest, api]) expect(canPublish(p, 'manku/v1/broker/manku-broker/health').ok).toBe(false);
   });
 });

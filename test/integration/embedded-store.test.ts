@@ -1,0 +1,55 @@
+/**
+ * The embedded store keeps every point of the history and counts what it keeps: points sharing a
+ * millisecond stay apart, and a rewrite of a point already stored is neither kept nor counted.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StorePoint } from '../../core/index.js';
+import { createEmbeddedStore, type EmbeddedStore } from '../../ingest/index.js';
+
+const dirs: string[] = [];
+const stores: EmbeddedStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function openStore() {
+  const dir = mkdtempSync(join(tmpdir(), 'manku-embedded-'));
+  dirs.push(dir);
+  const store = createEmbeddedStore({ dataDir: dir });
+  await store.start();
+  stores.push(store);
+  return store;
+}
+
+const timeMs = Date.parse('2026-11-25T09:00:00.123Z');
+const occupancy = (lotSeq: number, occupied: number): StorePoint => ({
+  measurement: 'lot_occupancy', lotId: 'lot-a', timeMs, lotSeq, occupied, occupiedRaw: occupied, capacity: 10, level: 'vacant', stale: false,
+});
+const calibration = (lotSeq: number, occupied: number): StorePoint => ({
+  measurement: 'lot_calibration', lotId: 'lot-a', timeMs, lotSeq, requestId: `r${lotSeq}`, occupied, previousRaw: 0, occupiedRaw: occupied,
+});
+
+describe('embedded store point identity', () => {
+  it('keeps occupancy and calibration points that share a millisecond, and counts each once', async () => {
+    const store = await openStore();
+    store.write([occupancy(1, 1), calibration(2, 5), occupancy(3, 5), calibration(4, 2), occupancy(5, 2)]);
+    expect(store.calibrations('lot-a').map((c) => c.requestId)).toEqual(['r2', 'r4']);
+    expect(store.history('lot-a', timeMs, timeMs + 1000, 60_000)).toEqual([
+      { t: '2026-11-25T09:00:00.000Z', occupied: 2, available: 8, level: 'vacant' },
+    ]);
+    expect(store.stats().written).toBe(5);
+  });
+
+  it('writing the very same point twice keeps one and counts one', async () => {
+    const store = await openStore();
+    const point = calibration(1, 3);
+    store.write([point]);
+    store.write([point]);
+    expect(store.calibrations('lot-a')).toHaveLength(1);
+    expect(store.stats().written).toBe(1);
+  });
+});
