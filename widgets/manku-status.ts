@@ -33,10 +33,11 @@ export class MankuStatus extends HTMLElement {
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${STYLES}</style><div></div><div class="sr" role="status" aria-live="polite"></div>`;
-    this.view = root.children[1] as HTMLDivElement;
+    root.innerHTML = `<style>${STYLES}</style><div class="root"><div></div><div class="sr" role="status" aria-live="polite"></div></div>`;
+    const inner = root.children[1]!;
+    this.view = inner.children[0] as HTMLDivElement;
     // One lasting live region, so assistive technology hears each level change once.
-    this.region = root.children[2] as HTMLDivElement;
+    this.region = inner.children[1] as HTMLDivElement;
   }
 
   connectedCallback() {
