@@ -75,6 +75,10 @@ export class MankuStatus extends HTMLElement {
         this.error = status ? undefined : error ?? this.error;
         this.render();
       });
+    } else {
+      // Otherwise it would say 読み込み中… forever, and the page's web team would not know why.
+      this.error = 'missing_lot';
+      console.error('<manku-status>: the attribute "lot" is missing; set it to a car park id, e.g. <manku-status lot="demo-hospital"> (GET /api/v1/lots on the API lists them)');
     }
     this.render();
   }
@@ -100,7 +104,7 @@ export class MankuStatus extends HTMLElement {
       : '';
     const link = this.getAttribute('link');
     const cta = link && (level === 'crowded' || level === 'full') ? (this.getAttribute('link-label') || t.cta) : '';
-    const label = this.error === 'unknown_lot' ? t.unknownLot : s ? t.level[level] : t.loading;
+    const label = this.error === 'missing_lot' ? missingLotLabel(this.language) : this.error === 'unknown_lot' ? t.unknownLot : s ? t.level[level] : t.loading;
     this.view.innerHTML = `<div class="card ${level}" part="card" lang="${this.language}">
 <span class="badge" aria-hidden="true">${GLYPH[level]}</span>
 <div class="body"><div class="name">${esc(name)}</div><div class="level">${esc(label)}</div>
@@ -118,6 +122,11 @@ ${cta ? `<a class="cta" href="${esc(link!)}" target="_top" rel="noopener">${esc(
       this.announced = level;
     }
   }
+}
+
+/** A set-up mistake: said in both languages, whoever reads it (the visitor or the site's web team). */
+function missingLotLabel(lang: Lang): string {
+  return lang === 'en' ? `${TEXT.en.missingLot} / ${TEXT.ja.missingLot}` : `${TEXT.ja.missingLot} / ${TEXT.en.missingLot}`;
 }
 
 function esc(s: string): string {

@@ -16,6 +16,7 @@ import type { Api } from '../../api/index.js';
 import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
+import { waitFor } from '../../bench/support/wait.js';
 import { connectClient, counterJson, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 
 const require = createRequire(import.meta.url);
@@ -266,5 +267,27 @@ describe('<manku-status> in Chromium', () => {
     expect(themed.parts['.card']).toMatchObject({ color: 'rgb(255, 255, 255)', 'font-family': 'monospace', 'font-size': '20px' });
     expect(themed.cardBackground).toBe('rgb(0, 0, 0)');
     expect(await insideStyles('/hostile-themed')).toEqual(themed);
+  });
+
+  it('without a lot attribute says so, in the widget (in both languages) and in the console', async () => {
+    const p = await context.newPage();
+    const errors: string[] = [];
+    p.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    try {
+      await p.goto(hostBase);
+      await p.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<manku-status id="nolot"></manku-status>'));
+      const text = await waitForText(p, /lot/, '#nolot');
+      expect(text).toMatch(/lot 属性/);
+      expect(text).toMatch(/attribute "lot" is missing/);
+      expect(text).not.toMatch(/読み込み中/);
+      await waitFor(() => errors.some((e) => /<manku-status>.*"lot"/.test(e)), { what: 'a console error naming the lot attribute' });
+      // setting it later makes the widget work
+      await p.evaluate(() => document.querySelector('#nolot')!.setAttribute('lot', 'lot-a'));
+      await waitForText(p, /空き/, '#nolot');
+    } finally {
+      await p.close();
+    }
   });
 });
