@@ -1,6 +1,7 @@
 /** The HTTP API (Hono + OpenAPI): routes, middleware, error shape, the OpenAPI document. */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
@@ -13,6 +14,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { registerDocsPage } from './routes/docs.js';
 import { registerPages } from './routes/pages.js';
 import type { WidgetBundle } from './widget-assets.js';
+import { LIVE_PATH } from './live-upgrade.js';
 import { registerLiveRoute } from './routes/live.js';
 import { registerLotRoutes } from './routes/lots.js';
 import { registerOpsRoutes } from './routes/ops.js';
@@ -71,6 +73,10 @@ export function createApp({
   // Framing stays allowed (the widget and embed pages are meant for other sites); CORP is
   // cross-origin so other origins may load public resources.
   app.use('*', secureHeaders({ xFrameOptions: false, crossOriginResourcePolicy: 'cross-origin', crossOriginEmbedderPolicy: false }));
+  // Text responses (pages, JSON, metrics) gzipped for clients that ask; /widget.js comes precompressed.
+  // Never the live path: a WebSocket upgrade must stay an untouched HTTP/1.1 exchange.
+  const gzip = compress({ encoding: 'gzip' });
+  app.use('*', (c, next) => (c.req.path === LIVE_PATH ? next() : gzip(c, next)));
   app.use('/api/v1/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'] }));
   app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json(errorBody('body_too_large', 'request bodies are limited to 16 KiB'), 413) }));
 

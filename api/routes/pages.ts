@@ -4,6 +4,7 @@ import { isId } from '../../protocol/index.js';
 import { escapeHtml } from '../html.js';
 import type { StatusFeed } from '../status-feed.js';
 import type { WidgetBundle } from '../widget-assets.js';
+import { registerWidgetScript, widgetUrl } from './widget-script.js';
 
 export interface PageDeps {
   widget: () => WidgetBundle | null;
@@ -13,23 +14,15 @@ export interface PageDeps {
 }
 
 
-const page = (title: string, body: string, lang = 'ja') => `<!doctype html>
+const page = (title: string, body: string, script: string, lang = 'ja') => `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;padding:1rem;color:#1f1f1f}
 main{max-width:48rem;margin:auto}section{margin:1.5rem 0}pre{background:#f4f4f4;padding:.75rem;overflow:auto;white-space:pre-wrap}</style>
-<script src="/widget.js" async></script></head><body>${body}</body></html>`;
+<script src="${escapeHtml(script)}" async></script></head><body>${body}</body></html>`;
 
 export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }: PageDeps) {
-  app.get('/widget.js', (c) => {
-    const w = widget();
-    if (!w) return c.text('// widget not built yet', 503);
-    return c.body(w.js, 200, {
-      'Content-Type': 'text/javascript; charset=utf-8',
-      'Cache-Control': 'public, max-age=300',
-      'Access-Control-Allow-Origin': '*',
-    });
-  });
+  registerWidgetScript(app, widget);
 
   app.get('/embed/:lotId', (c) => {
     const lotId = c.req.param('lotId');
@@ -40,7 +33,7 @@ export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }
     const link = c.req.query('link');
     if (frameAncestors) c.header('Content-Security-Policy', `frame-ancestors ${frameAncestors}`);
     const attrs = `lot="${escapeHtml(lotId)}" lang="${lang}"${link && /^https?:\/\//.test(link) ? ` link="${escapeHtml(link)}"` : ''}`;
-    return c.html(page(lotId, `<manku-status ${attrs}></manku-status>`, lang).replace('padding:1rem', 'padding:0'));
+    return c.html(page(lotId, `<manku-status ${attrs}></manku-status>`, widgetUrl(widget()), lang).replace('padding:1rem', 'padding:0'));
   });
 
   app.get('/', (c) => {
@@ -60,6 +53,7 @@ export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }
       page(
         'manku 満空',
         `<main><h1>manku 満空</h1><p>Live car-park status. API: <a href="/docs">/docs</a>, <a href="/api/v1/openapi.json">OpenAPI</a>.</p>${sections}</main>`,
+        widgetUrl(widget()),
       ),
     );
   });
