@@ -32,6 +32,8 @@ export interface ApiOptions {
   logger?: Logger;
   /** Enables admin routes (calibration). */
   adminToken?: string;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   allowedOrigins?: readonly string[];
   history?: HistorySource | null;
   pingIntervalMs?: number;
@@ -58,6 +60,7 @@ export function createApi({
   clock = systemClock,
   logger = pino({ level: 'silent' }),
   adminToken,
+  metricsToken,
   allowedOrigins = ['*'],
   history = null,
   pingIntervalMs = 30_000,
@@ -91,6 +94,7 @@ export function createApi({
     hub: () => hub,
     metrics,
     adminToken,
+    metricsToken,
     clock,
     logger: log,
     widget: () => widget,

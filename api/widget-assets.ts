@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { STYLES } from '../widgets/styles.js';
 
 export interface WidgetBundle {
   js: string;
@@ -15,6 +16,8 @@ export interface WidgetBundle {
   gzipBytes: number;
   /** Content hash (16 base64url characters): the ETag and the `?v=` of versioned URLs. */
   hash: string;
+  /** The widget's stylesheet: where it falls back to a <style> element, our pages' CSP names its hash. */
+  css: string;
 }
 
 const entry = fileURLToPath(new URL('../widgets/widget.ts', import.meta.url));
@@ -29,5 +32,6 @@ export async function buildWidget(): Promise<WidgetBundle> {
     bytes: contents.byteLength,
     gzipBytes: gzip.byteLength,
     hash: createHash('sha256').update(contents).digest('base64url').slice(0, 16),
+    css: STYLES,
   };
 }

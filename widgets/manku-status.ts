@@ -19,6 +19,22 @@ const scriptOrigin = (() => {
   }
 })();
 
+/**
+ * One constructable stylesheet shared by every widget on the page. Unlike a <style> element it is
+ * not inline style for the page's Content-Security-Policy, so a site with a strict `style-src` needs
+ * nothing extra. Browsers without it (Safari before 16.4) get a <style> element.
+ */
+const sheet = (() => {
+  if (!('adoptedStyleSheets' in ShadowRoot.prototype)) return null;
+  try {
+    const s = new CSSStyleSheet();
+    s.replaceSync(STYLES);
+    return s;
+  } catch {
+    return null;
+  }
+})();
+
 export class MankuStatus extends HTMLElement {
   static observedAttributes = ['lot', 'lang', 'api', 'link', 'link-label', 'time-zone', 'stale-after', 'compact'];
   private view: HTMLDivElement;
@@ -33,8 +49,9 @@ export class MankuStatus extends HTMLElement {
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${STYLES}</style><div class="root"><div></div><div class="sr" role="status" aria-live="polite"></div></div>`;
-    const inner = root.children[1]!;
+    if (sheet) root.adoptedStyleSheets = [sheet];
+    root.innerHTML = `${sheet ? '' : `<style>${STYLES}</style>`}<div class="root"><div></div><div class="sr" role="status" aria-live="polite"></div></div>`;
+    const inner = root.querySelector('.root')!;
     this.view = inner.children[0] as HTMLDivElement;
     // One lasting live region, so assistive technology hears each level change once.
     this.region = inner.children[1] as HTMLDivElement;

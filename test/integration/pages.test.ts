@@ -103,12 +103,38 @@ describe('pages', () => {
     const res = await fetch(`${open}/embed/lot-a?lang=en`);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-frame-options')).toBeNull();
-    expect(res.headers.get('content-security-policy') ?? '').not.toMatch(/frame-ancestors/);
+    expect(res.headers.get('content-security-policy')).toMatch(/; frame-ancestors \*$/);
     expect(await res.text()).toMatch(/<manku-status lot="lot-a" lang="en">/);
     const strict = await api({ frameAncestors: 'https://hospital.example.jp' });
     const res2 = await fetch(`${strict}/embed/lot-a`);
-    expect(res2.headers.get('content-security-policy')).toBe('frame-ancestors https://hospital.example.jp');
+    expect(res2.headers.get('content-security-policy')).toMatch(/; frame-ancestors https:\/\/hospital\.example\.jp$/);
     expect((await fetch(`${open}/embed/no-such-lot`)).status).toBe(404);
+  });
+
+  it('/, /embed/{lotId} and /docs send a strict Content-Security-Policy: own script, hashed styles, own connections', async () => {
+    const base = await api();
+    const host = new URL(base).host;
+    for (const path of ['/', '/embed/lot-a', '/docs']) {
+      const csp = (await fetch(`${base}${path}`)).headers.get('content-security-policy') ?? '';
+      const directives = Object.fromEntries(csp.split(/;\s*/).map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
+      expect(directives, path).toMatchObject({
+        'default-src': "'none'",
+        'script-src': "'self'",
+        'connect-src': `'self' ws://${host} wss://${host}`,
+        'base-uri': "'none'",
+        'form-action': "'none'",
+        'frame-ancestors': '*',
+      });
+      expect(directives['style-src'], path).toMatch(/^('sha256-[A-Za-z0-9+/]+=*' ?)+$/);
+      expect(csp, path).not.toMatch(/unsafe-inline|unsafe-eval/);
+    }
+  });
+
+  it('sends no Strict-Transport-Security over plain HTTP', async () => {
+    const base = await api();
+    for (const path of ['/', '/widget.js', '/api/v1/lots', '/healthz']) {
+      expect((await fetch(`${base}${path}`)).headers.get('strict-transport-security'), path).toBeNull();
+    }
   });
 
   it('/ lists every lot with its widget and a snippet to copy', async () => {
