@@ -28,7 +28,10 @@ const page = (title: string, css: string, body: string, script: string, lang = '
 export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }: PageDeps) {
   registerWidgetScript(app, widget);
   /** The page's own <style>, and the widget's for browsers where it falls back to a <style> element. */
-  const styles = (css: string) => [css, ...(widget() ? [widget()!.css] : [])];
+  const styles = (css: string) => {
+    const w = widget();
+    return w ? [css, w.css] : [css];
+  };
 
   app.get('/embed/:lotId', (c) => {
     const lotId = c.req.param('lotId');
