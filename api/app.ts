@@ -1,6 +1,7 @@
 /** The HTTP API (Hono + OpenAPI): routes, middleware, error shape, the OpenAPI document. */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
@@ -13,6 +14,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { registerDocsPage } from './routes/docs.js';
 import { registerPages } from './routes/pages.js';
 import type { WidgetBundle } from './widget-assets.js';
+import { LIVE_PATH } from './live-upgrade.js';
 import { registerLiveRoute } from './routes/live.js';
 import { registerLotRoutes } from './routes/lots.js';
 import { registerOpsRoutes } from './routes/ops.js';
@@ -29,6 +31,8 @@ export interface AppOptions {
   hub?: () => LiveHub | null;
   metrics?: Metrics;
   adminToken?: string;
+  /** When set, /metrics needs it as a bearer token. */
+  metricsToken?: string;
   clock?: Clock;
   logger?: Logger;
 }
@@ -53,6 +57,7 @@ export function createApp({
   hub = () => null,
   metrics,
   adminToken,
+  metricsToken,
   clock = systemClock,
   logger = pino({ level: 'silent' }),
   widget = () => null,
@@ -68,13 +73,22 @@ export function createApp({
     },
   });
 
-  // Framing stays allowed (the widget and embed pages are meant for other sites); CORP is
-  // cross-origin so other origins may load public resources.
-  app.use('*', secureHeaders({ xFrameOptions: false, crossOriginResourcePolicy: 'cross-origin', crossOriginEmbedderPolicy: false }));
+  // Framing stays allowed (the widget and embed pages are meant for other sites; the pages' CSP
+  // frame-ancestors says by whom); CORP is cross-origin so other origins may load public resources.
+  // HSTS only on a response that came over HTTPS: over plain HTTP browsers ignore it (RFC 6797 §8.1).
+  app.use('*', secureHeaders({ xFrameOptions: false, crossOriginResourcePolicy: 'cross-origin', crossOriginEmbedderPolicy: false, strictTransportSecurity: false }));
+  app.use('*', async (c, next) => {
+    await next();
+    if (new URL(c.req.url).protocol === 'https:') c.header('Strict-Transport-Security', 'max-age=15552000; includeSubDomains');
+  });
+  // Text responses (pages, JSON, metrics) gzipped for clients that ask; /widget.js comes precompressed.
+  // Never the live path: a WebSocket upgrade must stay an untouched HTTP/1.1 exchange.
+  const gzip = compress({ encoding: 'gzip' });
+  app.use('*', (c, next) => (c.req.path === LIVE_PATH ? next() : gzip(c, next)));
   app.use('/api/v1/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'] }));
   app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json(errorBody('body_too_large', 'request bodies are limited to 16 KiB'), 413) }));
 
-  registerOpsRoutes(app, { brokerConnected, board, metrics: metrics ?? createMetrics({ board, hub, feed }), now: () => clock.now() });
+  registerOpsRoutes(app, { brokerConnected, board, metrics: metrics ?? createMetrics({ board, hub, feed }), metricsToken, now: () => clock.now() });
   registerLotRoutes(app, { feed, history, calibrator, adminToken, now: () => clock.now() });
   registerLiveRoute(app);
   registerPages(app, { widget, feed, frameAncestors });
@@ -82,7 +96,7 @@ export function createApp({
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   const docConfig = { openapi: '3.0.3', info: OPENAPI_INFO, servers: [{ url: '/' }] };
   app.doc('/api/v1/openapi.json', docConfig);
-  registerDocsPage(app, () => app.getOpenAPIDocument(docConfig));
+  registerDocsPage(app, () => app.getOpenAPIDocument(docConfig), { frameAncestors });
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}; see /api/v1/openapi.json`), 404));
   app.onError((err, c) => {

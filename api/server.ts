@@ -33,6 +33,8 @@ export interface ApiOptions {
   logger?: Logger;
   /** Enables admin routes (calibration). */
   adminToken?: string;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   allowedOrigins?: readonly string[];
   history?: HistorySource | null;
   pingIntervalMs?: number;
@@ -63,6 +65,7 @@ export function createApi({
   clock = systemClock,
   logger = pino({ level: 'silent' }),
   adminToken,
+  metricsToken,
   allowedOrigins = ['*'],
   history = null,
   pingIntervalMs = 30_000,
@@ -99,6 +102,7 @@ export function createApi({
     hub: () => hub,
     metrics,
     adminToken,
+    metricsToken,
     clock,
     logger: log,
     widget: () => widget,

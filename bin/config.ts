@@ -41,6 +41,7 @@ export const Env = z.object({
   CLOCK_SKEW_TOLERANCE_S: positive.default(300),
   STORE_STOP_TIMEOUT_MS: positive.default(5000),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)').optional(),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)').optional(),
   ALLOWED_ORIGINS: z
     .string()
     .default('*')

@@ -80,6 +80,7 @@ function partsFor(role: Role, logger: Logger): Array<(c: Config) => Part> {
         host: c.env.HOST,
         port: c.env.PORT,
         adminToken: c.env.ADMIN_TOKEN,
+        metricsToken: c.env.METRICS_TOKEN,
         allowedOrigins: c.env.ALLOWED_ORIGINS,
         history: historyFor(c, embedded),
         pingIntervalMs: c.env.WS_PING_INTERVAL_MS,

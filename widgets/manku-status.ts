@@ -19,6 +19,22 @@ const scriptOrigin = (() => {
   }
 })();
 
+/**
+ * One constructable stylesheet shared by every widget on the page. Unlike a <style> element it is
+ * not inline style for the page's Content-Security-Policy, so a site with a strict `style-src` needs
+ * nothing extra. Browsers without it (Safari before 16.4) get a <style> element.
+ */
+const sheet = (() => {
+  if (!('adoptedStyleSheets' in ShadowRoot.prototype)) return null;
+  try {
+    const s = new CSSStyleSheet();
+    s.replaceSync(STYLES);
+    return s;
+  } catch {
+    return null;
+  }
+})();
+
 export class MankuStatus extends HTMLElement {
   static observedAttributes = ['lot', 'lang', 'api', 'link', 'link-label', 'time-zone', 'stale-after', 'compact'];
   private view: HTMLDivElement;
@@ -33,10 +49,12 @@ export class MankuStatus extends HTMLElement {
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${STYLES}</style><div></div><div class="sr" role="status" aria-live="polite"></div>`;
-    this.view = root.children[1] as HTMLDivElement;
+    if (sheet) root.adoptedStyleSheets = [sheet];
+    root.innerHTML = `${sheet ? '' : `<style>${STYLES}</style>`}<div class="root"><div></div><div class="sr" role="status" aria-live="polite"></div></div>`;
+    const inner = root.querySelector('.root')!;
+    this.view = inner.children[0] as HTMLDivElement;
     // One lasting live region, so assistive technology hears each level change once.
-    this.region = root.children[2] as HTMLDivElement;
+    this.region = inner.children[1] as HTMLDivElement;
   }
 
   connectedCallback() {
@@ -74,6 +92,10 @@ export class MankuStatus extends HTMLElement {
         this.error = status ? undefined : error ?? this.error;
         this.render();
       });
+    } else {
+      // Otherwise it would say 読み込み中… forever, and the page's web team would not know why.
+      this.error = 'missing_lot';
+      console.error('<manku-status>: the attribute "lot" is missing; set it to a car park id, e.g. <manku-status lot="demo-hospital"> (GET /api/v1/lots on the API lists them)');
     }
     this.render();
   }
@@ -99,7 +121,7 @@ export class MankuStatus extends HTMLElement {
       : '';
     const link = this.getAttribute('link');
     const cta = link && (level === 'crowded' || level === 'full') ? (this.getAttribute('link-label') || t.cta) : '';
-    const label = this.error === 'unknown_lot' ? t.unknownLot : s ? t.level[level] : t.loading;
+    const label = this.error === 'missing_lot' ? missingLotLabel(this.language) : this.error === 'unknown_lot' ? t.unknownLot : s ? t.level[level] : t.loading;
     this.view.innerHTML = `<div class="card ${level}" part="card" lang="${this.language}">
 <span class="badge" aria-hidden="true">${GLYPH[level]}</span>
 <div class="body"><div class="name">${esc(name)}</div><div class="level">${esc(label)}</div>
@@ -117,6 +139,11 @@ ${cta ? `<a class="cta" href="${esc(link!)}" target="_top" rel="noopener">${esc(
       this.announced = level;
     }
   }
+}
+
+/** A set-up mistake: said in both languages, whoever reads it (the visitor or the site's web team). */
+function missingLotLabel(lang: Lang): string {
+  return lang === 'en' ? `${TEXT.en.missingLot} / ${TEXT.ja.missingLot}` : `${TEXT.ja.missingLot} / ${TEXT.en.missingLot}`;
 }
 
 function esc(s: string): string {

@@ -1,6 +1,13 @@
-/** Shadow DOM styles; themable through CSS custom properties on the element. */
+/**
+ * Shadow DOM styles; themable through CSS custom properties on the element (docs/widget.md).
+ * Typography and colours are set on .root, inside the shadow root, not on :host: a page rule that
+ * matches the element itself (`* { color: #333 }`) beats :host, and everything inheritable would
+ * flow in from the page. `all: initial` resets every inherited property (custom properties are not
+ * part of `all`, so the documented --manku-* ones still get in); `direction` is not part of `all`.
+ */
 export const STYLES = `
-:host{display:block;max-width:100%;min-width:240px;font-family:var(--manku-font,system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif);color:var(--manku-fg,#1f1f1f)}
+:host{display:block;max-width:100%;min-width:240px}
+.root{all:initial;display:block;direction:ltr;font-family:var(--manku-font,system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif);font-size:var(--manku-font-size,medium);color:var(--manku-fg,#1f1f1f)}
 .card{display:flex;gap:.75em;align-items:center;padding:.75em;background:var(--manku-bg,#fff);border:1px solid var(--manku-border,#d0d0d0);border-radius:var(--manku-radius,.5em)}
 .badge{flex:none;display:grid;place-items:center;width:2.6em;height:2.6em;border-radius:var(--manku-radius,.5em);font-size:1.6em;font-weight:700;color:#fff;background:var(--c)}
 .vacant{--c:var(--manku-vacant,#1e6b34)}.crowded{--c:var(--manku-crowded,#9a4d00)}.full{--c:var(--manku-full,#b3261e)}.unknown{--c:var(--manku-unknown,#5f6368)}

@@ -1,6 +1,7 @@
 /** Operations: liveness, readiness, Prometheus metrics. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { requireBearer } from '../bearer.js';
 import type { IngestHealthBoard } from '../ingest-health.js';
 import type { Metrics } from '../metrics.js';
 import { Readiness } from '../schemas.js';
@@ -9,10 +10,12 @@ export interface OpsRouteDeps {
   brokerConnected: () => boolean;
   board: IngestHealthBoard;
   metrics: Metrics;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   now: () => number;
 }
 
-export function registerOpsRoutes(app: OpenAPIHono, { brokerConnected, board, metrics, now }: OpsRouteDeps) {
+export function registerOpsRoutes(app: OpenAPIHono, { brokerConnected, board, metrics, metricsToken, now }: OpsRouteDeps) {
   app.openapi(
     createRoute({
       method: 'get',
@@ -47,5 +50,6 @@ export function registerOpsRoutes(app: OpenAPIHono, { brokerConnected, board, me
     },
   );
 
+  if (metricsToken) app.use('/metrics', requireBearer({ token: metricsToken, realm: 'manku metrics', setting: 'METRICS_TOKEN' }));
   app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
 }

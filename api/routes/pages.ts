@@ -1,35 +1,37 @@
 /** The widget script, the iframe embed page and the landing page. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { isId } from '../../protocol/index.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml, htmlWithPolicy } from '../html.js';
+import { sha256Source } from '../page-policy.js';
 import type { StatusFeed } from '../status-feed.js';
 import type { WidgetBundle } from '../widget-assets.js';
+import { registerWidgetScript, widgetUrl } from './widget-script.js';
 
 export interface PageDeps {
   widget: () => WidgetBundle | null;
   feed: Pick<StatusFeed, 'all' | 'has'>;
-  /** CSP frame-ancestors for /embed (e.g. "https://hospital.example.jp"); unset: any site may frame it. */
+  /** CSP frame-ancestors of the pages (e.g. "https://hospital.example.jp"); unset: any site may frame them. */
   frameAncestors?: string;
 }
 
+const pageCss = (padding: string) => `body{font:16px/1.5 system-ui,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;padding:${padding};color:#1f1f1f}
+main{max-width:48rem;margin:auto}section{margin:1.5rem 0}pre{background:#f4f4f4;padding:.75rem;overflow:auto;white-space:pre-wrap}`;
+const LANDING_CSS = pageCss('1rem');
+const EMBED_CSS = pageCss('0');
 
-const page = (title: string, body: string, lang = 'ja') => `<!doctype html>
+const page = (title: string, css: string, body: string, script: string, lang = 'ja') => `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;padding:1rem;color:#1f1f1f}
-main{max-width:48rem;margin:auto}section{margin:1.5rem 0}pre{background:#f4f4f4;padding:.75rem;overflow:auto;white-space:pre-wrap}</style>
-<script src="/widget.js" async></script></head><body>${body}</body></html>`;
+<title>${escapeHtml(title)}</title><link rel="icon" href="data:,">
+<style>${css}</style>
+<script src="${escapeHtml(script)}" async></script></head><body>${body}</body></html>`;
 
 export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }: PageDeps) {
-  app.get('/widget.js', (c) => {
+  registerWidgetScript(app, widget);
+  /** The page's own <style>, and the widget's for browsers where it falls back to a <style> element. */
+  const styles = (css: string) => {
     const w = widget();
-    if (!w) return c.text('// widget not built yet', 503);
-    return c.body(w.js, 200, {
-      'Content-Type': 'text/javascript; charset=utf-8',
-      'Cache-Control': 'public, max-age=300',
-      'Access-Control-Allow-Origin': '*',
-    });
-  });
+    return w ? [css, w.css] : [css];
+  };
 
   app.get('/embed/:lotId', (c) => {
     const lotId = c.req.param('lotId');
@@ -38,9 +40,9 @@ export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }
     }
     const lang = c.req.query('lang') === 'en' ? 'en' : 'ja';
     const link = c.req.query('link');
-    if (frameAncestors) c.header('Content-Security-Policy', `frame-ancestors ${frameAncestors}`);
     const attrs = `lot="${escapeHtml(lotId)}" lang="${lang}"${link && /^https?:\/\//.test(link) ? ` link="${escapeHtml(link)}"` : ''}`;
-    return c.html(page(lotId, `<manku-status ${attrs}></manku-status>`, lang).replace('padding:1rem', 'padding:0'));
+    const html = page(lotId, EMBED_CSS, `<manku-status ${attrs}></manku-status>`, widgetUrl(widget()), lang);
+    return htmlWithPolicy(c, html, { styles: styles(EMBED_CSS), frameAncestors });
   });
 
   app.get('/', (c) => {
@@ -56,11 +58,16 @@ export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }
 <p>Or, where only an iframe is allowed:</p><pre>${escapeHtml(iframe)}</pre></section>`;
       })
       .join('\n');
-    return c.html(
-      page(
-        'manku 満空',
-        `<main><h1>manku 満空</h1><p>Live car-park status. API: <a href="/docs">/docs</a>, <a href="/api/v1/openapi.json">OpenAPI</a>.</p>${sections}</main>`,
-      ),
-    );
+    const main = `<main><h1>manku 満空</h1><p>Live car-park status. API: <a href="/docs">/docs</a>, <a href="/api/v1/openapi.json">OpenAPI</a>.</p>${sections}
+${policyHelp(origin, widget())}</main>`;
+    return htmlWithPolicy(c, page('manku 満空', LANDING_CSS, main, widgetUrl(widget())), { styles: styles(LANDING_CSS), frameAncestors });
   });
+}
+
+/** What a site with its own Content-Security-Policy must allow for the snippet (docs/widget.md). */
+function policyHelp(origin: string, w: WidgetBundle | null) {
+  const needed = `script-src ${origin}; connect-src ${origin} ${origin.replace(/^http/, 'ws')}`;
+  const legacy = w ? `<p>Only for Safari before 16.4 (no constructable stylesheets), also: <code>style-src ${escapeHtml(sha256Source(w.css))}</code></p>` : '';
+  return `<section><h2>If your site sends a Content-Security-Policy</h2>
+<p>Add this server to these directives (the widget's styles need no <code>'unsafe-inline'</code>):</p><pre>${escapeHtml(needed)}</pre>${legacy}</section>`;
 }

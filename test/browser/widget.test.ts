@@ -16,6 +16,7 @@ import type { Api } from '../../api/index.js';
 import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
+import { waitFor } from '../../bench/support/wait.js';
 import { connectClient, counterJson, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 
 const require = createRequire(import.meta.url);
@@ -45,6 +46,45 @@ async function gate(i: 0 | 1, inCount = totals[i]![0], outCount = totals[i]![1])
   seq[i]! += 1;
   totals[i] = [inCount, outCount];
   await [g1, g2][i]!.publishAsync(`parking/v1/lot-a/gate-a${i + 1}/counter`, counterJson(1, seq[i]!, inCount, outCount), { qos: 1 });
+}
+
+/** A site stylesheet that overrides everything a widget could inherit or match on its element. */
+const HOSTILE_CSS = `* { color: #333; font-family: serif; }
+body { font-size: 24px; line-height: 3; text-align: right; letter-spacing: 4px; word-spacing: 10px; text-transform: uppercase;
+  font-style: italic; font-weight: 900; white-space: pre; text-indent: 3em; font-variant: small-caps; visibility: visible; direction: rtl; }`;
+const THEME_CSS = 'manku-status { --manku-fg: #fff; --manku-bg: #000; --manku-font: monospace; --manku-font-size: 20px; }';
+/** Pages on the hospital's origin that differ only in their stylesheet. */
+const STYLED_PAGES: Record<string, string> = {
+  '/plain': '',
+  '/hostile': HOSTILE_CSS,
+  '/themed': THEME_CSS,
+  '/hostile-themed': `${HOSTILE_CSS}\n${THEME_CSS}`,
+};
+const TYPOGRAPHY = [
+  'color', 'font-family', 'font-size', 'line-height', 'text-align', 'letter-spacing', 'word-spacing', 'text-transform',
+  'font-style', 'font-weight', 'white-space', 'text-indent', 'font-variant-caps', 'direction',
+] as const;
+
+/** Computed typography of the parts inside the widget's shadow root, and the card's background. */
+async function insideStyles(path: string) {
+  const p = await context.newPage();
+  try {
+    await p.goto(`${hostBase}${path}`);
+    await waitForText(p, /空き/);
+    return await p.evaluate((props) => {
+      const root = document.querySelector('manku-status')!.shadowRoot!;
+      const parts = Object.fromEntries(
+        ['.card', '.name', '.level', '.avail', '.time', '.cta', '.badge'].map((sel) => {
+          const el = root.querySelector(sel); // .cta only while crowded or full
+          const style = el && getComputedStyle(el);
+          return [sel, style && Object.fromEntries(props.map((prop) => [prop, style.getPropertyValue(prop)]))];
+        }),
+      );
+      return { parts, cardBackground: getComputedStyle(root.querySelector('.card')!).backgroundColor };
+    }, [...TYPOGRAPHY]);
+  } finally {
+    await p.close();
+  }
 }
 
 /** The visible text of the n-th widget on the page (through its shadow root). */
@@ -79,6 +119,12 @@ beforeAll(async () => {
   // a page on another origin that embeds the widget, as the hospital's site would
   host = createServer((req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
+    const styled = STYLED_PAGES[req.url ?? ''];
+    if (styled !== undefined) {
+      res.end(`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>Styled</title><style>${styled}</style>
+<script src="${apiBase}/widget.js" async></script></head><body><manku-status lot="lot-a" link="https://bus.example.jp/"></manku-status></body></html>`);
+      return;
+    }
     if (req.url === '/iframe') {
       res.end(`<!doctype html><html lang="en"><title>iframe</title><iframe src="${apiBase}/embed/lot-a?lang=en" title="Car park" width="320" height="160"></iframe>`);
       return;
@@ -207,5 +253,41 @@ describe('<manku-status> in Chromium', () => {
     }
     expect(text).toMatch(/Full/);
     await p.close();
+  });
+
+  it("keeps its own typography and colours on a page whose CSS sets them on every element", async () => {
+    const plain = await insideStyles('/plain');
+    const hostile = await insideStyles('/hostile');
+    expect(hostile).toEqual(plain);
+    expect(plain.parts['.name']!['font-family']).toMatch(/system-ui/);
+  });
+
+  it('still takes the documented custom properties (--manku-fg, --manku-bg, --manku-font, --manku-font-size) under such CSS', async () => {
+    const themed = await insideStyles('/themed');
+    expect(themed.parts['.card']).toMatchObject({ color: 'rgb(255, 255, 255)', 'font-family': 'monospace', 'font-size': '20px' });
+    expect(themed.cardBackground).toBe('rgb(0, 0, 0)');
+    expect(await insideStyles('/hostile-themed')).toEqual(themed);
+  });
+
+  it('without a lot attribute says so, in the widget (in both languages) and in the console', async () => {
+    const p = await context.newPage();
+    const errors: string[] = [];
+    p.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    try {
+      await p.goto(hostBase);
+      await p.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<manku-status id="nolot"></manku-status>'));
+      const text = await waitForText(p, /lot/, '#nolot');
+      expect(text).toMatch(/lot 属性/);
+      expect(text).toMatch(/attribute "lot" is missing/);
+      expect(text).not.toMatch(/読み込み中/);
+      await waitFor(() => errors.some((e) => /<manku-status>.*"lot"/.test(e)), { what: 'a console error naming the lot attribute' });
+      // setting it later makes the widget work
+      await p.evaluate(() => document.querySelector('#nolot')!.setAttribute('lot', 'lot-a'));
+      await waitForText(p, /空き/, '#nolot');
+    } finally {
+      await p.close();
+    }
   });
 });

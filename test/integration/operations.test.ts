@@ -144,6 +144,25 @@ describe('metrics', () => {
     expect(text).toMatch(/manku_process_resident_memory_bytes/);
     live.close();
   });
+
+  it('with METRICS_TOKEN set, /metrics wants it as a bearer token (401 with the usual error body otherwise)', async () => {
+    const METRICS = 'test-metrics-token-0123456789';
+    const guarded = await startApi(lots, url, undefined, { metricsToken: METRICS });
+    try {
+      for (const auth of [null, 'Bearer wrong-token-0123456789', `Basic ${METRICS}`, TOKEN]) {
+        const res = await fetch(`${guarded.base}/metrics`, { headers: auth ? { authorization: auth } : {} });
+        expect(res.status, String(auth)).toBe(401);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+        expect(await errorOf(res)).toEqual({ code: 'unauthorized', message: expect.stringMatching(/METRICS_TOKEN/) });
+      }
+      const ok = await fetch(`${guarded.base}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toMatch(/# TYPE manku_ws_clients gauge/);
+      expect((await fetch(`${guarded.base}/healthz`)).status).toBe(200); // only /metrics is guarded
+    } finally {
+      await guarded.api.stop();
+    }
+  });
 });
 
 describe('broker refusals in /metrics', () => {

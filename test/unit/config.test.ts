@@ -91,3 +91,11 @@ describe('demo credentials', () => {
     expect(names).toEqual([]);
   });
 });
+
+describe('METRICS_TOKEN', () => {
+  it('is optional, and at least 16 characters when set', () => {
+    expect(loadEnv({}).METRICS_TOKEN).toBeUndefined();
+    expect(loadEnv({ METRICS_TOKEN: 'a'.repeat(16) }).METRICS_TOKEN).toBe('a'.repeat(16));
+    expect(() => loadEnv({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16 characters/);
+  });
+});
