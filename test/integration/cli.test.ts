@@ -36,7 +36,8 @@ function startManku(env: Record<string, string>, command = 'all') {
   return { child, lines, exited, stderr: () => stderr };
 }
 
-describe('manku (npm start)', () => {
+// Each case starts whole processes (tsx compiles on start): slow on a loaded 2-core machine.
+describe('manku (npm start)', { timeout: 90_000 }, () => {
   it('runs on the demo lots file: mosquitto_pub -> API, duplicates and garbage change nothing, Ctrl-C flushes', async () => {
     expect(spawnSync('mosquitto_pub', ['--help']).error, 'mosquitto_pub missing: apt-get install -y mosquitto-clients').toBeUndefined();
     const dataDir = mkdtempSync(join(tmpdir(), 'manku-cli-'));

@@ -136,7 +136,7 @@ async function restartApi() {
 
 const watchLots = () => blockWith('docs/api.md', 'js', 'function watchLots');
 
-describe('the live client of docs/api.md', () => {
+describe('the live client of docs/api.md', { timeout: 60_000 }, () => {
   it('in Node: prints the status, survives an API restart, and stop() ends it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'manku-doc-js-'));
     const file = join(dir, 'watch.mjs');
@@ -179,7 +179,7 @@ describe('the live client of docs/api.md', () => {
   });
 });
 
-describe('the simulator library snippet of docs/simulator.md', () => {
+describe('the simulator library snippet of docs/simulator.md', { timeout: 90_000 }, () => {
   it('runs as written and plays its day into the service', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'manku-doc-sim-'));
     const file = join(dir, 'sim-day.ts');

@@ -43,7 +43,7 @@ function promisedForRecording(file: string): { count: number; lines: number } {
   return { count: promisedCount(deliveries), lines: lines.length };
 }
 
-describe('npm run sim', () => {
+describe('npm run sim', { timeout: 90_000 }, () => {
   it('run --fast plays a window of a weekday; the count is the true occupancy; record -> replay gives the same count', async () => {
     const lots = await testLots({ capacity: 200 });
     const first = await stack(lots, 'simcli-a');
