@@ -26,10 +26,11 @@ function historyFor(config: Config, embedded: EmbeddedStore | null): HistorySour
   return null;
 }
 
-function createStore(config: Config, logger: Logger): OccupancyStore {
+/** Ingest's store: InfluxDB when INFLUX_URL is set, else the embedded store (which the API can read too). */
+function createStore(config: Config, logger: Logger): { store: OccupancyStore; embedded: EmbeddedStore | null } {
   const { env } = config;
   if (env.INFLUX_URL) {
-    return createInfluxStore({
+    const store = createInfluxStore({
       url: env.INFLUX_URL,
       logger,
       maxBuffered: env.INFLUX_BUFFER_POINTS,
@@ -38,61 +39,49 @@ function createStore(config: Config, logger: Logger): OccupancyStore {
       requestTimeoutMs: env.INFLUX_TIMEOUT_MS,
       stopTimeoutMs: env.STORE_STOP_TIMEOUT_MS,
     });
+    return { store, embedded: null };
   }
-  return createEmbeddedStore({ dataDir: resolve(env.DATA_DIR), historyLimit: env.EMBEDDED_HISTORY_POINTS, logger });
+  const embedded = createEmbeddedStore({ dataDir: resolve(env.DATA_DIR), historyLimit: env.EMBEDDED_HISTORY_POINTS, logger });
+  return { store: embedded, embedded };
 }
 
-/** Parts in start order. Each gets the config as it stands when its turn comes: in `all` mode
- * ingest and the API learn the broker's real port (MQTT_PORT=0 picks a free one). */
-function partsFor(role: Role, logger: Logger): Array<(c: Config) => Part> {
-  const parts: Array<(c: Config) => Part> = [];
-  let embedded: EmbeddedStore | null = null;
-  if (role === 'all' || role === 'broker') {
-    parts.push(({ env, lots }) =>
-      createBroker({ lots, host: env.MQTT_HOST, port: env.MQTT_PORT, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS, id: env.BROKER_ID }),
-    );
-  }
-  if (role === 'all' || role === 'ingest') {
-    parts.push((c) =>
-      createIngest({
-        lots: c.lots,
-        store: (() => {
-          const store = createStore(c, logger);
-          if (store.kind === 'embedded') embedded = store as EmbeddedStore;
-          return store;
-        })(),
-        mqttUrl: c.mqttUrl,
-        username: c.env.INGEST_MQTT_USERNAME,
-        password: c.env.INGEST_MQTT_PASSWORD,
-        clientId: c.env.INGEST_CLIENT_ID,
-        skewToleranceMs: c.env.CLOCK_SKEW_TOLERANCE_S * 1000,
-        logger,
-      }),
-    );
-  }
-  if (role === 'all' || role === 'api') {
-    parts.push((c) =>
-      createApi({
-        lots: c.lots,
-        mqttUrl: c.mqttUrl,
-        username: c.env.API_MQTT_USERNAME,
-        password: c.env.API_MQTT_PASSWORD,
-        host: c.env.HOST,
-        port: c.env.PORT,
-        adminToken: c.env.ADMIN_TOKEN,
-        metricsToken: c.env.METRICS_TOKEN,
-        allowedOrigins: c.env.ALLOWED_ORIGINS,
-        history: historyFor(c, embedded),
-        pingIntervalMs: c.env.WS_PING_INTERVAL_MS,
-        maxBufferedBytes: c.env.WS_MAX_BUFFERED_BYTES,
-        drainTimeoutMs: c.env.WS_DRAIN_TIMEOUT_MS,
-        maxClientsPerAddress: c.env.WS_MAX_CLIENTS_PER_ADDRESS,
-        frameAncestors: c.env.FRAME_ANCESTORS,
-        logger,
-      }),
-    );
-  }
-  return parts;
+function createBrokerPart({ env, lots }: Config, logger: Logger) {
+  return createBroker({ lots, host: env.MQTT_HOST, port: env.MQTT_PORT, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS, id: env.BROKER_ID });
+}
+
+function createIngestPart({ env, lots }: Config, mqttUrl: string, store: OccupancyStore, logger: Logger) {
+  return createIngest({
+    lots,
+    store,
+    mqttUrl,
+    username: env.INGEST_MQTT_USERNAME,
+    password: env.INGEST_MQTT_PASSWORD,
+    clientId: env.INGEST_CLIENT_ID,
+    skewToleranceMs: env.CLOCK_SKEW_TOLERANCE_S * 1000,
+    logger,
+  });
+}
+
+function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore | null, logger: Logger) {
+  const { env, lots } = config;
+  return createApi({
+    lots,
+    mqttUrl,
+    username: env.API_MQTT_USERNAME,
+    password: env.API_MQTT_PASSWORD,
+    host: env.HOST,
+    port: env.PORT,
+    adminToken: env.ADMIN_TOKEN,
+    metricsToken: env.METRICS_TOKEN,
+    allowedOrigins: env.ALLOWED_ORIGINS,
+    history: historyFor(config, embedded),
+    pingIntervalMs: env.WS_PING_INTERVAL_MS,
+    maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
+    drainTimeoutMs: env.WS_DRAIN_TIMEOUT_MS,
+    maxClientsPerAddress: env.WS_MAX_CLIENTS_PER_ADDRESS,
+    frameAncestors: env.FRAME_ANCESTORS,
+    logger,
+  });
 }
 
 async function readStdin(): Promise<string> {
@@ -115,31 +104,40 @@ async function run(role: Role) {
     }
     logger.warn({ accounts: demo }, '!!! DEMO CREDENTIALS ACTIVE (password "demo"): anyone can publish counts. Never use them outside a demo. !!!');
   }
-  const parts = partsFor(role, logger);
-  const started: Part[] = [];
+  const runs = (part: Exclude<Role, 'all'>) => role === 'all' || role === part;
+  const parts: Part[] = [];
   let stopping = false;
   const stopAll = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    for (const part of started.reverse()) await part.stop().catch((err) => logger.error({ err: (err as Error).message }, 'stop failed'));
+    for (const part of parts.reverse()) await part.stop().catch((err) => logger.error({ err: (err as Error).message }, 'stop failed'));
     logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
-  let current = config;
-  for (const make of parts) {
-    const part = make(current);
-    const address = await part.start();
-    started.push(part);
-    if (stopping) return;
-    if (make === parts[0] && role === 'all' && !config.env.MQTT_URL) {
-      const { port } = address as { port: number };
-      current = { ...config, mqttUrl: config.mqttUrl.replace(/:\d+$/, `:${port}`) };
-    }
+  /**
+   * Listed before it starts, so a signal during a long start (ingest waiting for InfluxDB) stops
+   * it too; a start that fails because we are stopping leaves the exit to stopAll.
+   */
+  const start = <P extends Part>(part: P): ReturnType<P['start']> => {
+    parts.push(part);
+    return part.start().catch((err: unknown) => (stopping ? new Promise(() => {}) : Promise.reject(err))) as ReturnType<P['start']>;
+  };
+
+  let mqttUrl = config.mqttUrl;
+  if (runs('broker')) {
+    const { port } = await start(createBrokerPart(config, logger));
+    // In `all` mode ingest and the API reach this broker on its real port (MQTT_PORT=0 picks a free one).
+    if (role === 'all' && !config.env.MQTT_URL) mqttUrl = mqttUrl.replace(/:\d+$/, `:${port}`);
   }
-  logger.info('manku ready');
+  const { store, embedded } = runs('ingest') ? createStore(config, logger) : { store: null, embedded: null };
+  // The API before ingest: it answers /healthz, and /readyz with the reason, while ingest waits for
+  // its store. Sensors are refused by the broker until ingest has subscribed, so nothing is lost.
+  if (runs('api') && !stopping) await start(createApiPart(config, mqttUrl, embedded, logger));
+  if (store && !stopping) await start(createIngestPart(config, mqttUrl, store, logger));
+  if (!stopping) logger.info('manku ready');
 }
 
 async function main(argv: string[]) {

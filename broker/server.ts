@@ -11,6 +11,7 @@ import { brokerHealthTopic, isId, MAX_COUNTER_BYTES, parseCounterTopic, type Bro
 import { createRateGate, credentialsOf, type LotsFile, type Principal } from '../core/index.js';
 import { canPublish, canSubscribe } from './acl.js';
 import { DECOY_HASH, verifyPassword } from './auth.js';
+import { createCounterSubscribers } from './counter-subscribers.js';
 import { createBrokerHealthReporter } from './health.js';
 import { createPersistence } from './persistence.js';
 import { noRefusals, refusalError, refusalOf } from './refusals.js';
@@ -31,6 +32,11 @@ export interface BrokerOptions {
   id?: string;
   /** How often the broker publishes its health (also shortly after each refusal). */
   healthIntervalMs?: number;
+  /**
+   * Refuse a sensor (CONNACK 3, server unavailable; it retries) until an ingest account has
+   * subscribed to its counter topic, so no reading is acknowledged that nobody will keep.
+   */
+  holdSensorsUntilSubscribed?: boolean;
 }
 
 export interface BrokerStats {
@@ -69,6 +75,7 @@ function tuneServiceSocket(socket: Socket) {
 }
 
 // [MQTT-3.1.1] CONNACK return codes
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
@@ -82,6 +89,7 @@ export function createBroker({
   maxPayloadBytes = 4096,
   id = 'manku-broker',
   healthIntervalMs = 5000,
+  holdSensorsUntilSubscribed = true,
 }: BrokerOptions): Broker {
   if (!isId(id)) throw new Error(`broker id "${id}" must match [a-z0-9-]{1,64}: it is a topic level`);
   const log = logger.child({ component: 'broker' });
@@ -90,6 +98,7 @@ export function createBroker({
   // Verified (username, sha256(password)) pairs, so reconnect storms do not each cost an scrypt.
   const verified = new Map<string, string>();
   const refused = noRefusals();
+  const subscribers = createCounterSubscribers();
   const gate = createRateGate({ perWindow: 20 });
   let aedes: Aedes | null = null;
   let server: Server | null = null;
@@ -123,13 +132,22 @@ export function createBroker({
     }
     const credential = credentials.get(username);
     const digest = createHash('sha256').update(password).digest('hex');
-    if (credential && verified.get(username) === digest) return credential.principal;
+    if (credential && verified.get(username) === digest) return admitted(client, credential.principal);
     const ok = await verifyPassword(password.toString('utf8'), credential?.passwordHash ?? DECOY_HASH);
     if (!credential || !ok) {
       throw refuse('bad-credentials', { clientId: client.id, username }, 'bad username or password', { returnCode: BAD_USERNAME_OR_PASSWORD });
     }
     verified.set(username, digest);
-    return credential.principal;
+    return admitted(client, credential.principal);
+  }
+
+  function admitted(client: Client, principal: Principal): Principal {
+    if (principal.role === 'sensor' && holdSensorsUntilSubscribed && !subscribers.covers(principal.lotId, principal.sensorId)) {
+      throw refuse('ingest-not-ready', { clientId: client.id, username: principal.username }, 'no ingest has subscribed to this sensor yet; refused until one has (the sensor retries)', {
+        returnCode: SERVER_UNAVAILABLE,
+      });
+    }
+    return principal;
   }
 
   async function start() {
@@ -169,6 +187,11 @@ export function createBroker({
         done(null, sub);
       },
     });
+    aedes.on('subscribe', (subs, client) => {
+      if (principals.get(client)?.role === 'ingest') subscribers.subscribed(client.id, subs.map((s) => s.topic));
+    });
+    aedes.on('unsubscribe', (filters, client) => subscribers.unsubscribed(client.id, filters));
+    aedes.on('clientDisconnect', (client) => subscribers.disconnected(client.id, client.clean));
     aedes.on('clientError', (client, err) => onConnectionError(client.id, err));
     aedes.on('connectionError', (client, err) => onConnectionError(client?.id, err));
     server = createServer(aedes.handle);

@@ -112,7 +112,17 @@ export type IngestHealth = z.infer<typeof IngestHealth>;
  * - protocol-error: not MQTT 3.1.1 (garbage, a packet before CONNECT, a malformed packet, MQTT 5);
  * - connect-timeout: a connection that sent no CONNECT in time.
  */
-export const BROKER_REFUSAL_KINDS = ['anonymous', 'bad-credentials', 'publish-denied', 'subscribe-denied', 'oversize', 'protocol-error', 'connect-timeout'] as const;
+export const BROKER_REFUSAL_KINDS = [
+  'anonymous',
+  'bad-credentials',
+  'publish-denied',
+  'subscribe-denied',
+  'oversize',
+  'protocol-error',
+  'connect-timeout',
+  /** A sensor connected before any ingest subscribed to its counter topic (it retries). */
+  'ingest-not-ready',
+] as const;
 export const BrokerRefusalKind = z.enum(BROKER_REFUSAL_KINDS);
 export type BrokerRefusalKind = z.infer<typeof BrokerRefusalKind>;
 

@@ -51,3 +51,18 @@ export function parseStatusTopic(topic: string): { lotId: string } | null {
   const lotId = parts[2] as string;
   return isId(lotId) ? { lotId } : null;
 }
+
+/**
+ * Whether an MQTT topic filter matches a concrete topic ([MQTT-4.7]: `+` one level, `#` the rest,
+ * including the parent level itself).
+ * @example filterMatches('parking/v1/+/+/counter', 'parking/v1/lot-a/gate-1/counter') // true
+ */
+export function filterMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}

@@ -303,3 +303,25 @@ describe('raw malformed MQTT', () => {
     await stillCounting();
   });
 });
+
+describe('no reading acknowledged before an ingest keeps it', () => {
+  it('refuses sensors (CONNACK 3) until an ingest subscribed; then a persistent ingest offline still gets their readings', async () => {
+    const own = await startBroker(lots);
+    try {
+      const refused = await refusedWith(connectClient(own.url, 'gate-a1'));
+      expect(refused).toBe(3); // server unavailable: the sensor keeps its reading and retries
+      expect(own.broker.stats().refused['ingest-not-ready']).toBe(1);
+      const store = createEmbeddedStore({ dataDir: mkdtempSync(join(tmpdir(), 'manku-hold-')) });
+      const early = await startIngest(lots, own.url, store, undefined, 'hold-ingest');
+      await early.stop(); // its persistent session stays, so the broker queues for it
+      const gate = await connectClient(own.url, 'gate-a1');
+      await gate.publishAsync('parking/v1/lot-a/gate-a1/counter', counterJson(1, 1, 3, 0), { qos: 1 });
+      await gate.endAsync();
+      const back = await startIngest(lots, own.url, createEmbeddedStore({ dataDir: mkdtempSync(join(tmpdir(), 'manku-hold-')) }), undefined, 'hold-ingest');
+      await waitForOccupied(back, 'lot-a', 3);
+      await back.stop();
+    } finally {
+      await own.broker.stop();
+    }
+  });
+});

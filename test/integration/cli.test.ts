@@ -143,6 +143,27 @@ describe('manku (npm start)', { timeout: 90_000 }, () => {
     }
   });
 
+  it('with InfluxDB down, the API answers at once (not ready, saying why) and sensors are refused, not acknowledged', async () => {
+    const deadInflux = `http://127.0.0.1:${await freePort()}/manku`;
+    const m = startManku({ INFLUX_URL: deadInflux, DATA_DIR: mkdtempSync(join(tmpdir(), 'manku-blind-')) });
+    await waitFor(() => m.lines.some((l) => l.msg === 'API listening') && m.lines.some((l) => l.msg === 'waiting for InfluxDB'), {
+      timeoutMs: 30_000,
+      what: 'the API listening while ingest waits for InfluxDB',
+    });
+    const api = String(m.lines.find((l) => l.msg === 'API listening')?.url);
+    expect((await fetch(`${api}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${api}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { reasons: string[] }).reasons.join()).toMatch(/ingest/);
+    const mqttPort = String(m.lines.find((l) => l.msg === 'MQTT broker listening')?.port);
+    const message = JSON.stringify({ boot: 1, seq: 1, ts: Date.now(), in: 5, out: 1 });
+    const pub = run('mosquitto_pub', ['-p', mqttPort, '-u', 'demo-gate-1', '-P', 'demo', '-q', '1', '-t', 'parking/v1/demo-hospital/demo-gate-1/counter', '-m', message]);
+    await expect(pub).rejects.toMatchObject({ stderr: expect.stringMatching(/unavailable/i) });
+    expect(m.lines.some((l) => l.refusal === 'ingest-not-ready')).toBe(true);
+    m.child.kill('SIGTERM');
+    expect(await m.exited).toBe(0);
+  });
+
   it('refuses demo credentials when NODE_ENV=production, saying what to do', async () => {
     const m = startManku({ NODE_ENV: 'production', DATA_DIR: mkdtempSync(join(tmpdir(), 'manku-cli-')) });
     expect(await m.exited).toBe(1);
