@@ -31,6 +31,8 @@ export interface AppOptions {
   hub?: () => LiveHub | null;
   metrics?: Metrics;
   adminToken?: string;
+  /** The sensors of a lot, for admin routes that name one. */
+  sensorsOf?: (lotId: string) => readonly string[];
   /** When set, /metrics needs it as a bearer token. */
   metricsToken?: string;
   clock?: Clock;
@@ -57,6 +59,7 @@ export function createApp({
   hub = () => null,
   metrics,
   adminToken,
+  sensorsOf = () => [],
   metricsToken,
   clock = systemClock,
   logger = pino({ level: 'silent' }),
@@ -68,7 +71,8 @@ export function createApp({
     defaultHook: (result, c) => {
       if (result.success) return;
       const message = result.error.issues.map((i) => `${result.target} ${i.path.join('.') || ''}: ${i.message}`.replace(/ :/, ':')).join('; ');
-      const code = result.target === 'param' ? 'bad_lot_id' : 'bad_request';
+      const sensor = result.error.issues.some((i) => i.path[0] === 'sensorId');
+      const code = result.target === 'param' ? (sensor ? 'bad_sensor_id' : 'bad_lot_id') : 'bad_request';
       return c.json(errorBody(code, message), 400);
     },
   });
@@ -89,7 +93,7 @@ export function createApp({
   app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json(errorBody('body_too_large', 'request bodies are limited to 16 KiB'), 413) }));
 
   registerOpsRoutes(app, { brokerConnected, board, metrics: metrics ?? createMetrics({ board, hub, feed }), metricsToken, now: () => clock.now() });
-  registerLotRoutes(app, { feed, history, calibrator, adminToken, now: () => clock.now() });
+  registerLotRoutes(app, { feed, history, calibrator, adminToken, sensorsOf, now: () => clock.now() });
   registerLiveRoute(app);
   registerPages(app, { widget, feed, frameAncestors });
 

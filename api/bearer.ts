@@ -20,6 +20,17 @@ export interface RequireBearerOptions {
 }
 
 /**
+ * Admin routes: 403 while no ADMIN_TOKEN is set (they are off by default), else 401 without it.
+ * @example app.use('/api/v1/lots/:lotId/calibration', requireAdmin(env.ADMIN_TOKEN))
+ */
+export function requireAdmin(adminToken: string | undefined): MiddlewareHandler {
+  if (!adminToken) {
+    return async (c) => c.json({ error: { code: 'admin_disabled', message: 'admin routes are disabled: set ADMIN_TOKEN on the API to enable them' } }, 403);
+  }
+  return requireBearer({ token: adminToken, realm: 'manku admin', setting: 'ADMIN_TOKEN' });
+}
+
+/**
  * 401 with the usual error body unless the request carries `Authorization: Bearer <token>`.
  * @example app.use('/metrics', requireBearer({ token: env.METRICS_TOKEN, realm: 'manku metrics', setting: 'METRICS_TOKEN' }))
  */

@@ -10,9 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { calibrationTopic, CalibrationResult, decodeWith, parseCalibrationResultTopic } from '../protocol/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 
+/** What an admin asks of ingest for one lot: its true count now, or to reset one sensor's reference. */
+export type LotCommandBody = { occupied: number } | { resetSensor: string };
+
 export interface Calibrator {
   /** Resolves with ingest's answer, or null when none came before the command expired. */
-  request(lotId: string, occupied: number): Promise<CalibrationResult | null>;
+  request(lotId: string, body: LotCommandBody): Promise<CalibrationResult | null>;
   onResult(topic: string, payload: Buffer): void;
 }
 
@@ -28,7 +31,7 @@ export interface CalibratorOptions {
 export function createCalibrator({ publish, timeoutMs = 5000, graceMs = 1000, clock = systemClock }: CalibratorOptions): Calibrator {
   const pending = new Map<string, (r: CalibrationResult) => void>();
   return {
-    async request(lotId, occupied) {
+    async request(lotId, body) {
       const requestId = randomUUID();
       const expiresAt = clock.now() + timeoutMs;
       const answer = new Promise<CalibrationResult | null>((resolve) => {
@@ -42,7 +45,7 @@ export function createCalibrator({ publish, timeoutMs = 5000, graceMs = 1000, cl
           resolve(r);
         });
       });
-      await publish(calibrationTopic(lotId), JSON.stringify({ requestId, occupied, expiresAt }));
+      await publish(calibrationTopic(lotId), JSON.stringify({ requestId, ...body, expiresAt }));
       return answer;
     },
     onResult(topic, payload) {

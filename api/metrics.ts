@@ -68,6 +68,7 @@ export function createMetrics({
   reported('manku_clock_skewed_total', 'Readings whose sensor clock was past tolerance', ['ingest'], each((v) => [[{ ingest: v.health.clientId }, v.health.messages?.clockSkewed ?? 0]]));
   reported('manku_calibrations_total', 'Calibrations applied', ['ingest'], each((v) => [[{ ingest: v.health.clientId }, v.health.messages?.calibrations ?? 0]]));
   reported('manku_calibrations_expired_total', 'Calibration commands refused because they arrived after their deadline', ['ingest'], each((v) => [[{ ingest: v.health.clientId }, v.health.messages?.calibrationsExpired ?? 0]]));
+  reported('manku_sensor_resets_total', "Sensor references reset by an admin", ['ingest'], each((v) => [[{ ingest: v.health.clientId }, v.health.messages?.sensorResets ?? 0]]));
   reported('manku_store_written_points_total', 'Points durably stored', ['ingest', 'store'], each((v) => [[{ ingest: v.health.clientId, store: v.health.store?.kind ?? '' }, v.health.store?.written ?? 0]]));
   reported('manku_store_dropped_points_total', 'Points dropped (buffer overflow or refused by the store)', ['ingest', 'store'], each((v) => [[{ ingest: v.health.clientId, store: v.health.store?.kind ?? '' }, v.health.store?.dropped ?? 0]]));
   gauge('manku_store_buffered_points', 'Points waiting to be stored', ['ingest', 'store'], each((v) => [[{ ingest: v.health.clientId, store: v.health.store?.kind ?? '' }, v.health.store?.buffered ?? 0]]));

@@ -1,7 +1,7 @@
 /** Request and response schemas of the HTTP API, for validation and the OpenAPI document. */
 import { z } from 'zod';
 import { HistoryStep, MAX_HISTORY_POINTS } from '../core/index.js';
-import { ID_PATTERN } from '../protocol/index.js';
+import { ID_PATTERN, SensorReference } from '../protocol/index.js';
 
 export const ErrorBody = z
   .object({
@@ -51,6 +51,21 @@ export const CalibrationBody = z.strictObject({ occupied: z.int().nonnegative().
 export const CalibrationResponse = z
   .object({ lotId: z.string(), occupied: z.int(), previous: z.int().meta({ description: 'the raw count just before' }) })
   .meta({ id: 'CalibrationResult' });
+
+export const SensorParams = LotParams.extend({
+  sensorId: z
+    .string()
+    .regex(ID_PATTERN, "sensorId must use lower-case letters, digits and '-', 1 to 64 characters")
+    .meta({ param: { name: 'sensorId', in: 'path' }, example: 'demo-gate-1' }),
+});
+
+export const SensorResetResponse = z
+  .object({
+    lotId: z.string(),
+    sensorId: z.string(),
+    previous: SensorReference.nullable().meta({ description: 'the reference it had (null: none yet)' }),
+  })
+  .meta({ id: 'SensorResetResult' });
 
 export const Readiness = z
   .object({

@@ -102,6 +102,7 @@ export function createApi({
     hub: () => hub,
     metrics,
     adminToken,
+    sensorsOf: (lotId) => lots.lots.find((l) => l.id === lotId)?.sensors.map((s) => s.id) ?? [],
     metricsToken,
     clock,
     logger: log,

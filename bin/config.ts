@@ -52,6 +52,8 @@ export const Env = z.object({
   WS_DRAIN_TIMEOUT_MS: positive.default(15_000),
   WS_MAX_CLIENTS_PER_ADDRESS: z.coerce.number().int().min(0).default(100),
   FRAME_ANCESTORS: z.string().min(1).optional(),
+  /** Where admin CLI commands reach the API (default http://HOST:PORT). */
+  API_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type Env = z.infer<typeof Env>;
 

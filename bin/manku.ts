@@ -7,6 +7,7 @@
  *   manku ingest         ingest alone (needs a broker at MQTT_URL)
  *   manku api            the API alone (needs a broker at MQTT_URL)
  *   manku hash-password  print an scrypt hash for the lots file (password on stdin or as argument)
+ *   manku reset-sensor LOT SENSOR   forget a sensor's reference, through the running API (ADMIN_TOKEN, API_URL)
  */
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -14,7 +15,8 @@ import { createApi, createInfluxHistory } from '../api/index.js';
 import { createBroker, hashPassword } from '../broker/index.js';
 import type { HistorySource, OccupancyStore } from '../core/index.js';
 import { createEmbeddedStore, createInfluxStore, createIngest, type EmbeddedStore } from '../ingest/index.js';
-import { ConfigError, demoCredentials, loadConfig, type Config, type Role } from './config.js';
+import { resetSensorCommand } from './admin.js';
+import { ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
 
 type Part = { start(): Promise<unknown>; stop(): Promise<void> };
 const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api'];
@@ -148,11 +150,15 @@ async function main(argv: string[]) {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return;
   }
-  if (command === '--help' || command === 'help') {
-    process.stdout.write(`usage: manku [${ROLES.join('|')}|hash-password]\n`);
+  if (command === 'reset-sensor') {
+    process.stdout.write(`${JSON.stringify(await resetSensorCommand(loadEnv(), args))}\n`);
     return;
   }
-  if (!(ROLES as readonly string[]).includes(command)) throw new ConfigError(`unknown command "${command}"; use one of: ${ROLES.join(', ')}, hash-password`);
+  if (command === '--help' || command === 'help') {
+    process.stdout.write(`usage: manku [${ROLES.join('|')}|hash-password|reset-sensor LOT SENSOR]\n`);
+    return;
+  }
+  if (!(ROLES as readonly string[]).includes(command)) throw new ConfigError(`unknown command "${command}"; use one of: ${ROLES.join(', ')}, hash-password, reset-sensor`);
   await run(command as Role);
 }
 

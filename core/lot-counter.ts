@@ -26,6 +26,11 @@ export interface LotCounter {
   apply(sensorId: string, reading: CounterMessage, receivedAtMs: number): ApplyResult;
   /** Sets the true count now (calibration); 0..capacity, else RangeError. */
   calibrate(occupied: number): void;
+  /**
+   * Forgets a sensor's reference (boot, seq, in, out): its next reading becomes the reference and
+   * changes no count. For a sensor locked out by a bad boot number. Returns the state it had.
+   */
+  resetSensor(sensorId: string): SensorState | null;
   /** The status as of `nowMs` (staleness depends on time). */
   status(nowMs: number): LotStatus;
   readonly occupiedRaw: number;
@@ -83,6 +88,12 @@ export function createLotCounter(lot: LotConfig, restored?: RestoredLot): LotCou
       return { outcome, drift };
     },
     onlineSensors,
+    resetSensor(sensorId) {
+      if (!known.has(sensorId)) throw new Error(`sensor ${sensorId} is not in lot ${lot.id}`);
+      const previous = sensors.get(sensorId) ?? null;
+      sensors.set(sensorId, { boot: 0, seq: 0, in: 0, out: 0, lastSeenMs: previous?.lastSeenMs ?? 0, rebaseline: true });
+      return previous;
+    },
     calibrate(occupied) {
       if (!Number.isInteger(occupied) || occupied < 0 || occupied > lot.capacity) {
         throw new RangeError(`occupied must be an integer from 0 to ${lot.capacity}`);

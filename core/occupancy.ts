@@ -14,6 +14,8 @@ export interface SensorState {
   out: number;
   /** Receive time (epoch ms) of the last reading that moved this state. */
   lastSeenMs: number;
+  /** An admin reset this reference: the next reading becomes the reference, nothing applied. */
+  rebaseline?: boolean;
 }
 
 export type ReadingOutcome =
@@ -26,13 +28,16 @@ export type ReadingOutcome =
   /** (boot, seq) not after the last applied one: a duplicate or late delivery, ignored. */
   | { kind: 'duplicate'; delta: 0 }
   /** A boot before the last one: ignored. */
-  | { kind: 'old-boot'; delta: 0 };
+  | { kind: 'old-boot'; delta: 0 }
+  /** The first reading after an admin reset of the sensor's reference: taken as it, nothing applied. */
+  | { kind: 'baseline'; delta: 0 };
 
 export type OutcomeKind = ReadingOutcome['kind'];
+export const OUTCOME_KINDS: readonly OutcomeKind[] = ['applied', 'reboot', 'anomaly', 'duplicate', 'old-boot', 'baseline'];
 
 /** True when the outcome moved the sensor's reference state (and so is stored). */
 export function isAccepted(outcome: ReadingOutcome): boolean {
-  return outcome.kind === 'applied' || outcome.kind === 'reboot' || outcome.kind === 'anomaly';
+  return outcome.kind === 'applied' || outcome.kind === 'reboot' || outcome.kind === 'anomaly' || outcome.kind === 'baseline';
 }
 
 /**
@@ -46,6 +51,7 @@ export function applyReading(
   receivedAtMs: number,
 ): { state: SensorState | undefined; outcome: ReadingOutcome } {
   const next: SensorState = { boot: reading.boot, seq: reading.seq, in: reading.in, out: reading.out, lastSeenMs: receivedAtMs };
+  if (previous?.rebaseline) return { state: next, outcome: { kind: 'baseline', delta: 0 } };
   if (previous === undefined || reading.boot > previous.boot) {
     return { state: next, outcome: { kind: 'reboot', delta: reading.in - reading.out } };
   }

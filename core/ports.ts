@@ -2,7 +2,7 @@
 import type { HistoryPoint } from './history.js';
 import type { KnownLevel } from './levels.js';
 import type { RestoredLot } from './lot-counter.js';
-import type { OutcomeKind } from './occupancy.js';
+import type { OutcomeKind, SensorState } from './occupancy.js';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -24,11 +24,21 @@ export interface ReadingPoint {
   seq: number;
   in: number;
   out: number;
-  outcome: OutcomeKind;
+  /** `reset`: not a reading but an admin's reset of the sensor's reference (the audit trail). */
+  outcome: OutcomeKind | 'reset';
   /** The lot's raw count after this reading: restoring from the newest point is consistent. */
   occupiedRaw: number;
   /** Sensor clock minus receive time; the reading's own ts was not used when this is past tolerance. */
   skewMs: number;
+}
+
+/**
+ * The sensor state a stored reading point stands for. After a reset the next reading becomes the
+ * reference; until it comes the sensor counts as not heard from (a restart must not make it look fresh).
+ */
+export function sensorStateOf(p: Pick<ReadingPoint, 'boot' | 'seq' | 'in' | 'out' | 'timeMs' | 'outcome'>): SensorState {
+  const state: SensorState = { boot: p.boot, seq: p.seq, in: p.in, out: p.out, lastSeenMs: p.timeMs };
+  return p.outcome === 'reset' ? { ...state, lastSeenMs: 0, rebaseline: true } : state;
 }
 
 /** The lot's shown state after a change: the history series. */

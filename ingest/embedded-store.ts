@@ -7,7 +7,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
-import { bucketHistory, type CalibrationPoint, type HistoryPoint, type OccupancyPoint, type OccupancyStore, type StoredLot, type StorePoint, type StoreStats } from '../core/index.js';
+import { bucketHistory, sensorStateOf, type CalibrationPoint, type HistoryPoint, type OccupancyPoint, type OccupancyStore, type StoredLot, type StorePoint, type StoreStats } from '../core/index.js';
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -26,7 +26,7 @@ const Snapshot = z.object({
     z.object({
       occupiedRaw: z.int(),
       lastSeq: z.int().nonnegative(),
-      sensors: z.record(z.string(), z.object({ boot: count, seq: count, in: count, out: count, lastSeenMs: z.number() })),
+      sensors: z.record(z.string(), z.object({ boot: count, seq: count, in: count, out: count, lastSeenMs: z.number(), rebaseline: z.boolean().optional() })),
       history: z.array(
         z.object({
           measurement: z.literal('lot_occupancy'),
@@ -163,7 +163,7 @@ export function createEmbeddedStore({
         rec.occupiedRaw = p.occupiedRaw;
         rec.lastSeq = p.lotSeq;
         if (p.measurement === 'sensor_reading') {
-          rec.sensors[p.sensorId] = { boot: p.boot, seq: p.seq, in: p.in, out: p.out, lastSeenMs: p.timeMs };
+          rec.sensors[p.sensorId] = sensorStateOf(p);
         } else if (p.measurement === 'lot_calibration') {
           rec.calibrations.push(p);
           if (rec.calibrations.length > CALIBRATIONS_KEPT) rec.calibrations.shift();

@@ -33,6 +33,7 @@ export function buildHealth(clientId: string, pipeline: Pipeline, store: Occupan
       drift: stats.drift,
       calibrations: stats.calibrations,
       calibrationsExpired: stats.calibrationsExpired,
+      sensorResets: stats.sensorResets,
     },
     sensorsOnline,
   };

@@ -5,7 +5,7 @@
  */
 import { FieldType, InfluxDB, type IPoint, type IResults, type ISchemaOptions } from 'influx';
 import pino, { type Logger } from 'pino';
-import { parseInfluxUrl, type OccupancyStore, type SensorState, type StoredLot, type StorePoint, type StoreStats } from '../core/index.js';
+import { parseInfluxUrl, sensorStateOf, type OccupancyStore, type ReadingPoint, type StoredLot, type StorePoint, type StoreStats } from '../core/index.js';
 import { createWriteBuffer } from './write-buffer.js';
 
 export interface InfluxStoreOptions {
@@ -177,7 +177,7 @@ export function createInfluxStore({
     // carries the count after everything before it. Event times need not be in order for this.
     const [sensorRows, lastRows] = (await influx.query(
       [
-        `SELECT max("lot_seq") AS lot_seq, "boot", "seq", "in", "out" FROM "${READING}" WHERE ${where} GROUP BY "lot", "sensor"`,
+        `SELECT max("lot_seq") AS lot_seq, "boot", "seq", "in", "out", "outcome" FROM "${READING}" WHERE ${where} GROUP BY "lot", "sensor"`,
         `SELECT max("lot_seq") AS lot_seq, "occupied_raw" FROM "${READING}", "${OCCUPANCY}", "${CALIBRATION}" WHERE ${where} GROUP BY "lot"`,
       ],
       { precision: 'ms' },
@@ -192,14 +192,14 @@ export function createInfluxStore({
     for (const row of sensorRows) {
       const entry = restored.get(String(row.lot));
       if (!entry) continue;
-      const state: SensorState = {
+      entry.sensors[String(row.sensor)] = sensorStateOf({
         boot: Number(row.boot),
         seq: Number(row.seq),
         in: Number(row.in),
         out: Number(row.out),
-        lastSeenMs: (row.time as Date).getTime(),
-      };
-      entry.sensors[String(row.sensor)] = state;
+        timeMs: (row.time as Date).getTime(),
+        outcome: String(row.outcome) as ReadingPoint['outcome'],
+      });
     }
     return restored;
   }

@@ -9,6 +9,8 @@ import {
   parseCounterPayload,
   parseCounterTopic,
   type CalibrationCommand,
+  type LotCommand,
+  type SensorResetCommand,
   type CalibrationResult,
   type CounterMessage,
   type CounterRejection,
@@ -21,6 +23,7 @@ import {
   type Clock,
   type LotCounter,
   type LotsFile,
+  OUTCOME_KINDS,
   type OutcomeKind,
   type StoredLot,
   type StorePoint,
@@ -44,6 +47,8 @@ export interface PipelineStats {
   calibrations: number;
   /** Calibration commands that arrived after their deadline and were refused. */
   calibrationsExpired: number;
+  /** Sensor references reset by an admin. */
+  sensorResets: number;
 }
 
 /** Every counter message the pipeline has taken, accepted or rejected. */
@@ -65,8 +70,11 @@ export interface PipelineOptions {
 export interface Pipeline {
   restore(restored: ReadonlyMap<string, StoredLot>): void;
   handle(topic: string, payload: Uint8Array): HandleResult;
-  /** Sets a lot's true count now; stored as an event and as the new baseline. */
-  calibrate(lotId: string, command: CalibrationCommand): CalibrationResult;
+  /**
+   * An admin's command from the API: set the lot's true count now (stored as an event and the new
+   * baseline), or reset one sensor's reference. Refused once past its deadline.
+   */
+  command(lotId: string, command: LotCommand): CalibrationResult;
   status(lotId: string): LotStatus | null;
   readonly lotIds: readonly string[];
   counter(lotId: string): LotCounter | undefined;
@@ -93,11 +101,12 @@ export function createPipeline({
   const stats: PipelineStats = {
     accepted: 0,
     rejected: zeroes(REJECT_REASONS),
-    outcomes: zeroes<OutcomeKind>(['applied', 'reboot', 'anomaly', 'duplicate', 'old-boot']),
+    outcomes: zeroes(OUTCOME_KINDS),
     clockSkewed: 0,
     drift: 0,
     calibrations: 0,
     calibrationsExpired: 0,
+    sensorResets: 0,
   };
 
   function rateLimited(key: string, now: number, emit: (suppressed: number) => void) {
@@ -117,6 +126,35 @@ export function createPipeline({
     const seq = (lastSeq.get(lotId) ?? 0) + 1;
     lastSeq.set(lotId, seq);
     return seq;
+  }
+
+  function calibrate(lotId: string, counter: LotCounter, { requestId, occupied }: CalibrationCommand, now: number): CalibrationResult {
+    if (occupied > counter.lot.capacity) {
+      return { requestId, ok: false, error: `occupied must be from 0 to the capacity, ${counter.lot.capacity}` };
+    }
+    const previous = counter.occupiedRaw;
+    counter.calibrate(occupied);
+    stats.calibrations += 1;
+    store.write([
+      { measurement: 'lot_calibration', lotId, timeMs: now, lotSeq: nextSeq(lotId), requestId, occupied, previousRaw: previous, occupiedRaw: occupied },
+    ]);
+    log.info({ lotId, occupied, previous, requestId }, 'lot calibrated');
+    onChange(lotId);
+    return { requestId, ok: true, occupied, previous };
+  }
+
+  /** Stored as a `reset` reading point, so the reset survives a restart and stays in the audit trail. */
+  function resetSensor(lotId: string, counter: LotCounter, { requestId, resetSensor: sensorId }: SensorResetCommand, now: number): CalibrationResult {
+    if (!sensorsOf.get(lotId)!.has(sensorId)) return { requestId, ok: false, error: `sensor ${sensorId} is not a sensor of lot ${lotId}` };
+    const before = counter.resetSensor(sensorId);
+    const previous = before ? { boot: before.boot, seq: before.seq, in: before.in, out: before.out } : null;
+    stats.sensorResets += 1;
+    store.write([
+      { measurement: 'sensor_reading', lotId, sensorId, timeMs: now, lotSeq: nextSeq(lotId), boot: 0, seq: 0, in: 0, out: 0, outcome: 'reset', occupiedRaw: counter.occupiedRaw, skewMs: 0 },
+    ]);
+    log.warn({ lotId, sensorId, previous, requestId }, 'sensor reference reset by an admin; its next reading becomes the reference');
+    onChange(lotId);
+    return { requestId, ok: true, sensorId, previous };
   }
 
   function apply(lotId: string, sensorId: string, counter: LotCounter, msg: CounterMessage, now: number): HandleResult {
@@ -186,28 +224,18 @@ export function createPipeline({
       stats.accepted += 1;
       return apply(t.lotId, t.sensorId, counter, parsed.message, now);
     },
-    calibrate(lotId, { requestId, occupied, expiresAt }) {
+    command(lotId, cmd) {
       const now = clock.now();
+      const { requestId, expiresAt } = cmd;
       if (now > expiresAt) {
         // The API has answered 504 (or is about to): applying it now could overwrite a newer true count.
         stats.calibrationsExpired += 1;
-        log.warn({ lotId, occupied, requestId, lateByMs: now - expiresAt }, 'expired calibration command refused');
+        log.warn({ lotId, command: cmd, lateByMs: now - expiresAt }, 'expired calibration command refused');
         return { requestId, ok: false, error: `expired ${now - expiresAt} ms ago; send it again` };
       }
       const counter = counters.get(lotId);
       if (!counter) return { requestId, ok: false, error: `lot ${lotId} is not in this ingest's lots file` };
-      if (occupied > counter.lot.capacity) {
-        return { requestId, ok: false, error: `occupied must be from 0 to the capacity, ${counter.lot.capacity}` };
-      }
-      const previous = counter.occupiedRaw;
-      counter.calibrate(occupied);
-      stats.calibrations += 1;
-      store.write([
-        { measurement: 'lot_calibration', lotId, timeMs: now, lotSeq: nextSeq(lotId), requestId, occupied, previousRaw: previous, occupiedRaw: occupied },
-      ]);
-      log.info({ lotId, occupied, previous, requestId }, 'lot calibrated');
-      onChange(lotId);
-      return { requestId, ok: true, occupied, previous };
+      return 'occupied' in cmd ? calibrate(lotId, counter, cmd, now) : resetSensor(lotId, counter, cmd, now);
     },
     status: (lotId) => counters.get(lotId)?.status(clock.now()) ?? null,
     counter: (lotId) => counters.get(lotId),

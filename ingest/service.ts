@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 import {
   CALIBRATION_FILTER,
   calibrationResultTopic,
-  CalibrationCommand,
+  LotCommand,
   decodeWith,
   COUNTER_FILTER,
   healthTopic,
@@ -208,12 +208,12 @@ export function createIngest({
   function onCalibration(topic: string, payload: Buffer) {
     const lotId = parseCalibrationTopic(topic);
     if (!lotId) return;
-    const command = decodeWith(CalibrationCommand, payload);
+    const command = decodeWith(LotCommand, payload);
     if (!command.ok) {
       log.warn({ topic, err: command.error }, 'invalid calibration command ignored');
       return;
     }
-    const result = pipeline.calibrate(lotId, command.data);
+    const result = pipeline.command(lotId, command.data);
     client?.publish(calibrationResultTopic(lotId), JSON.stringify(result), { qos: 1 });
   }
 

@@ -10,19 +10,24 @@ import { decodeWith } from './json.js';
 /** Largest accepted counter payload, in bytes. */
 export const MAX_COUNTER_BYTES = 512;
 
-const count = z.int().nonnegative();
+/** Largest boot, seq, in and out: a 32-bit unsigned counter, what gate firmware keeps. */
+export const MAX_COUNTER_VALUE = 0xffff_ffff;
+
+// A boot far beyond what firmware can send would make every later real boot look old, locking the
+// sensor out; so the wire format holds counters to 32 bits (docs/protocol.md).
+const counter = z.int().nonnegative().max(MAX_COUNTER_VALUE, 'must fit in 32 bits (0 to 4294967295)');
 
 export const CounterMessage = z.strictObject({
   /** Incremented at every power-up of the sensor. */
-  boot: count,
+  boot: counter,
   /** Incremented by one per message within a boot. */
-  seq: count,
+  seq: counter,
   /** Sensor clock, epoch milliseconds. */
-  ts: count,
+  ts: z.int().nonnegative(),
   /** Vehicles counted entering since this boot. */
-  in: count,
+  in: counter,
   /** Vehicles counted leaving since this boot. */
-  out: count,
+  out: counter,
 });
 export type CounterMessage = z.infer<typeof CounterMessage>;
 

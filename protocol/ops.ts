@@ -51,19 +51,34 @@ export function isBrokerHealthFilter(filter: string): boolean {
   return id !== null && (id === '+' || isId(id));
 }
 
-export const CalibrationCommand = z.strictObject({
+const command = {
   requestId: z.string().min(1).max(64),
-  occupied: z.int().nonnegative(),
   /**
    * Epoch ms after which ingest must not apply the command (its own clock). The API answers 504
    * only after this has passed, so a command it gave up on can never land later over a newer count.
    */
   expiresAt: z.int().positive(),
-});
+};
+
+/** Set the lot's true count now. */
+export const CalibrationCommand = z.strictObject({ ...command, occupied: z.int().nonnegative() });
 export type CalibrationCommand = z.infer<typeof CalibrationCommand>;
 
-export const CalibrationResult = z.discriminatedUnion('ok', [
+/** Forget one sensor's reference: its next reading becomes the reference and changes no count. */
+export const SensorResetCommand = z.strictObject({ ...command, resetSensor: Id });
+export type SensorResetCommand = z.infer<typeof SensorResetCommand>;
+
+/** What the API asks of ingest on `parking/v1/{lotId}/calibration`. */
+export const LotCommand = z.union([CalibrationCommand, SensorResetCommand]);
+export type LotCommand = z.infer<typeof LotCommand>;
+
+/** A sensor's reference reading. */
+export const SensorReference = z.strictObject({ boot: z.int().nonnegative(), seq: z.int().nonnegative(), in: z.int().nonnegative(), out: z.int().nonnegative() });
+export type SensorReference = z.infer<typeof SensorReference>;
+
+export const CalibrationResult = z.union([
   z.strictObject({ requestId: z.string(), ok: z.literal(true), occupied: z.int().nonnegative(), previous: z.int() }),
+  z.strictObject({ requestId: z.string(), ok: z.literal(true), sensorId: Id, previous: SensorReference.nullable() }),
   z.strictObject({ requestId: z.string(), ok: z.literal(false), error: z.string() }),
 ]);
 export type CalibrationResult = z.infer<typeof CalibrationResult>;
@@ -97,6 +112,8 @@ export const IngestHealth = z.object({
       calibrations: counter,
       /** Calibration commands that arrived after their deadline and were refused. */
       calibrationsExpired: counter.optional(),
+      /** Sensor references reset by an admin. */
+      sensorResets: counter.optional(),
     })
     .optional(),
   /** Sensors heard within the lot's stale window, per lot. */

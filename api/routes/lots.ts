@@ -1,19 +1,21 @@
-/** Lot status, history and calibration routes. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+/** Lot status, history, calibration and sensor-reset routes. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { HISTORY_STEPS, MAX_HISTORY_POINTS, type HistorySource } from '../../core/index.js';
 import { LotStatus } from '../../protocol/index.js';
+import { requireAdmin } from '../bearer.js';
 import type { Calibrator } from '../calibration.js';
 import type { StatusFeed } from '../status-feed.js';
-import { CalibrationBody, CalibrationResponse, ErrorBody, HistoryQuery, HistoryResponse, LotParams } from '../schemas.js';
+import { CalibrationBody, CalibrationResponse, ErrorBody, HistoryQuery, HistoryResponse, LotParams, SensorParams, SensorResetResponse } from '../schemas.js';
 
 export interface LotRouteDeps {
   feed: Pick<StatusFeed, 'get' | 'all'>;
   history: HistorySource | null;
   calibrator: Calibrator | null;
   adminToken: string | undefined;
+  /** The sensors of a lot (empty for an unknown lot). */
+  sensorsOf: (lotId: string) => readonly string[];
   now: () => number;
 }
 
@@ -22,12 +24,18 @@ const LotList = z.object({ lots: z.array(LotStatus) }).meta({ id: 'LotList' });
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errorResponse = (description: string) => json(ErrorBody, description);
 /** An error response; typed `never` so handlers keep their declared success types. */
-const fail = (c: Context, status: 400 | 401 | 403 | 404 | 503 | 504, code: string, message: string): never =>
+const fail = (c: Context, status: 400 | 401 | 403 | 404 | 502 | 503 | 504, code: string, message: string): never =>
   c.json({ error: { code, message } }, status) as never;
+
+const timedOut = (c: Context) =>
+  fail(c, 504, 'ingest_timeout', 'ingest did not confirm in time, and the command has expired: it was not applied and will not be; is ingest running?');
 
 const notFound = (c: Context, lotId: string) => fail(c, 404, 'lot_not_found', `no lot "${lotId}"; GET /api/v1/lots lists the lots`);
 
-export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator, adminToken, now }: LotRouteDeps) {
+export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator, adminToken, sensorsOf, now }: LotRouteDeps) {
+  // Auth before validation: an unauthenticated request learns nothing about the body's shape.
+  for (const path of ['/api/v1/lots/:lotId/calibration', '/api/v1/lots/:lotId/sensors/:sensorId/reset']) app.use(path, requireAdmin(adminToken));
+
   app.openapi(
     createRoute({
       method: 'get',
@@ -107,33 +115,52 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
       },
     }),
     async (c) => {
-      if (!adminToken) return fail(c, 403, 'admin_disabled', 'admin routes are disabled: set ADMIN_TOKEN on the API to enable them');
-      if (!bearerMatches(c.req.header('authorization'), adminToken)) {
-        c.header('WWW-Authenticate', 'Bearer realm="manku admin"');
-        return fail(c, 401, 'unauthorized', 'send Authorization: Bearer <ADMIN_TOKEN>');
-      }
       const { lotId } = c.req.valid('param');
       const { occupied } = c.req.valid('json');
       const status = feed.get(lotId);
       if (!status) return notFound(c, lotId);
       if (occupied > status.capacity) return fail(c, 400, 'out_of_range', `occupied must be from 0 to the capacity, ${status.capacity}`);
       if (!calibrator) return fail(c, 503, 'calibration_unavailable', 'this API has no broker link to reach ingest');
-      const result = await calibrator.request(lotId, occupied);
-      if (!result) {
-        return fail(c, 504, 'ingest_timeout', 'ingest did not confirm the calibration in time, and the command has expired: it was not applied and will not be; is ingest running?');
-      }
+      const result = await calibrator.request(lotId, { occupied });
+      if (!result) return timedOut(c);
       if (!result.ok) return fail(c, 400, 'refused', result.error);
+      if (!('occupied' in result)) return fail(c, 502, 'bad_answer', 'ingest answered with something else');
       return c.json({ lotId, occupied: result.occupied, previous: result.previous }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/lots/{lotId}/sensors/{sensorId}/reset',
+      summary: "Reset one sensor's reference (admin)",
+      description:
+        'Forgets the sensor\'s last (boot, seq, in, out): its next reading becomes the reference and changes no count. ' +
+        'For a sensor that keeps being ignored as `old-boot` (e.g. after a firmware that sent a wrong boot number). ' +
+        'Calibrate the lot afterwards if its count is off. Needs `Authorization: Bearer <ADMIN_TOKEN>`.',
+      security: [{ adminToken: [] }],
+      request: { params: SensorParams },
+      responses: {
+        200: json(SensorResetResponse, 'Reset: the next reading from this sensor becomes its reference'),
+        400: errorResponse('Malformed lot or sensor id'),
+        401: errorResponse('Missing or wrong bearer token'),
+        403: errorResponse('Admin routes disabled'),
+        404: errorResponse('No such lot or sensor'),
+        503: errorResponse('No way to reach ingest from this API'),
+        504: errorResponse('Ingest did not confirm in time; the command has expired and will never be applied'),
+      },
+    }),
+    async (c) => {
+      const { lotId, sensorId } = c.req.valid('param');
+      if (!feed.get(lotId)) return notFound(c, lotId);
+      if (!sensorsOf(lotId).includes(sensorId)) return fail(c, 404, 'sensor_not_found', `lot "${lotId}" has no sensor "${sensorId}"`);
+      if (!calibrator) return fail(c, 503, 'calibration_unavailable', 'this API has no broker link to reach ingest');
+      const result = await calibrator.request(lotId, { resetSensor: sensorId });
+      if (!result) return timedOut(c);
+      if (!result.ok) return fail(c, 400, 'refused', result.error);
+      if (!('sensorId' in result)) return fail(c, 502, 'bad_answer', 'ingest answered with something else');
+      return c.json({ lotId, sensorId, previous: result.previous }, 200);
     },
   );
 }
 
-
-/** Constant-time comparison of `Bearer <token>` (hashing first makes the lengths equal). */
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!m) return false;
-  const a = createHash('sha256').update(m[1]!.trim()).digest();
-  const b = createHash('sha256').update(token).digest();
-  return timingSafeEqual(a, b);
-}

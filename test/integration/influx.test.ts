@@ -105,6 +105,31 @@ describe('InfluxDB store', () => {
   });
 });
 
+describe('sensor reset', () => {
+  it('is stored and survives a restart: the next reading becomes the reference, the count does not jump', async () => {
+    const db = `${inject('influxUrl')}/${dbName()}`;
+    const first = await startWithInflux(db, 'influx-reset-1');
+    const { g1, g2 } = await sensors();
+    await g2.publishAsync(topicA2, counterJson(1, 1, 0, 0), { qos: 1 });
+    await g1.publishAsync(topicA1, counterJson(4294967295, 1, 5, 0), { qos: 1 }); // a bogus boot, still within 32 bits
+    await waitForOccupied(first.ingest, 'lot-a', 5);
+    await g1.publishAsync(topicA1, counterJson(2, 1, 3, 0), { qos: 1 });
+    await waitFor(() => first.ingest.pipeline.stats().outcomes['old-boot'] === 1, { what: 'the real boot to be ignored' });
+    const answer = first.ingest.pipeline.command('lot-a', { requestId: 'reset-1', resetSensor: 'gate-a1', expiresAt: Date.now() + 5000 });
+    expect(answer).toEqual({ requestId: 'reset-1', ok: true, sensorId: 'gate-a1', previous: { boot: 4294967295, seq: 1, in: 5, out: 0 } });
+    await first.ingest.stop();
+
+    const second = await startWithInflux(db, 'influx-reset-2');
+    // Restored as reset, and not as heard from: a restart must not make the sensor look fresh.
+    expect(second.ingest.pipeline.counter('lot-a')!.snapshot().sensors['gate-a1']).toMatchObject({ rebaseline: true, lastSeenMs: 0 });
+    await g1.publishAsync(topicA1, counterJson(2, 2, 4, 0), { qos: 1 });
+    await waitFor(() => second.ingest.pipeline.stats().outcomes.baseline === 1, { what: 'the baseline reading' });
+    expect(second.ingest.pipeline.status('lot-a')?.occupied).toBe(5);
+    await g1.publishAsync(topicA1, counterJson(2, 3, 6, 0), { qos: 1 });
+    await waitForOccupied(second.ingest, 'lot-a', 7);
+  });
+});
+
 describe('InfluxDB point identity', () => {
   const started: OccupancyStore[] = [];
   afterEach(async () => {

@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../api/index.js';
@@ -17,6 +19,7 @@ import { waitFor } from '../../bench/support/wait.js';
 import { connectClient, counterJson, liveClient, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 
 const TOKEN = 'test-admin-token-0123456789';
+const run = promisify(execFile);
 let lots: LotsFile;
 let broker: Broker;
 let url: string;
@@ -119,6 +122,43 @@ describe('calibration', () => {
     await waitFor(() => ingest.stats().calibrationsExpired === 1, { what: 'the queued command to be refused as expired' });
     expect(ingest.pipeline.status('lot-a')?.occupied).toBe(before);
     expect(ingest.stats().calibrations).toBe(0);
+  });
+});
+
+describe('sensor reset', () => {
+  const reset = (lotId: string, sensorId: string, auth: string | null = `Bearer ${TOKEN}`) =>
+    fetch(`${base}/api/v1/lots/${lotId}/sensors/${sensorId}/reset`, { method: 'POST', headers: auth ? { authorization: auth } : {} });
+
+  it('is admin-only and names what is unknown', async () => {
+    expect((await reset('lot-a', 'gate-a2', null)).status).toBe(401);
+    expect(await errorOf(await reset('lot-a', 'gate-b1'))).toMatchObject({ code: 'sensor_not_found' });
+    expect(await errorOf(await reset('no-lot', 'gate-a2'))).toMatchObject({ code: 'lot_not_found' });
+    expect(await errorOf(await reset('lot-a', 'Gate!'))).toMatchObject({ code: 'bad_sensor_id', message: expect.stringMatching(/sensorId/) });
+  });
+
+  it('unlocks a sensor stuck on a bogus boot, through the API and through `manku reset-sensor`', async () => {
+    const g2 = await connectClient(url, 'gate-a2');
+    const topic = 'parking/v1/lot-a/gate-a2/counter';
+    await g2.publishAsync(topic, counterJson(4294967295, 1, 0, 0), { qos: 1 });
+    await g2.publishAsync(topic, counterJson(5, 1, 2, 0), { qos: 1 });
+    await waitFor(() => ingest.stats().outcomes['old-boot'] >= 1, { what: 'the real boot to be ignored' });
+    const before = ingest.pipeline.status('lot-a')!.occupied;
+    const res = await reset('lot-a', 'gate-a2');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ lotId: 'lot-a', sensorId: 'gate-a2', previous: { boot: 4294967295, seq: 1, in: 0, out: 0 } });
+    await g2.publishAsync(topic, counterJson(5, 2, 3, 0), { qos: 1 });
+    await waitFor(() => ingest.stats().outcomes.baseline === 1, { what: 'the next reading to be the baseline' });
+    await g2.publishAsync(topic, counterJson(5, 3, 4, 0), { qos: 1 });
+    await waitFor(() => ingest.pipeline.status('lot-a')?.occupied === before + 1, { what: 'counting again' });
+
+    const cli = await run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'reset-sensor', 'lot-a', 'gate-a2'], {
+      env: { ...process.env, ADMIN_TOKEN: TOKEN, API_URL: base },
+    });
+    expect(JSON.parse(cli.stdout)).toEqual({ lotId: 'lot-a', sensorId: 'gate-a2', previous: { boot: 5, seq: 3, in: 4, out: 0 } });
+    expect(ingest.stats().sensorResets).toBe(2);
+    const wrong = run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'reset-sensor', 'lot-a', 'gate-zz'], { env: { ...process.env, ADMIN_TOKEN: TOKEN, API_URL: base } });
+    await expect(wrong).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/404.*no sensor "gate-zz"/) });
+    g2.end(true);
   });
 });
 
@@ -250,6 +290,7 @@ describe('OpenAPI', () => {
       '/api/v1/lots/{lotId}',
       '/api/v1/lots/{lotId}/calibration',
       '/api/v1/lots/{lotId}/history',
+      '/api/v1/lots/{lotId}/sensors/{sensorId}/reset',
       '/healthz',
       '/readyz',
     ]);

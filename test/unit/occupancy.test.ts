@@ -20,6 +20,14 @@ describe('applyReading: the counting rules', () => {
     expect(applyReading(state(1, 1, 5, 1), msg(1, 9, 15, 4), 10).outcome).toEqual({ kind: 'applied', delta: 7 });
   });
 
+  it('after a reset, takes the next reading as the reference whatever its boot, applying nothing', () => {
+    const reset: SensorState = { ...state(4_000_000_000, 9, 50, 40), rebaseline: true };
+    expect(applyReading(reset, msg(2, 7, 30, 20), 10)).toEqual({
+      state: { boot: 2, seq: 7, in: 30, out: 20, lastSeenMs: 10 },
+      outcome: { kind: 'baseline', delta: 0 },
+    });
+  });
+
   it('ignores a duplicate (same boot and seq) and keeps the state', () => {
     const prev = state(1, 3, 5, 1);
     expect(applyReading(prev, msg(1, 3, 5, 1), 10)).toEqual({ state: prev, outcome: { kind: 'duplicate', delta: 0 } });
@@ -133,6 +141,19 @@ describe('lot counter', () => {
     expect(lot.status(0)).toMatchObject({ occupied: 0, available: 10, occupancy: 0 });
     expect(lot.apply('g1', msg(1, 3, 13, 14), 0).drift).toBe(-1);
     expect(lot.apply('g1', msg(1, 4, 15, 14), 0).drift).toBeNull();
+  });
+
+  it('a sensor locked out by a bogus boot counts again after a reset, without a jump', () => {
+    const lot = createLotCounter(lotConfig());
+    lot.apply('g1', msg(4_000_000_000, 1, 3, 0), 0); // firmware bug: a boot number from nowhere
+    expect(lot.apply('g1', msg(2, 5, 10, 2), 0).outcome.kind).toBe('old-boot'); // every real reading is ignored
+    const before = lot.occupiedRaw;
+    expect(lot.resetSensor('g1')).toMatchObject({ boot: 4_000_000_000 });
+    expect(lot.apply('g1', msg(2, 6, 11, 2), 0).outcome.kind).toBe('baseline');
+    expect(lot.occupiedRaw).toBe(before);
+    expect(lot.apply('g1', msg(2, 7, 13, 3), 0).outcome).toEqual({ kind: 'applied', delta: 1 });
+    expect(lot.snapshot().sensors.g1).toMatchObject({ boot: 2, seq: 7 });
+    expect(() => lot.resetSensor('nope')).toThrow(/not in lot/);
   });
 
   it('calibration sets the true count now; later deltas add to it', () => {

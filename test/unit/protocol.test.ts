@@ -56,6 +56,15 @@ describe('counter payload', () => {
     if (!r.ok) expect(r.reason).toBe('schema');
   });
 
+  it('holds boot, seq, in and out to 32 bits, so no boot can lock a sensor out', () => {
+    expect(parseCounterPayload(JSON.stringify({ ...ok, boot: 4294967295, seq: 4294967295, in: 4294967295, out: 4294967295 })).ok).toBe(true);
+    for (const key of ['boot', 'seq', 'in', 'out']) {
+      const r = parseCounterPayload(JSON.stringify({ ...ok, [key]: 4294967296 }));
+      expect(r).toMatchObject({ ok: false, reason: 'schema', detail: expect.stringMatching(new RegExp(`32 bits[\\s\\S]*${key}`)) });
+    }
+    expect(parseCounterPayload(JSON.stringify({ ...ok, boot: 9007199254740991 })).ok).toBe(false);
+  });
+
   it('names the bad key in the schema error', () => {
     const r = parseCounterPayload(JSON.stringify({ ...ok, in: -1 }));
     expect(!r.ok && r.detail).toMatch(/in/);
