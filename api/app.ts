@@ -9,11 +9,10 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock, type HistorySource } from '../core/index.js';
 import type { Calibrator } from './calibration.js';
 import { createIngestHealthBoard, type IngestHealthBoard } from './ingest-health.js';
-import type { LiveHub } from './live-hub.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { registerDocsPage } from './routes/docs.js';
 import { registerPages } from './routes/pages.js';
-import type { WidgetBundle } from './widget-assets.js';
+import type { WidgetAssets } from './widget-assets.js';
 import { LIVE_PATH } from './live-upgrade.js';
 import { registerLiveRoute } from './routes/live.js';
 import { registerLotRoutes } from './routes/lots.js';
@@ -22,13 +21,12 @@ import type { StatusFeed } from './status-feed.js';
 
 export interface AppOptions {
   feed: Pick<StatusFeed, 'get' | 'all' | 'has'>;
-  widget?: () => WidgetBundle | null;
+  widget?: Pick<WidgetAssets, 'bundle'>;
   frameAncestors?: string;
   brokerConnected?: () => boolean;
   board?: IngestHealthBoard;
   history?: HistorySource | null;
   calibrator?: Calibrator | null;
-  hub?: () => LiveHub | null;
   metrics?: Metrics;
   adminToken?: string;
   /** The sensors of a lot, for admin routes that name one. */
@@ -56,14 +54,13 @@ export function createApp({
   board = createIngestHealthBoard(),
   history = null,
   calibrator = null,
-  hub = () => null,
   metrics,
   adminToken,
   sensorsOf = () => [],
   metricsToken,
   clock = systemClock,
   logger = pino({ level: 'silent' }),
-  widget = () => null,
+  widget = { bundle: null },
   frameAncestors,
 }: AppOptions) {
   const app = new OpenAPIHono({
@@ -92,7 +89,7 @@ export function createApp({
   app.use('/api/v1/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'] }));
   app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json(errorBody('body_too_large', 'request bodies are limited to 16 KiB'), 413) }));
 
-  registerOpsRoutes(app, { brokerConnected, board, metrics: metrics ?? createMetrics({ board, hub, feed }), metricsToken, now: () => clock.now() });
+  registerOpsRoutes(app, { brokerConnected, board, metrics: metrics ?? createMetrics({ board, feed }), metricsToken, now: () => clock.now() });
   registerLotRoutes(app, { feed, history, calibrator, adminToken, sensorsOf, now: () => clock.now() });
   registerLiveRoute(app);
   registerPages(app, { widget, feed, frameAncestors });

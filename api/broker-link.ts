@@ -3,7 +3,7 @@
  * calibration results, ingest health and broker health, hands each message to its handler, and
  * publishes calibration commands.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
 import {
   BROKER_HEALTH_FILTER,
@@ -15,65 +15,62 @@ import {
   parseStatusTopic,
   STATUS_FILTER,
 } from '../protocol/index.js';
+import { openMqttSession } from '../transport/index.js';
 
 export interface BrokerLinkOptions {
   mqttUrl: string;
   username: string;
   password: string;
   logger?: Logger;
-  /** Called for every message, by topic kind. */
-  handlers: {
-    status(topic: string, payload: Buffer): void;
-    calibrationResult(topic: string, payload: Buffer): void;
-    health(topic: string, payload: Buffer): void;
-    brokerHealth(topic: string, payload: Buffer): void;
-  };
 }
 
+/** The kinds of message the link hands on, each to the handlers registered for it. */
+export type LinkMessageKind = 'status' | 'calibrationResult' | 'health' | 'brokerHealth';
+export type LinkHandler = (topic: string, payload: Buffer) => void;
+
 export interface BrokerLink {
+  /** Registers a handler for one kind of message (before or after start). */
+  on(kind: LinkMessageKind, handler: LinkHandler): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   publish(topic: string, payload: string): Promise<void>;
   readonly connected: boolean;
 }
 
-export function createBrokerLink({ mqttUrl, username, password, logger = pino({ level: 'silent' }), handlers }: BrokerLinkOptions): BrokerLink {
+export function createBrokerLink({ mqttUrl, username, password, logger = pino({ level: 'silent' }) }: BrokerLinkOptions): BrokerLink {
   const log = logger.child({ component: 'broker-link' });
   let client: MqttClient | null = null;
+  const handlers: Record<LinkMessageKind, LinkHandler[]> = { status: [], calibrationResult: [], health: [], brokerHealth: [] };
+  const hand = (kind: LinkMessageKind, topic: string, payload: Buffer) => {
+    for (const h of handlers[kind]) h(topic, payload);
+  };
 
   // By the topic's parsed kind, not its ending: ingest and broker health both end in /health.
   function dispatch(topic: string, payload: Buffer) {
-    if (parseStatusTopic(topic)) handlers.status(topic, payload);
-    else if (parseCalibrationResultTopic(topic)) handlers.calibrationResult(topic, payload);
-    else if (parseHealthTopic(topic)) handlers.health(topic, payload);
-    else if (parseBrokerHealthTopic(topic)) handlers.brokerHealth(topic, payload);
+    if (parseStatusTopic(topic)) hand('status', topic, payload);
+    else if (parseCalibrationResultTopic(topic)) hand('calibrationResult', topic, payload);
+    else if (parseHealthTopic(topic)) hand('health', topic, payload);
+    else if (parseBrokerHealthTopic(topic)) hand('brokerHealth', topic, payload);
   }
 
   return {
+    on(kind, handler) {
+      handlers[kind].push(handler);
+    },
     async start() {
-      const c = mqtt.connect(mqttUrl, { username, password, protocolVersion: 4, reconnectPeriod: 1000, clean: true });
+      const session = openMqttSession({ url: mqttUrl, username, password, label: `API account "${username}"`, service: true });
+      const c = session.client;
       client = c;
       c.on('message', dispatch);
       c.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
       c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
       c.on('connect', () => {
-        (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true); // no Nagle delay on status
         log.info({ url: mqttUrl }, 'API connected to broker');
         c.subscribe([STATUS_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER, BROKER_HEALTH_FILTER], { qos: 1 }, (err, granted) => {
           if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, `could not subscribe; is "${username}" an account with role "api"?`);
         });
       });
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: Error & { code?: unknown }) => {
-          if (err.code !== 4 && err.code !== 5) return;
-          c.end(true);
-          reject(new Error(`broker refused API account "${username}": ${err.message}`));
-        };
-        c.on('error', onError).once('connect', () => {
-          c.off('error', onError);
-          resolve();
-        });
-      });
+      await session.ready;
     },
     async stop() {
       await client?.endAsync();

@@ -41,6 +41,13 @@ export interface LiveHubOptions {
 export type DropReason = 'heartbeat' | 'slow' | 'stalled';
 
 export interface LiveHub {
+  /** Starts listening to the feed and the heartbeat; until then the hub is inert. */
+  start(): void;
+  /** Stops the timers and the feed, and closes every client. */
+  stop(): void;
+  readonly running: boolean;
+  /** Told how long each fan-out took and to how many clients; returns an unsubscribe. */
+  onFanout(listener: (seconds: number, clients: number) => void): () => void;
   /** False when `address` already holds as many connections as it may. */
   accepts(address: string | undefined): boolean;
   /**
@@ -48,7 +55,6 @@ export interface LiveHub {
    * upgraded TCP socket as one pre-built frame (no per-client framing).
    */
   attach(ws: WebSocket, lots: string[], socket: Socket): void;
-  stop(): void;
   stats(): { clients: number; dropped: Record<DropReason, number> };
 }
 
@@ -194,10 +200,14 @@ export function createLiveHub({
     else unsubscribe(peer, msg.data.lots);
   }
 
+  const fanoutListeners = new Set<(seconds: number, clients: number) => void>();
+  if (onFanout) fanoutListeners.add(onFanout);
+  let running: { stop(): void } | null = null;
+
   // A broadcast to many thousands of sockets takes ~100 ms; it goes in slices so the event loop
   // (and, in `manku all`, the broker and ingest) keeps turning. Later slices of one broadcast and
   // the next broadcast queue in order, so every client still sees changes in order.
-  const unlisten = feed.onChange((status: LotStatus) => {
+  function onChange(status: LotStatus) {
     const subscribers = byLot.get(status.lotId);
     if (!subscribers?.size) return;
     const started = performance.now();
@@ -207,12 +217,12 @@ export function createLiveHub({
       const to = Math.min(peers.length, from + fanoutSlice);
       for (let i = from; i < to; i++) broadcast(peers[i]!, frame);
       if (to < peers.length) setImmediate(slice, to);
-      else onFanout?.((performance.now() - started) / 1000, peers.length);
+      else for (const listener of fanoutListeners) listener((performance.now() - started) / 1000, peers.length);
     };
     slice(0);
-  });
+  }
 
-  const pinger = setInterval(() => {
+  function heartbeat() {
     for (const peer of peers) {
       if (!peer.alive) {
         drop(peer, 'heartbeat');
@@ -221,15 +231,13 @@ export function createLiveHub({
       peer.alive = false;
       peer.ws.ping();
     }
-  }, pingIntervalMs);
-  pinger.unref();
+  }
 
-  // A probe that goes unanswered: the client has stopped reading.
-  const drainer = setInterval(() => {
+  /** A probe that goes unanswered: the client has stopped reading. */
+  function dropStalled() {
     const t = now();
     for (const peer of peers) if (peer.probe && t - peer.probe.atMs > drainTimeoutMs) drop(peer, 'stalled');
-  }, Math.max(100, Math.min(1000, drainTimeoutMs / 4)));
-  drainer.unref();
+  }
 
   function onPong(peer: Peer, data: Buffer) {
     peer.alive = true;
@@ -248,6 +256,28 @@ export function createLiveHub({
   }
 
   return {
+    start() {
+      if (running) return;
+      const unlisten = feed.onChange(onChange);
+      const pinger = setInterval(heartbeat, pingIntervalMs);
+      const drainer = setInterval(dropStalled, Math.max(100, Math.min(1000, drainTimeoutMs / 4)));
+      pinger.unref();
+      drainer.unref();
+      running = {
+        stop() {
+          unlisten();
+          clearInterval(pinger);
+          clearInterval(drainer);
+        },
+      };
+    },
+    get running() {
+      return running !== null;
+    },
+    onFanout(listener) {
+      fanoutListeners.add(listener);
+      return () => fanoutListeners.delete(listener);
+    },
     accepts(address) {
       return maxClientsPerAddress <= 0 || (byAddress.get(address ?? '') ?? 0) < maxClientsPerAddress;
     },
@@ -272,9 +302,8 @@ export function createLiveHub({
       if (lots.length) subscribe(peer, lots);
     },
     stop() {
-      clearInterval(pinger);
-      clearInterval(drainer);
-      unlisten();
+      running?.stop();
+      running = null;
       for (const peer of peers) peer.ws.terminate();
     },
     stats: () => ({ clients: peers.size, dropped: { ...dropped } }),

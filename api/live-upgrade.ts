@@ -29,7 +29,7 @@ function refuse(socket: Duplex, status: number, reason: string, message: string)
 
 export function attachLiveUpgrade(
   server: Server,
-  { wss, hub, allowedOrigins }: { wss: WebSocketServer; hub: () => LiveHub | null; allowedOrigins: readonly string[] },
+  { wss, hub, allowedOrigins }: { wss: WebSocketServer; hub: LiveHub; allowedOrigins: readonly string[] },
 ) {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
@@ -38,12 +38,11 @@ export function attachLiveUpgrade(
     if (!originAllowed(req.headers.origin, allowedOrigins)) {
       return refuse(socket, 403, 'origin_not_allowed', 'this Origin is not in ALLOWED_ORIGINS');
     }
-    const h = hub();
-    if (!h) return refuse(socket, 503, 'not_ready', 'the live hub is not running');
-    if (!h.accepts(req.socket.remoteAddress)) {
+    if (!hub.running) return refuse(socket, 503, 'not_ready', 'the live hub is not running');
+    if (!hub.accepts(req.socket.remoteAddress)) {
       return refuse(socket, 429, 'too_many_connections', 'this address holds as many live connections as it may; close some, or share one socket between widgets');
     }
     const lots = (url.searchParams.get('lots') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    wss.handleUpgrade(req, socket, head, (ws) => h.attach(ws, lots, req.socket));
+    wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws, lots, req.socket));
   });
 }

@@ -18,12 +18,13 @@ export interface Metrics {
 export function createMetrics({
   board,
   brokers = createBrokerHealthBoard(),
-  hub,
+  hub = null,
   feed,
 }: {
   board: IngestHealthBoard;
   brokers?: BrokerHealthBoard;
-  hub: () => LiveHub | null;
+  /** The live hub whose clients and drops are exported (none: an app without live push). */
+  hub?: Pick<LiveHub, 'stats'> | null;
   feed: Pick<StatusFeed, 'all'>;
 }): Metrics {
   const registry = new Registry();
@@ -83,9 +84,9 @@ export function createMetrics({
   gauge('manku_broker_clients', 'MQTT clients connected to the broker', ['broker'], () => brokers.all().map((h): Sample<'broker'> => [{ broker: h.brokerId }, h.clients]));
   gauge('manku_lot_occupied', 'Vehicles in the lot, as served', ['lot'], () => feed.all().map((s): Sample<'lot'> => [{ lot: s.lotId }, s.occupied]));
   gauge('manku_lot_stale', '1 while the lot is unknown (stale)', ['lot'], () => feed.all().map((s): Sample<'lot'> => [{ lot: s.lotId }, s.stale ? 1 : 0]));
-  gauge('manku_ws_clients', 'Open live WebSocket connections', [], () => [[{}, hub()?.stats().clients ?? 0]]);
+  gauge('manku_ws_clients', 'Open live WebSocket connections', [], () => [[{}, hub?.stats().clients ?? 0]]);
   reported('manku_ws_dropped_total', 'Live WebSocket clients dropped, by reason (heartbeat, slow: too much unread, stalled: stopped reading)', ['reason'], () =>
-    Object.entries(hub()?.stats().dropped ?? {}).map(([reason, n]): Sample<'reason'> => [{ reason }, n]),
+    Object.entries(hub?.stats().dropped ?? {}).map(([reason, n]): Sample<'reason'> => [{ reason }, n]),
   );
   const fanout = new Histogram({
     name: 'manku_ws_fanout_seconds',

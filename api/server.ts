@@ -19,7 +19,7 @@ import { createLiveHub, type LiveHub } from './live-hub.js';
 import { attachLiveUpgrade } from './live-upgrade.js';
 import { createMetrics } from './metrics.js';
 import { createStatusFeed } from './status-feed.js';
-import { buildWidget, type WidgetBundle } from './widget-assets.js';
+import { createWidgetAssets } from './widget-assets.js';
 
 export interface ApiOptions {
   lots: LotsFile;
@@ -52,7 +52,7 @@ export interface ApiOptions {
 export interface Api {
   start(): Promise<{ host: string; port: number }>;
   stop(): Promise<void>;
-  readonly hub: LiveHub | null;
+  readonly hub: LiveHub;
 }
 
 export function createApi({
@@ -80,33 +80,29 @@ export function createApi({
   const feed = createStatusFeed({ lots, clock, logger });
   const board = createIngestHealthBoard({ clock });
   const brokers = createBrokerHealthBoard();
-  let calibrate: ReturnType<typeof createCalibrator>['onResult'] = () => {};
-  const link = createBrokerLink({
-    mqttUrl,
-    username,
-    password,
-    logger,
-    handlers: { status: feed.onMessage, calibrationResult: (t, p) => calibrate(t, p), health: board.onMessage, brokerHealth: brokers.onMessage },
-  });
+  const link = createBrokerLink({ mqttUrl, username, password, logger });
   const calibrator = createCalibrator({ publish: link.publish, timeoutMs: calibrationTimeoutMs, clock });
-  calibrate = calibrator.onResult;
-  let hub: LiveHub | null = null;
-  let widget: WidgetBundle | null = null;
-  const metrics = createMetrics({ board, brokers, hub: () => hub, feed });
+  link.on('status', feed.onMessage);
+  link.on('calibrationResult', calibrator.onResult);
+  link.on('health', board.onMessage);
+  link.on('brokerHealth', brokers.onMessage);
+  const hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, drainTimeoutMs, maxClientsPerAddress, logger });
+  const metrics = createMetrics({ board, brokers, hub, feed });
+  hub.onFanout(metrics.observeFanout);
+  const widget = createWidgetAssets();
   const app = createApp({
     feed,
     brokerConnected: () => link.connected,
     board,
     history,
     calibrator,
-    hub: () => hub,
     metrics,
     adminToken,
     sensorsOf: (lotId) => lots.lots.find((l) => l.id === lotId)?.sensors.map((s) => s.id) ?? [],
     metricsToken,
     clock,
     logger: log,
-    widget: () => widget,
+    widget,
     frameAncestors,
   });
   let server: ServerType | null = null;
@@ -114,14 +110,12 @@ export function createApi({
   let ticker: NodeJS.Timeout | null = null;
 
   return {
-    get hub() {
-      return hub;
-    },
+    hub,
     async start() {
-      widget = await buildWidget();
-      log.info({ bytes: widget.bytes, gzipBytes: widget.gzipBytes }, 'widget.js built');
+      const built = await widget.start();
+      log.info({ bytes: built.bytes, gzipBytes: built.gzipBytes }, 'widget.js built');
       await link.start();
-      hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, drainTimeoutMs, maxClientsPerAddress, logger, onFanout: metrics.observeFanout });
+      hub.start();
       ticker = setInterval(feed.tick, tickMs);
       ticker.unref();
       const ws = new WebSocketServer({ noServer: true, maxPayload: MAX_LIVE_CLIENT_FRAME });
@@ -129,7 +123,11 @@ export function createApi({
       const address = await new Promise<AddressInfo>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve(info));
         s.once('error', reject);
-        attachLiveUpgrade(s as Server, { wss: ws, hub: () => hub, allowedOrigins });
+        // Idle keep-alive connections outlive clients' own idle timeouts (undici 4 s, proxies and
+        // browsers ~60 s), so no client reuses one at the moment we close it (ECONNRESET).
+        (s as Server).keepAliveTimeout = 65_000;
+        (s as Server).headersTimeout = 66_000;
+        attachLiveUpgrade(s as Server, { wss: ws, hub, allowedOrigins });
         server = s;
       });
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -138,8 +136,7 @@ export function createApi({
     },
     async stop() {
       if (ticker) clearInterval(ticker);
-      hub?.stop();
-      hub = null;
+      hub.stop();
       wss?.close();
       wss = null;
       const s = server;

@@ -20,6 +20,26 @@ export interface WidgetBundle {
   css: string;
 }
 
+/** The built widget, once the API has started: a part of its own, built by start(). */
+export interface WidgetAssets {
+  start(): Promise<WidgetBundle>;
+  /** null until start() has built it (routes answer 503 meanwhile). */
+  readonly bundle: WidgetBundle | null;
+}
+
+export function createWidgetAssets(): WidgetAssets {
+  let bundle: WidgetBundle | null = null;
+  return {
+    async start() {
+      bundle ??= await buildWidget();
+      return bundle;
+    },
+    get bundle() {
+      return bundle;
+    },
+  };
+}
+
 const entry = fileURLToPath(new URL('../widgets/widget.ts', import.meta.url));
 
 export async function buildWidget(): Promise<WidgetBundle> {

@@ -11,6 +11,7 @@ import { brokerHealthTopic, isId, MAX_COUNTER_BYTES, parseCounterTopic, type Bro
 import { createRateGate, credentialsOf, type LotsFile, type Principal } from '../core/index.js';
 import { canPublish, canSubscribe } from './acl.js';
 import { DECOY_HASH, verifyPassword } from './auth.js';
+import { tuneForService } from '../transport/index.js';
 import { createCounterSubscribers } from './counter-subscribers.js';
 import { createBrokerHealthReporter } from './health.js';
 import { createPersistence } from './persistence.js';
@@ -48,30 +49,6 @@ export interface Broker {
   start(): Promise<{ host: string; port: number }>;
   stop(): Promise<void>;
   stats(): BrokerStats;
-}
-
-/**
- * Service connections (ingest, API, readers) carry both lone messages that must not wait ~40 ms
- * for a delayed ACK (Nagle) and bursts that should not go out one segment each. So: no Nagle, and
- * writes corked until the end of the event-loop turn, so a burst leaves in one write.
- * (mqtt-packet corks only until the next tick, and aedes writes each delivery in its own tick.)
- */
-function tuneServiceSocket(socket: Socket) {
-  if (typeof socket.setNoDelay !== 'function') return;
-  socket.setNoDelay(true);
-  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-  let corked = false;
-  socket.write = ((...args: unknown[]) => {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      setImmediate(() => {
-        corked = false;
-        socket.uncork();
-      });
-    }
-    return write(...args);
-  }) as Socket['write'];
 }
 
 // [MQTT-3.1.1] CONNACK return codes
@@ -159,7 +136,7 @@ export function createBroker({
         authenticate(client, username ?? undefined, password ?? undefined).then(
           (principal) => {
             principals.set(client, principal);
-            if (principal.role !== 'sensor') tuneServiceSocket(client.conn as Socket);
+            if (principal.role !== 'sensor') tuneForService(client.conn as Socket);
             done(null, true);
           },
           (err) => done(err, false),

@@ -1,7 +1,7 @@
 /** Interfaces the edges implement. The domain depends on these, never on a concrete adapter. */
 import type { HistoryPoint } from './history.js';
 import type { KnownLevel } from './levels.js';
-import type { RestoredLot } from './lot-counter.js';
+import type { RestoredLot } from './lot-state.js';
 import type { OutcomeKind, SensorState } from './occupancy.js';
 
 export interface Clock {

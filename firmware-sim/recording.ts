@@ -4,7 +4,8 @@
  * `t` is when the recorder received it (epoch ms); `payload` is the message exactly as sent (text).
  */
 import { createWriteStream, readFileSync } from 'node:fs';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { openMqttSession } from '../transport/index.js';
 import { z } from 'zod';
 import { COUNTER_FILTER, parseCounterTopic } from '../protocol/index.js';
 
@@ -47,9 +48,10 @@ export function createRecorder({ mqttUrl, username, password, file }: { mqttUrl:
       return count;
     },
     async start() {
-      const c = mqtt.connect(mqttUrl, { username, password, protocolVersion: 4, clean: true, clientId: `manku-recorder-${process.pid}` });
+      const session = openMqttSession({ url: mqttUrl, username, password, label: `recorder account "${username}"`, clientId: `manku-recorder-${process.pid}`, service: true });
+      const c = session.client;
       client = c;
-      await new Promise<void>((resolve, reject) => c.once('connect', () => resolve()).once('error', reject));
+      await session.ready;
       c.on('message', (topic, payload) => {
         count += 1;
         out.write(`${JSON.stringify({ t: Date.now(), topic, payload: payload.toString('utf8') })}\n`);
@@ -87,12 +89,10 @@ export async function replayRecording({
   const clientFor = async (sensorId: string) => {
     let c = clients.get(sensorId);
     if (c) return c;
-    c = mqtt.connect(mqttUrl, { username: sensorId, password: passwordFor(sensorId), protocolVersion: 4, clean: true, reconnectPeriod: 500 });
-    const connecting = c;
-    await new Promise<void>((resolve, reject) =>
-      connecting.once('connect', () => resolve()).once('error', (err) => reject(new Error(`sensor ${sensorId}: ${err.message}`))),
-    );
+    const session = openMqttSession({ url: mqttUrl, username: sensorId, password: passwordFor(sensorId), label: `sensor ${sensorId}` });
+    c = session.client;
     clients.set(sensorId, c);
+    await session.ready;
     return c;
   };
   const first = lines[0]?.t ?? 0;

@@ -3,7 +3,8 @@
  * delivery published in plan order with QoS 1. With `clock`, the virtual time is set to each
  * delivery's time before it goes out, so a service sharing that clock sees the day's time.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { openMqttSession } from '../transport/index.js';
 import { counterTopic } from '../protocol/index.js';
 import type { Plan } from './plan.js';
 
@@ -46,12 +47,10 @@ export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgr
 
   async function connectAll() {
     for (const s of sensors) {
-      const client = mqtt.connect(mqttUrl, { username: s.id, password: s.password, protocolVersion: 4, clean: true, reconnectPeriod: 500 });
-      await new Promise<void>((resolve, reject) => {
-        client.once('connect', () => resolve());
-        client.once('error', (err) => reject(new Error(`sensor ${s.id} could not connect: ${err.message}`)));
-      });
-      clients.push(client);
+      // As firmware does: retries while the broker is unreachable or not yet taking this sensor.
+      const session = openMqttSession({ url: mqttUrl, username: s.id, password: s.password, label: `sensor ${s.id}` });
+      clients.push(session.client);
+      await session.ready;
     }
   }
 

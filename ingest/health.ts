@@ -1,22 +1,27 @@
 /** What ingest tells the API about itself: liveness, store state, counters, sensors online. */
 import type { IngestHealth } from '../protocol/index.js';
 import type { Clock, OccupancyStore } from '../core/index.js';
-import type { Pipeline } from './pipeline.js';
+import type { Ledger, LedgerStats } from './ledger.js';
 
-export function buildHealth(clientId: string, pipeline: Pipeline, store: OccupancyStore, clock: Clock): IngestHealth {
+export function buildHealth(
+  clientId: string,
+  ledger: Pick<Ledger, 'lotIds' | 'lot'>,
+  stats: LedgerStats & { calibrationsExpired: number },
+  store: Pick<OccupancyStore, 'stats'>,
+  clock: Clock,
+): IngestHealth {
   const now = clock.now();
-  const stats = pipeline.stats();
   const storeStats = store.stats();
   const sensorsOnline: Record<string, { online: number; total: number }> = {};
-  for (const lotId of pipeline.lotIds) {
-    const counter = pipeline.counter(lotId)!;
-    sensorsOnline[lotId] = { online: counter.onlineSensors(now), total: counter.lot.sensors.length };
+  for (const lotId of ledger.lotIds) {
+    const state = ledger.lot(lotId)!;
+    sensorsOnline[lotId] = { online: state.onlineSensors(now), total: state.lot.sensors.length };
   }
   return {
     clientId,
     running: true,
     at: new Date(now).toISOString(),
-    lots: [...pipeline.lotIds],
+    lots: [...ledger.lotIds],
     store: {
       kind: storeStats.kind,
       state: storeStats.state,

@@ -2,15 +2,15 @@
  * Occupancy history points (`lot_occupancy`). A change of level or staleness is written at once,
  * so transitions keep their exact time; changes of the count alone are coalesced to the last one
  * per lot per interval (default 1 s, finer than the finest history step of 1 min), which keeps
- * the store's load flat however busy the gates are.
+ * the store's load flat however busy the gates are. Inert until start().
  */
 import type { LotStatus } from '../protocol/index.js';
 import type { OccupancyPoint, OccupancyStore } from '../core/index.js';
 
 export interface HistoryWriter {
   record(status: LotStatus, occupiedRaw: number, timeMs: number): void;
-  /** Writes whatever is pending (on stop). */
-  flush(): void;
+  start(): void;
+  /** Writes whatever is pending and stops the timer. */
   stop(): void;
 }
 
@@ -25,13 +25,12 @@ export function createHistoryWriter({
 }): HistoryWriter {
   const lastShape = new Map<string, string>();
   const pending = new Map<string, Omit<OccupancyPoint, 'lotSeq'>>();
+  let timer: NodeJS.Timeout | null = null;
   const write = (p: Omit<OccupancyPoint, 'lotSeq'>) => store.write([{ ...p, lotSeq: nextSeq(p.lotId) }]);
   const flush = () => {
     for (const p of pending.values()) write(p);
     pending.clear();
   };
-  const timer = setInterval(flush, intervalMs);
-  timer.unref();
   return {
     record(status, occupiedRaw, timeMs) {
       const point: Omit<OccupancyPoint, 'lotSeq'> = {
@@ -53,9 +52,13 @@ export function createHistoryWriter({
         pending.set(status.lotId, point);
       }
     },
-    flush,
+    start() {
+      timer ??= setInterval(flush, intervalMs);
+      timer.unref();
+    },
     stop() {
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
+      timer = null;
       flush();
     },
   };

@@ -1,5 +1,8 @@
 export { createIngest, type Ingest, type IngestOptions, type IngestStats } from './service.js';
-export { createPipeline, messagesTaken, REJECT_REASONS, type Pipeline, type PipelineStats, type RejectReason, type HandleResult } from './pipeline.js';
+export { createLedger, messagesTaken, REJECT_REASONS, type Ledger, type LedgerStats, type RejectReason, type HandleResult } from './ledger.js';
+export { createCommandHandler, type CommandHandler } from './commands.js';
+export { createStatusPublisher, type StatusPublisher } from './status-publisher.js';
+export { createHistoryWriter, type HistoryWriter } from './history-writer.js';
 export { createInfluxStore, isRetryableInfluxError, type InfluxStoreOptions } from './influx-store.js';
 export { parseInfluxUrl, type InfluxTarget } from '../core/index.js';
 export { createEmbeddedStore, SNAPSHOT_FILE, type EmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.js';

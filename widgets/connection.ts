@@ -91,15 +91,16 @@ function createConnection(base: string): Connection {
       send('subscribe', [...listeners.keys()]); // the server answers with every lot's status at once
     };
     socket.onmessage = (event) => {
-      let msg: { type?: string; status?: unknown; code?: string; message?: string };
+      let msg: { type?: string; status?: unknown; code?: string; message?: string; lots?: string[] };
       try {
         msg = JSON.parse(String(event.data));
       } catch {
         return;
       }
       if (msg.type === 'status' && isStatus(msg.status)) notify(msg.status.lotId, msg.status);
+      // The error names its lots in a field: searching the message text would match lot "a" in "a-b".
       else if (msg.type === 'error' && msg.code === 'unknown_lot') {
-        for (const lotId of listeners.keys()) if (msg.message?.includes(lotId)) notify(lotId, null, 'unknown_lot');
+        for (const lotId of msg.lots ?? []) if (listeners.has(lotId)) notify(lotId, null, 'unknown_lot');
       }
     };
     socket.onclose = () => {

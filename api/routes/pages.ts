@@ -4,11 +4,11 @@ import { isId } from '../../protocol/index.js';
 import { escapeHtml, htmlWithPolicy } from '../html.js';
 import { sha256Source } from '../page-policy.js';
 import type { StatusFeed } from '../status-feed.js';
-import type { WidgetBundle } from '../widget-assets.js';
+import type { WidgetAssets, WidgetBundle } from '../widget-assets.js';
 import { registerWidgetScript, widgetUrl } from './widget-script.js';
 
 export interface PageDeps {
-  widget: () => WidgetBundle | null;
+  widget: Pick<WidgetAssets, 'bundle'>;
   feed: Pick<StatusFeed, 'all' | 'has'>;
   /** CSP frame-ancestors of the pages (e.g. "https://hospital.example.jp"); unset: any site may frame them. */
   frameAncestors?: string;
@@ -29,7 +29,7 @@ export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }
   registerWidgetScript(app, widget);
   /** The page's own <style>, and the widget's for browsers where it falls back to a <style> element. */
   const styles = (css: string) => {
-    const w = widget();
+    const w = widget.bundle;
     return w ? [css, w.css] : [css];
   };
 
@@ -41,7 +41,7 @@ export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }
     const lang = c.req.query('lang') === 'en' ? 'en' : 'ja';
     const link = c.req.query('link');
     const attrs = `lot="${escapeHtml(lotId)}" lang="${lang}"${link && /^https?:\/\//.test(link) ? ` link="${escapeHtml(link)}"` : ''}`;
-    const html = page(lotId, EMBED_CSS, `<manku-status ${attrs}></manku-status>`, widgetUrl(widget()), lang);
+    const html = page(lotId, EMBED_CSS, `<manku-status ${attrs}></manku-status>`, widgetUrl(widget.bundle), lang);
     return htmlWithPolicy(c, html, { styles: styles(EMBED_CSS), frameAncestors });
   });
 
@@ -59,8 +59,8 @@ export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }
       })
       .join('\n');
     const main = `<main><h1>manku 満空</h1><p>Live car-park status. API: <a href="/docs">/docs</a>, <a href="/api/v1/openapi.json">OpenAPI</a>.</p>${sections}
-${policyHelp(origin, widget())}</main>`;
-    return htmlWithPolicy(c, page('manku 満空', LANDING_CSS, main, widgetUrl(widget())), { styles: styles(LANDING_CSS), frameAncestors });
+${policyHelp(origin, widget.bundle)}</main>`;
+    return htmlWithPolicy(c, page('manku 満空', LANDING_CSS, main, widgetUrl(widget.bundle)), { styles: styles(LANDING_CSS), frameAncestors });
   });
 }
 

@@ -7,7 +7,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { accepts } from 'hono/accepts';
 import { etag } from 'hono/etag';
-import type { WidgetBundle } from '../widget-assets.js';
+import type { WidgetAssets, WidgetBundle } from '../widget-assets.js';
 
 export const WIDGET_PATH = '/widget.js';
 const FRESH = 'public, max-age=300, stale-while-revalidate=86400';
@@ -16,12 +16,12 @@ const VERSIONED = 'public, max-age=31536000, immutable';
 /** The URL our own pages load: versioned when the bundle is built. */
 export const widgetUrl = (w: WidgetBundle | null) => (w ? `${WIDGET_PATH}?v=${w.hash}` : WIDGET_PATH);
 
-export function registerWidgetScript(app: OpenAPIHono, widget: () => WidgetBundle | null) {
+export function registerWidgetScript(app: OpenAPIHono, widget: Pick<WidgetAssets, 'bundle'>) {
   // Both encodings are the same script: one weak ETag for both (RFC 9110 §8.8.1); hono's etag
   // middleware answers a matching If-None-Match with 304.
   app.use(WIDGET_PATH, etag({ weak: true }));
   app.get(WIDGET_PATH, (c) => {
-    const w = widget();
+    const w = widget.bundle;
     if (!w) return c.text('// widget not built yet', 503);
     c.header('Content-Type', 'text/javascript; charset=utf-8');
     c.header('Cache-Control', c.req.query('v') === w.hash ? VERSIONED : FRESH);

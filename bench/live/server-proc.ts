@@ -33,7 +33,7 @@ function memory() {
 
 process.send!({ type: 'ready', mqttPort, apiPort });
 process.on('message', async (m: { type: string }) => {
-  if (m.type === 'memory') process.send!({ type: 'memory', ...memory(), clients: api.hub?.stats().clients ?? 0 });
+  if (m.type === 'memory') process.send!({ type: 'memory', ...memory(), clients: api.hub.stats().clients });
   if (m.type === 'loop') {
     process.send!({ type: 'loop', p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 });
     loopDelay.reset();

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- replay`: a 24 h day of a 500-space lot (hospital weekday, 4 gates, heartbeats
- * every 60 s) replayed (a) through the engine alone — the ingest pipeline with a store that keeps
+ * every 60 s) replayed (a) through the engine alone — the ingest ledger with a store that keeps
  * nothing — and (b) through the real broker + ingest + embedded store, as fast as they take it.
  * Targets: (a) ≤ 1 s, (b) ≤ 30 s.
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createBroker } from '../../broker/index.js';
 import { LotsFile, type StorePoint } from '../../core/index.js';
 import { createScenario, createSimulation, planDeliveries, promisedCount } from '../../firmware-sim/index.js';
-import { createEmbeddedStore, createIngest, createPipeline } from '../../ingest/index.js';
+import { createEmbeddedStore, createIngest, createLedger } from '../../ingest/index.js';
 import { counterTopic } from '../../protocol/index.js';
 import { writeBenchLots } from '../support/child.js';
 import { waitFor } from '../support/wait.js';
@@ -41,11 +41,11 @@ export async function replayBench(o: ReplayBenchOptions) {
     let kept = 0;
     const engineRuns: number[] = [];
     for (let r = 0; r < 3; r++) {
-      const pipeline = createPipeline({ lots, clock: { now: () => startMs }, store: { write: (p: readonly StorePoint[]) => void (kept += p.length) } });
+      const ledger = createLedger({ lots, clock: { now: () => startMs }, store: { write: (p: readonly StorePoint[]) => void (kept += p.length) } });
       const t0 = performance.now();
-      for (let i = 0; i < payloads.length; i++) pipeline.handle(topics[plan.deliveries[i]!.gate]!, payloads[i]!);
+      for (let i = 0; i < payloads.length; i++) ledger.handle(topics[plan.deliveries[i]!.gate]!, payloads[i]!);
       engineRuns.push((performance.now() - t0) / 1000);
-      if (pipeline.counter(lotId)!.occupiedRaw !== expected) throw new Error('engine count differs from the promised count');
+      if (ledger.lot(lotId)!.occupiedRaw !== expected) throw new Error('engine count differs from the promised count');
     }
     const engineSeconds = round(Math.min(...engineRuns));
     console.log(`(a) engine alone: ${engineSeconds} s for the day (best of 3; target <= 1 s)`);
@@ -59,9 +59,9 @@ export async function replayBench(o: ReplayBenchOptions) {
     const sim = createSimulation({ mqttUrl: url, lotId, sensors: sensors.map((s) => ({ id: s.sensorId, password: 'bench' })), plan });
     const t0 = performance.now();
     await sim.run();
-    await waitFor(() => ingest.pipeline.stats().accepted === plan.deliveries.length, { timeoutMs: 120_000, what: 'ingest to take the day' });
+    await waitFor(() => ingest.ledger.stats().accepted === plan.deliveries.length, { timeoutMs: 120_000, what: 'ingest to take the day' });
     const stackSeconds = round((performance.now() - t0) / 1000);
-    const count = ingest.pipeline.counter(lotId)!.occupiedRaw;
+    const count = ingest.ledger.lot(lotId)!.occupiedRaw;
     await sim.stop();
     await ingest.stop();
     await broker.stop();

@@ -81,7 +81,7 @@ export async function truthBench(o: TruthBenchOptions) {
           }),
       ),
     );
-    const taken = () => messagesTaken(ingest.pipeline.stats());
+    const taken = () => messagesTaken(ingest.ledger.stats());
     const lastAccepted: Array<{ boot: number; seq: number; at: number } | null> = [null, null];
     let truthLevel: KnownLevel | null = null;
     let passIndex = 0;
@@ -112,7 +112,7 @@ export async function truthBench(o: TruthBenchOptions) {
       }
       clock.set(T);
       ingest.refresh();
-      const want = ingest.pipeline.status(LOT)!;
+      const want = ingest.ledger.status(LOT)!;
       const res = await (async () => {
         let shown: LotStatus | null = null;
         const deadline = Date.now() + 5000;

@@ -173,7 +173,7 @@ describe('<manku-status> in Chromium', () => {
   });
 
   it('several widgets on a page share one socket', async () => {
-    expect(api.hub!.stats().clients).toBe(1);
+    expect(api.hub.stats().clients).toBe(1);
   });
 
   it('passes an axe-core scan with no serious or critical violations', async () => {
@@ -204,7 +204,23 @@ describe('<manku-status> in Chromium', () => {
     await gate(0, 98);
     await gate(1, 0);
     await waitForText(page, /満.*満車.*空き 2台/, '#ja', 20_000);
-    expect(api.hub!.stats().clients).toBe(1);
+    expect(api.hub.stats().clients).toBe(1);
+  });
+
+  it('an unknown lot whose id contains a known one marks only itself as not found', async () => {
+    const p = await context.newPage();
+    try {
+      await p.goto(hostBase);
+      await p.evaluate(() => {
+        document.body.insertAdjacentHTML('beforeend', '<manku-status id="old" lot="lot-a-old" lang="en"></manku-status>');
+      });
+      await waitForText(p, /Car park not found/, '#old');
+      // the server's error names lot-a-old; its text contains "lot-a", but the lot-a widgets carry on
+      await waitForText(p, /満|混|空/, '#ja');
+      expect(await p.evaluate(() => document.querySelector('#ja')!.shadowRoot!.textContent)).not.toMatch(/見つかりません/);
+    } finally {
+      await p.close();
+    }
   });
 
   it('falls back to polling when the WebSocket cannot connect', async () => {
@@ -217,7 +233,7 @@ describe('<manku-status> in Chromium', () => {
         document.body.insertAdjacentHTML('beforeend', `<manku-status id="polled" lot="lot-a" lang="en" api="${b}"></manku-status>`);
       }, base);
       await waitForText(p, /Full|Crowded/, '#polled');
-      expect(strict.hub!.stats().clients).toBe(0);
+      expect(strict.hub.stats().clients).toBe(0);
       await p.close();
     } finally {
       await strict.stop();

@@ -115,7 +115,7 @@ describe('ACL', () => {
     await gone;
     client.end(true);
     expect(broker.stats().refused['publish-denied']).toBe(before + 1);
-    expect(ingest.pipeline.status('lot-b')?.occupied).toBe(0);
+    expect(ingest.ledger.status('lot-b')?.occupied).toBe(0);
     await stillCounting();
   });
 
@@ -289,7 +289,7 @@ describe('raw malformed MQTT', () => {
   });
 
   it('a valid raw CONNECT + garbage JSON PUBLISH is rejected by ingest, counted, and changes nothing', async () => {
-    const before = ingest.pipeline.stats().rejected.json;
+    const before = ingest.ledger.stats().rejected.json;
     const s = await rawSocket();
     s.on('error', () => {});
     const acks: Buffer[] = [];
@@ -298,7 +298,7 @@ describe('raw malformed MQTT', () => {
     s.write(
       mqttPacket.generate({ cmd: 'publish', topic: 'parking/v1/lot-a/gate-a1/counter', payload: '{"boot":1,', qos: 1, messageId: 7, dup: false, retain: false }),
     );
-    await waitFor(() => ingest.pipeline.stats().rejected.json === before + 1, { what: 'ingest to reject the payload' });
+    await waitFor(() => ingest.ledger.stats().rejected.json === before + 1, { what: 'ingest to reject the payload' });
     s.destroy();
     await stillCounting();
   });

@@ -37,12 +37,12 @@ function startManku(env: Record<string, string>, command = 'all') {
 }
 
 // Each case starts whole processes (tsx compiles on start): slow on a loaded 2-core machine.
-describe('manku (npm start)', { timeout: 90_000 }, () => {
+describe('manku (npm start)', { timeout: 180_000 }, () => {
   it('runs on the demo lots file: mosquitto_pub -> API, duplicates and garbage change nothing, Ctrl-C flushes', async () => {
     expect(spawnSync('mosquitto_pub', ['--help']).error, 'mosquitto_pub missing: apt-get install -y mosquitto-clients').toBeUndefined();
     const dataDir = mkdtempSync(join(tmpdir(), 'manku-cli-'));
     const m = startManku({ DATA_DIR: dataDir });
-    await waitFor(() => m.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 20_000, what: 'manku ready' });
+    await waitFor(() => m.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 60_000, what: 'manku ready' });
     expect(m.lines.some((l) => String(l.msg).includes('DEMO CREDENTIALS ACTIVE'))).toBe(true);
     expect(m.lines.find((l) => String(l.msg).startsWith('store:'))?.msg).toBe('store: embedded');
     const mqttPort = String(m.lines.find((l) => l.msg === 'MQTT broker listening')?.port);
@@ -72,7 +72,7 @@ describe('manku (npm start)', { timeout: 90_000 }, () => {
 
     // Started again on the same data: the count is restored.
     const again = startManku({ DATA_DIR: dataDir });
-    await waitFor(() => again.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 20_000, what: 'manku ready again' });
+    await waitFor(() => again.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 60_000, what: 'manku ready again' });
     const api2 = String(again.lines.find((l) => l.msg === 'API listening')?.url);
     await waitFor(async () => ((await (await fetch(`${api2}/api/v1/lots/demo-hospital`)).json()) as { occupied: number }).occupied === 4, {
       what: 'restored count',
@@ -85,11 +85,11 @@ describe('manku (npm start)', { timeout: 90_000 }, () => {
     const port = await freePort();
     const env = { MQTT_PORT: String(port), MQTT_URL: `mqtt://127.0.0.1:${port}`, DATA_DIR: mkdtempSync(join(tmpdir(), 'manku-split-')) };
     const broker = startManku(env, 'broker');
-    await waitFor(() => broker.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 20_000, what: 'broker ready' });
+    await waitFor(() => broker.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 60_000, what: 'broker ready' });
     const ingest = startManku(env, 'ingest');
     const api = startManku(env, 'api');
     await waitFor(() => ingest.lines.some((l) => l.msg === 'manku ready') && api.lines.some((l) => l.msg === 'manku ready'), {
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
       what: 'ingest and api ready',
     });
     expect(broker.lines.some((l) => l.component === 'ingest' || l.component === 'api')).toBe(false);
@@ -129,11 +129,11 @@ describe('manku (npm start)', { timeout: 90_000 }, () => {
     const port = await freePort();
     const common = { NODE_ENV: 'production', LOTS_FILE: lotsFile, MQTT_URL: `mqtt://127.0.0.1:${port}`, DATA_DIR: dir };
     const broker = startManku({ ...common, MQTT_PORT: String(port) }, 'broker');
-    await waitFor(() => broker.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 20_000, what: `broker ready (${broker.stderr()})` });
+    await waitFor(() => broker.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 60_000, what: `broker ready (${broker.stderr()})` });
     const ingest = startManku({ ...common, INGEST_MQTT_USERNAME: 'svc-ingest', INGEST_MQTT_PASSWORD: 'ingest-secret' }, 'ingest');
     const api = startManku({ ...common, API_MQTT_USERNAME: 'svc-api', API_MQTT_PASSWORD: 'api-secret' }, 'api');
     await waitFor(() => ingest.lines.some((l) => l.msg === 'manku ready') && api.lines.some((l) => l.msg === 'manku ready'), {
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
       what: `ingest and api ready (${ingest.stderr()}${api.stderr()})`,
     });
     for (const p of [broker, ingest, api]) expect(p.lines.some((l) => String(l.msg).includes('DEMO CREDENTIALS'))).toBe(false);

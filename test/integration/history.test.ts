@@ -57,8 +57,8 @@ beforeAll(async () => {
     await g1.publishAsync('parking/v1/lot-a/gate-a1/counter', counterJson(1, seq, inCount, outCount, atMs), { qos: 1 });
     const want = inCount - outCount;
     for (const [n, i] of ingests.entries()) {
-      await waitFor(() => i.pipeline.stats().outcomes.applied + i.pipeline.stats().outcomes.reboot === 2 * a2seq, { what: `readings at ${atMs - T0} ms` });
-      expect(i.pipeline.status('lot-a')).toMatchObject({ occupied: want, stale: false });
+      await waitFor(() => i.ledger.stats().outcomes.applied + i.ledger.stats().outcomes.reboot === 2 * a2seq, { what: `readings at ${atMs - T0} ms` });
+      expect(i.ledger.status('lot-a')).toMatchObject({ occupied: want, stale: false });
       // the throttled status, and with it the history point, has gone out at this clock time
       await waitFor(() => seen[n]!.some((p) => p.measurement === 'lot_occupancy' && p.occupied === want && p.timeMs === atMs), {
         what: `the history point for ${want}`,

@@ -97,11 +97,11 @@ describe('InfluxDB store', () => {
     running.splice(running.indexOf(first.ingest), 1);
 
     const second = await startWithInflux(`${base}/${db}`, 'influx-restart');
-    expect(second.ingest.pipeline.status('lot-a')).toMatchObject({ occupied: 40, stale: false });
+    expect(second.ingest.ledger.status('lot-a')).toMatchObject({ occupied: 40, stale: false });
     await g1.publishAsync(topicA1, counterJson(3, 10, 40, 5), { qos: 1 }); // redelivered: duplicate
     await g1.publishAsync(topicA1, counterJson(3, 11, 41, 5), { qos: 1 });
     await waitForOccupied(second.ingest, 'lot-a', 41);
-    expect(second.ingest.pipeline.stats().outcomes.duplicate).toBe(1);
+    expect(second.ingest.ledger.stats().outcomes.duplicate).toBe(1);
   });
 });
 
@@ -114,17 +114,17 @@ describe('sensor reset', () => {
     await g1.publishAsync(topicA1, counterJson(4294967295, 1, 5, 0), { qos: 1 }); // a bogus boot, still within 32 bits
     await waitForOccupied(first.ingest, 'lot-a', 5);
     await g1.publishAsync(topicA1, counterJson(2, 1, 3, 0), { qos: 1 });
-    await waitFor(() => first.ingest.pipeline.stats().outcomes['old-boot'] === 1, { what: 'the real boot to be ignored' });
-    const answer = first.ingest.pipeline.command('lot-a', { requestId: 'reset-1', resetSensor: 'gate-a1', expiresAt: Date.now() + 5000 });
+    await waitFor(() => first.ingest.ledger.stats().outcomes['old-boot'] === 1, { what: 'the real boot to be ignored' });
+    const answer = first.ingest.commands.run('lot-a', { requestId: 'reset-1', resetSensor: 'gate-a1', expiresAt: Date.now() + 5000 });
     expect(answer).toEqual({ requestId: 'reset-1', ok: true, sensorId: 'gate-a1', previous: { boot: 4294967295, seq: 1, in: 5, out: 0 } });
     await first.ingest.stop();
 
     const second = await startWithInflux(db, 'influx-reset-2');
     // Restored as reset, and not as heard from: a restart must not make the sensor look fresh.
-    expect(second.ingest.pipeline.counter('lot-a')!.snapshot().sensors['gate-a1']).toMatchObject({ rebaseline: true, lastSeenMs: 0 });
+    expect(second.ingest.ledger.lot('lot-a')!.snapshot().sensors['gate-a1']).toMatchObject({ rebaseline: true, lastSeenMs: 0 });
     await g1.publishAsync(topicA1, counterJson(2, 2, 4, 0), { qos: 1 });
-    await waitFor(() => second.ingest.pipeline.stats().outcomes.baseline === 1, { what: 'the baseline reading' });
-    expect(second.ingest.pipeline.status('lot-a')?.occupied).toBe(5);
+    await waitFor(() => second.ingest.ledger.stats().outcomes.baseline === 1, { what: 'the baseline reading' });
+    expect(second.ingest.ledger.status('lot-a')?.occupied).toBe(5);
     await g1.publishAsync(topicA1, counterJson(2, 3, 6, 0), { qos: 1 });
     await waitForOccupied(second.ingest, 'lot-a', 7);
   });

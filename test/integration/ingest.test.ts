@@ -53,8 +53,8 @@ describe('counting end to end', () => {
     await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 1, 5, 1, clock.now()), { qos: 1 });
     await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 3, 7, 1, clock.now()), { qos: 1 }); // seq 2 lost
     await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 2, 6, 1, clock.now()), { qos: 1 }); // late
-    await waitFor(() => ingest!.pipeline.stats().outcomes.duplicate === 2);
-    expect(ingest!.pipeline.status('lot-a')).toMatchObject({ occupied: 8, available: 92, level: 'vacant', label: '空', stale: false });
+    await waitFor(() => ingest!.ledger.stats().outcomes.duplicate === 2);
+    expect(ingest!.ledger.status('lot-a')).toMatchObject({ occupied: 8, available: 92, level: 'vacant', label: '空', stale: false });
   });
 
   it('counts a reboot in full and never double-counts redelivered totals', async () => {
@@ -67,8 +67,8 @@ describe('counting end to end', () => {
     await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(2, 0, 3, 1, clock.now()), { qos: 1 });
     await waitForOccupied(ingest!, 'lot-a', 12);
     await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 11, 11, 0, clock.now()), { qos: 1 }); // an old boot
-    await waitFor(() => ingest!.pipeline.stats().outcomes['old-boot'] === 1);
-    expect(ingest!.pipeline.status('lot-a')?.occupied).toBe(12);
+    await waitFor(() => ingest!.ledger.stats().outcomes['old-boot'] === 1);
+    expect(ingest!.ledger.status('lot-a')?.occupied).toBe(12);
   });
 
   it('rejects garbage by reason, logs it, and never changes a count', async () => {
@@ -86,10 +86,10 @@ describe('counting end to end', () => {
     ];
     for (const payload of bad) await g1.publishAsync(topic('lot-a', 'gate-a1'), payload, { qos: 1 });
     await waitFor(() => {
-      const r = ingest!.pipeline.stats().rejected;
+      const r = ingest!.ledger.stats().rejected;
       return r.json === 2 && r.schema === 5;
     }, { what: 'rejections by reason' });
-    expect(ingest!.pipeline.status('lot-a')?.occupied).toBe(4);
+    expect(ingest!.ledger.status('lot-a')?.occupied).toBe(4);
     // the sensor is still connected and its next good message counts
     await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 2, 5, 0, clock.now()), { qos: 1 });
     await waitForOccupied(ingest!, 'lot-a', 5);
@@ -102,17 +102,17 @@ describe('counting end to end', () => {
     await (await sensor('gate-b1')).publishAsync(topic('lot-b', 'gate-b1'), counterJson(1, 1, 5, 0), { qos: 1 });
     await (await sensor('gate-a2')).publishAsync(topic('lot-a', 'gate-a2'), counterJson(1, 1, 5, 0), { qos: 1 });
     await waitFor(() => {
-      const r = ingest!.pipeline.stats().rejected;
+      const r = ingest!.ledger.stats().rejected;
       return r['unknown-lot'] === 1 && r['unknown-sensor'] === 1;
     });
-    expect(ingest!.pipeline.status('lot-a')?.occupied).toBe(0);
+    expect(ingest!.ledger.status('lot-a')?.occupied).toBe(0);
   });
 
   it('does not trust a sensor clock far from receive time, and counts the skew', async () => {
     const g1 = await sensor('gate-a1');
     await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 1, 1, 0, 86_400_000), { qos: 1 }); // 1970
     await waitForOccupied(ingest!, 'lot-a', 1);
-    expect(ingest!.pipeline.stats().clockSkewed).toBe(1);
+    expect(ingest!.ledger.stats().clockSkewed).toBe(1);
   });
 });
 
@@ -128,13 +128,13 @@ describe('staleness follows the clock', () => {
     const g2 = await sensor('gate-a2');
     await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 1, 85, 0, clock.now()), { qos: 1 });
     await waitForOccupied(ingest!, 'lot-a', 85);
-    expect(ingest!.pipeline.status('lot-a')).toMatchObject({ level: 'unknown', stale: true }); // gate-a2 never reported
+    expect(ingest!.ledger.status('lot-a')).toMatchObject({ level: 'unknown', stale: true }); // gate-a2 never reported
     await g2.publishAsync(topic('lot-a', 'gate-a2'), counterJson(1, 1, 0, 0, clock.now()), { qos: 1 });
     await waitFor(() => statuses.at(-1)?.level === 'crowded', { what: 'a published 混' });
 
     clock.advance(30_000);
     await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 2, 85, 0, clock.now()), { qos: 1 }); // heartbeat
-    await waitFor(() => ingest!.pipeline.stats().outcomes.applied === 1);
+    await waitFor(() => ingest!.ledger.stats().outcomes.applied === 1);
     clock.advance(30_001); // gate-a2 silent for 60.001 s > staleAfterS
     ingest!.refresh();
     await waitFor(() => statuses.at(-1)?.stale === true, { what: 'a published stale status' });
@@ -161,7 +161,7 @@ describe('restart', () => {
     // A redelivery of old totals after the restart changes nothing.
     await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 2, 12, 2, clock.now()), { qos: 1 });
     await g2.publishAsync(topic('lot-a', 'gate-a2'), counterJson(4, 7, 3, 0, clock.now()), { qos: 1 });
-    await waitFor(() => ingest!.pipeline.stats().outcomes.duplicate === 2);
-    expect(ingest.pipeline.status('lot-a')).toMatchObject({ occupied: 13, stale: false, level: 'vacant' });
+    await waitFor(() => ingest!.ledger.stats().outcomes.duplicate === 2);
+    expect(ingest.ledger.status('lot-a')).toMatchObject({ occupied: 13, stale: false, level: 'vacant' });
   });
 });

@@ -84,7 +84,7 @@ describe('live WebSocket', () => {
     await barrier();
     const before = c.messages.length;
     await carIn();
-    await waitFor(() => ingest.pipeline.status('lot-a')?.occupied === inCount);
+    await waitFor(() => ingest.ledger.status('lot-a')?.occupied === inCount);
     await barrier();
     expect(c.messages.slice(before).every((m) => m.status?.lotId !== 'lot-a')).toBe(true);
     c.close();

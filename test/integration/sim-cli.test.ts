@@ -28,7 +28,7 @@ async function stack(lots: LotsFile, clientId: string): Promise<{ url: string; i
   return { url, ingest, broker };
 }
 
-const taken = (ingest: Ingest) => messagesTaken(ingest.pipeline.stats());
+const taken = (ingest: Ingest) => messagesTaken(ingest.ledger.stats());
 
 /** The count the protocol promises for a recording, in its order. */
 function promisedForRecording(file: string): { count: number; lines: number } {
@@ -59,14 +59,14 @@ describe('npm run sim', { timeout: 90_000 }, () => {
     await recorder.stop();
     const scenario = createScenario({ name: 'weekday', seed: 1, startMs: Date.parse('2026-11-24T00:00:00+09:00'), capacity: 200, gates: 2 });
     const truth = truthAt(scenario, Date.parse('2026-11-24T10:00:00+09:00') - 1);
-    const count = first.ingest.pipeline.counter('lot-a')!.occupiedRaw;
+    const count = first.ingest.ledger.lot('lot-a')!.occupiedRaw;
     expect(count).toBe(truth);
 
     const second = await stack(lots, 'simcli-b');
     const replayed = await sim('replay', file, '--url', second.url, '--password', 'pw-{sensor}', '--fast');
     expect(replayed.stdout).toMatch(new RegExp(`done: ${sent} messages`));
     await waitFor(() => taken(second.ingest) === sent, { timeoutMs: 20_000, what: 'the replay to be taken' });
-    expect(second.ingest.pipeline.counter('lot-a')!.occupiedRaw).toBe(count);
+    expect(second.ingest.ledger.lot('lot-a')!.occupiedRaw).toBe(count);
   });
 
   it('replays the committed recording of a demo-hospital weekday to its promised count', async () => {
@@ -81,8 +81,8 @@ describe('npm run sim', { timeout: 90_000 }, () => {
     const { stdout } = await sim('replay', fixture, '--url', url, '--password', 'pw-{sensor}', '--fast');
     expect(stdout).toMatch(new RegExp(`done: ${expected.lines} messages`));
     await waitFor(() => taken(ingest) === expected.lines, { timeoutMs: 20_000, what: 'the fixture to be taken' });
-    expect(ingest.pipeline.counter('demo-hospital')!.occupiedRaw).toBe(expected.count);
-    const s = ingest.pipeline.stats();
+    expect(ingest.ledger.lot('demo-hospital')!.occupiedRaw).toBe(expected.count);
+    const s = ingest.ledger.stats();
     expect(s.rejected.json + s.rejected.schema).toBeGreaterThan(0); // the recording carries malformed payloads
   });
 
@@ -95,7 +95,7 @@ describe('npm run sim', { timeout: 90_000 }, () => {
     const second = Number(/done: (\d+)/.exec((await sim(...args)).stdout)![1]);
     await waitFor(() => taken(ingest) === first + second, { timeoutMs: 20_000, what: 'both runs taken' });
     expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({ 'gate-a1': 2, 'gate-a2': 2 });
-    const s = ingest.pipeline.stats();
+    const s = ingest.ledger.stats();
     expect(s.outcomes.reboot).toBe(4);
     expect(s.outcomes.duplicate).toBe(0);
   });

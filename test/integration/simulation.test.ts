@@ -41,8 +41,8 @@ async function play(faults: FaultOptions, seed: number, clientId: string) {
   });
   try {
     await sim.run();
-    await waitFor(() => messagesTaken(ingest.pipeline.stats()) === plan.deliveries.length, { timeoutMs: 20_000, what: `ingest to take all ${plan.deliveries.length} deliveries` });
-    return { plan, occupied: ingest.pipeline.counter('lot-a')!.occupiedRaw, stats: ingest.pipeline.stats() };
+    await waitFor(() => messagesTaken(ingest.ledger.stats()) === plan.deliveries.length, { timeoutMs: 20_000, what: `ingest to take all ${plan.deliveries.length} deliveries` });
+    return { plan, occupied: ingest.ledger.lot('lot-a')!.occupiedRaw, stats: ingest.ledger.stats() };
   } finally {
     await sim.stop();
     await ingest.stop();

@@ -95,7 +95,7 @@ export const counterJson = (boot: number, seq: number, inCount: number, outCount
   JSON.stringify({ boot, seq, ts, in: inCount, out: outCount });
 
 export function waitForOccupied(ingest: Ingest, lotId: string, occupied: number, timeoutMs = 5000) {
-  return waitFor(() => ingest.pipeline.status(lotId)?.occupied === occupied, { timeoutMs, what: `${lotId} occupied = ${occupied}` });
+  return waitFor(() => ingest.ledger.status(lotId)?.occupied === occupied, { timeoutMs, what: `${lotId} occupied = ${occupied}` });
 }
 
 /** A ws client that collects every server message; `next(pred)` waits for a matching one. */

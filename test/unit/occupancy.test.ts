@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyReading, createLotCounter, LotConfig, type SensorState } from '../../core/index.js';
+import { applyReading, createLotState, LotConfig, type SensorState } from '../../core/index.js';
 
 const msg = (boot: number, seq: number, i: number, o: number) => ({ boot, seq, ts: 0, in: i, out: o });
 const state = (boot: number, seq: number, i: number, o: number): SensorState => ({ boot, seq, in: i, out: o, lastSeenMs: 0 });
@@ -82,7 +82,7 @@ const lotConfig = (over: Partial<Record<string, unknown>> = {}) =>
 
 describe('lot counter', () => {
   it('sums deltas from all sensors, duplicates and redeliveries included only once', () => {
-    const lot = createLotCounter(lotConfig());
+    const lot = createLotState(lotConfig());
     lot.apply('g1', msg(1, 1, 5, 1), 0);
     lot.apply('g2', msg(1, 1, 3, 0), 0);
     lot.apply('g1', msg(1, 1, 5, 1), 0);
@@ -93,7 +93,7 @@ describe('lot counter', () => {
   });
 
   it('is stale (unknown, label —) until every sensor has reported', () => {
-    const lot = createLotCounter(lotConfig());
+    const lot = createLotState(lotConfig());
     lot.apply('g1', msg(1, 1, 5, 1), 1000);
     expect(lot.status(1000)).toMatchObject({ stale: true, level: 'unknown', label: '—', occupied: 4 });
     lot.apply('g2', msg(1, 1, 0, 0), 1000);
@@ -101,7 +101,7 @@ describe('lot counter', () => {
   });
 
   it('goes stale when any one sensor is silent past staleAfterS, and back when it reports', () => {
-    const lot = createLotCounter(lotConfig({ staleAfterS: 60 }));
+    const lot = createLotState(lotConfig({ staleAfterS: 60 }));
     lot.apply('g1', msg(1, 1, 0, 0), 0);
     lot.apply('g2', msg(1, 1, 0, 0), 0);
     lot.apply('g1', msg(1, 2, 0, 0), 50_000);
@@ -112,7 +112,7 @@ describe('lot counter', () => {
   });
 
   it('duplicates do not count as signs of life', () => {
-    const lot = createLotCounter(lotConfig({ staleAfterS: 60 }));
+    const lot = createLotState(lotConfig({ staleAfterS: 60 }));
     lot.apply('g1', msg(1, 1, 0, 0), 0);
     lot.apply('g2', msg(1, 1, 0, 0), 0);
     lot.apply('g2', msg(1, 1, 0, 0), 59_000);
@@ -121,7 +121,7 @@ describe('lot counter', () => {
   });
 
   it('restored sensors count as reported, with their restored last-seen time', () => {
-    const lot = createLotCounter(lotConfig({ staleAfterS: 60 }), {
+    const lot = createLotState(lotConfig({ staleAfterS: 60 }), {
       occupiedRaw: 42,
       sensors: { g1: { ...state(1, 9, 50, 8), lastSeenMs: 1000 }, g2: { ...state(4, 2, 0, 0), lastSeenMs: 2000 } },
     });
@@ -132,7 +132,7 @@ describe('lot counter', () => {
   });
 
   it('clamps the shown count to [0, capacity] but keeps the raw count and reports drift', () => {
-    const lot = createLotCounter(lotConfig({ capacity: 10 }));
+    const lot = createLotState(lotConfig({ capacity: 10 }));
     expect(lot.apply('g1', msg(1, 1, 12, 0), 0).drift).toBe(12);
     lot.apply('g2', msg(1, 1, 0, 0), 0);
     expect(lot.status(0)).toMatchObject({ occupied: 10, available: 0, occupancy: 1, level: 'full' });
@@ -144,7 +144,7 @@ describe('lot counter', () => {
   });
 
   it('a sensor locked out by a bogus boot counts again after a reset, without a jump', () => {
-    const lot = createLotCounter(lotConfig());
+    const lot = createLotState(lotConfig());
     lot.apply('g1', msg(4_000_000_000, 1, 3, 0), 0); // firmware bug: a boot number from nowhere
     expect(lot.apply('g1', msg(2, 5, 10, 2), 0).outcome.kind).toBe('old-boot'); // every real reading is ignored
     const before = lot.occupiedRaw;
@@ -157,7 +157,7 @@ describe('lot counter', () => {
   });
 
   it('calibration sets the true count now; later deltas add to it', () => {
-    const lot = createLotCounter(lotConfig());
+    const lot = createLotState(lotConfig());
     lot.apply('g1', msg(1, 1, 5, 1), 0);
     lot.calibrate(50);
     lot.apply('g1', msg(1, 2, 6, 1), 0);
@@ -168,7 +168,7 @@ describe('lot counter', () => {
   });
 
   it('moves through 空 -> 混 -> 満 and back with hysteresis as cars come and go', () => {
-    const lot = createLotCounter(lotConfig());
+    const lot = createLotState(lotConfig());
     lot.apply('g2', msg(1, 1, 0, 0), 0);
     const levels: string[] = [];
     let seq = 1;
@@ -194,15 +194,15 @@ describe('lot counter', () => {
   });
 
   it('a snapshot restores to the same state', () => {
-    const a = createLotCounter(lotConfig());
+    const a = createLotState(lotConfig());
     a.apply('g1', msg(3, 7, 20, 5), 100);
     a.apply('g2', msg(1, 2, 4, 4), 200);
-    const b = createLotCounter(lotConfig(), a.snapshot());
+    const b = createLotState(lotConfig(), a.snapshot());
     expect(b.status(300)).toEqual(a.status(300));
     expect(b.apply('g1', msg(3, 7, 20, 5), 300).outcome.kind).toBe('duplicate');
   });
 
   it('refuses readings from a sensor that is not in the lot', () => {
-    expect(() => createLotCounter(lotConfig()).apply('other', msg(1, 1, 1, 0), 0)).toThrow(/not in lot/);
+    expect(() => createLotState(lotConfig()).apply('other', msg(1, 1, 1, 0), 0)).toThrow(/not in lot/);
   });
 });

@@ -1,15 +1,15 @@
 /**
- * One counter message, as a list of small steps:
- * topic -> lot/sensor -> payload (size, JSON, schema) -> apply -> store.
- * A message rejected at any step is counted by reason and never changes a count.
- * Publishing status is the caller's: it learns which lots changed from `onChange`.
+ * The ledger: every lot's counting state (core's LotState), fed one counter message at a time as a
+ * list of small steps: topic -> lot/sensor -> payload (size, JSON, schema) -> apply -> store.
+ * A message rejected at any step is counted by reason and never changes a count. Admins' changes
+ * (calibration, sensor reset) are entries too, stored like readings. Publishing status is the
+ * caller's: it learns which lots changed from `onChange`.
  */
 import pino, { type Logger } from 'pino';
 import {
   parseCounterPayload,
   parseCounterTopic,
   type CalibrationCommand,
-  type LotCommand,
   type SensorResetCommand,
   type CalibrationResult,
   type CounterMessage,
@@ -17,11 +17,11 @@ import {
   type LotStatus,
 } from '../protocol/index.js';
 import {
-  createLotCounter,
+  createLotState,
   createRateGate,
   isAccepted,
   type Clock,
-  type LotCounter,
+  type LotState,
   type LotsFile,
   OUTCOME_KINDS,
   type OutcomeKind,
@@ -36,7 +36,7 @@ export type HandleResult =
   | { ok: false; reason: RejectReason; detail: string }
   | { ok: true; lotId: string; sensorId: string; outcome: OutcomeKind };
 
-export interface PipelineStats {
+export interface LedgerStats {
   accepted: number;
   rejected: Record<RejectReason, number>;
   outcomes: Record<OutcomeKind, number>;
@@ -45,18 +45,16 @@ export interface PipelineStats {
   /** Readings after which the raw count left [0, capacity]. */
   drift: number;
   calibrations: number;
-  /** Calibration commands that arrived after their deadline and were refused. */
-  calibrationsExpired: number;
   /** Sensor references reset by an admin. */
   sensorResets: number;
 }
 
-/** Every counter message the pipeline has taken, accepted or rejected. */
-export function messagesTaken(stats: Pick<PipelineStats, 'accepted' | 'rejected'>): number {
+/** Every counter message the ledger has taken, accepted or rejected. */
+export function messagesTaken(stats: Pick<LedgerStats, 'accepted' | 'rejected'>): number {
   return stats.accepted + Object.values(stats.rejected).reduce((a, b) => a + b, 0);
 }
 
-export interface PipelineOptions {
+export interface LedgerOptions {
   lots: LotsFile;
   clock: Clock;
   /** Where accepted readings go; called synchronously, in order. */
@@ -67,45 +65,44 @@ export interface PipelineOptions {
   logger?: Logger;
 }
 
-export interface Pipeline {
+export interface Ledger {
   restore(restored: ReadonlyMap<string, StoredLot>): void;
   handle(topic: string, payload: Uint8Array): HandleResult;
-  /**
-   * An admin's command from the API: set the lot's true count now (stored as an event and the new
-   * baseline), or reset one sensor's reference. Refused once past its deadline.
-   */
-  command(lotId: string, command: LotCommand): CalibrationResult;
+  /** Sets a lot's true count now: stored as an event and as the new baseline. */
+  calibrate(lotId: string, command: CalibrationCommand): CalibrationResult;
+  /** Forgets one sensor's reference: its next reading becomes the reference (stored as a `reset` point). */
+  resetSensor(lotId: string, command: SensorResetCommand): CalibrationResult;
   status(lotId: string): LotStatus | null;
   readonly lotIds: readonly string[];
-  counter(lotId: string): LotCounter | undefined;
+  /** One lot's counting state. */
+  lot(lotId: string): LotState | undefined;
   /** The next lotSeq for a point of this lot. */
   nextSeq(lotId: string): number;
-  stats(): PipelineStats;
+  stats(): LedgerStats;
 }
 
 const zeroes = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 
-export function createPipeline({
+export function createLedger({
   lots,
   clock,
   store,
   skewToleranceMs = 300_000,
   onChange = () => {},
   logger = pino({ level: 'silent' }),
-}: PipelineOptions): Pipeline {
+}: LedgerOptions): Ledger {
   const log = logger.child({ component: 'ingest' });
-  const counters = new Map<string, LotCounter>(lots.lots.map((l) => [l.id, createLotCounter(l)]));
+  const states = new Map<string, LotState>(lots.lots.map((l) => [l.id, createLotState(l)]));
   const lastSeq = new Map<string, number>();
   const sensorsOf = new Map(lots.lots.map((l) => [l.id, new Set(l.sensors.map((s) => s.id))]));
   const gate = createRateGate({ perWindow: 10 });
-  const stats: PipelineStats = {
+  const stats: LedgerStats = {
     accepted: 0,
     rejected: zeroes(REJECT_REASONS),
     outcomes: zeroes(OUTCOME_KINDS),
     clockSkewed: 0,
     drift: 0,
     calibrations: 0,
-    calibrationsExpired: 0,
     sensorResets: 0,
   };
 
@@ -128,12 +125,12 @@ export function createPipeline({
     return seq;
   }
 
-  function calibrate(lotId: string, counter: LotCounter, { requestId, occupied }: CalibrationCommand, now: number): CalibrationResult {
-    if (occupied > counter.lot.capacity) {
-      return { requestId, ok: false, error: `occupied must be from 0 to the capacity, ${counter.lot.capacity}` };
+  function calibrate(lotId: string, state: LotState, { requestId, occupied }: CalibrationCommand, now: number): CalibrationResult {
+    if (occupied > state.lot.capacity) {
+      return { requestId, ok: false, error: `occupied must be from 0 to the capacity, ${state.lot.capacity}` };
     }
-    const previous = counter.occupiedRaw;
-    counter.calibrate(occupied);
+    const previous = state.occupiedRaw;
+    state.calibrate(occupied);
     stats.calibrations += 1;
     store.write([
       { measurement: 'lot_calibration', lotId, timeMs: now, lotSeq: nextSeq(lotId), requestId, occupied, previousRaw: previous, occupiedRaw: occupied },
@@ -143,22 +140,24 @@ export function createPipeline({
     return { requestId, ok: true, occupied, previous };
   }
 
+  const notHere = (requestId: string, lotId: string): CalibrationResult => ({ requestId, ok: false, error: `lot ${lotId} is not in this ingest's lots file` });
+
   /** Stored as a `reset` reading point, so the reset survives a restart and stays in the audit trail. */
-  function resetSensor(lotId: string, counter: LotCounter, { requestId, resetSensor: sensorId }: SensorResetCommand, now: number): CalibrationResult {
+  function resetSensor(lotId: string, state: LotState, { requestId, resetSensor: sensorId }: SensorResetCommand, now: number): CalibrationResult {
     if (!sensorsOf.get(lotId)!.has(sensorId)) return { requestId, ok: false, error: `sensor ${sensorId} is not a sensor of lot ${lotId}` };
-    const before = counter.resetSensor(sensorId);
+    const before = state.resetSensor(sensorId);
     const previous = before ? { boot: before.boot, seq: before.seq, in: before.in, out: before.out } : null;
     stats.sensorResets += 1;
     store.write([
-      { measurement: 'sensor_reading', lotId, sensorId, timeMs: now, lotSeq: nextSeq(lotId), boot: 0, seq: 0, in: 0, out: 0, outcome: 'reset', occupiedRaw: counter.occupiedRaw, skewMs: 0 },
+      { measurement: 'sensor_reading', lotId, sensorId, timeMs: now, lotSeq: nextSeq(lotId), boot: 0, seq: 0, in: 0, out: 0, outcome: 'reset', occupiedRaw: state.occupiedRaw, skewMs: 0 },
     ]);
     log.warn({ lotId, sensorId, previous, requestId }, 'sensor reference reset by an admin; its next reading becomes the reference');
     onChange(lotId);
     return { requestId, ok: true, sensorId, previous };
   }
 
-  function apply(lotId: string, sensorId: string, counter: LotCounter, msg: CounterMessage, now: number): HandleResult {
-    const { outcome, drift } = counter.apply(sensorId, msg, now);
+  function apply(lotId: string, sensorId: string, state: LotState, msg: CounterMessage, now: number): HandleResult {
+    const { outcome, drift } = state.apply(sensorId, msg, now);
     stats.outcomes[outcome.kind] += 1;
     if (outcome.kind === 'anomaly') {
       rateLimited(`anomaly:${sensorId}`, now, () => log.warn({ lotId, sensorId, detail: outcome.detail }, 'counter anomaly'));
@@ -166,7 +165,7 @@ export function createPipeline({
     if (drift !== null) {
       stats.drift += 1;
       rateLimited(`drift:${lotId}`, now, () =>
-        log.warn({ lotId, occupiedRaw: drift, capacity: counter.lot.capacity }, 'count drifted outside 0..capacity; shown clamped, calibrate the lot'),
+        log.warn({ lotId, occupiedRaw: drift, capacity: state.lot.capacity }, 'count drifted outside 0..capacity; shown clamped, calibrate the lot'),
       );
     }
     if (!isAccepted(outcome)) return { ok: true, lotId, sensorId, outcome: outcome.kind };
@@ -188,7 +187,7 @@ export function createPipeline({
         in: msg.in,
         out: msg.out,
         outcome: outcome.kind,
-        occupiedRaw: counter.occupiedRaw,
+        occupiedRaw: state.occupiedRaw,
         skewMs,
       },
     ]);
@@ -197,7 +196,7 @@ export function createPipeline({
   }
 
   return {
-    lotIds: [...counters.keys()],
+    lotIds: [...states.keys()],
     restore(restored) {
       for (const [lotId, state] of restored) {
         const lot = lots.lots.find((l) => l.id === lotId);
@@ -205,7 +204,7 @@ export function createPipeline({
         // A sensor clock ahead of ours must not keep a silent gate looking fresh after a restart.
         const now = clock.now();
         const sensors = Object.fromEntries(Object.entries(state.sensors).map(([id, s]) => [id, { ...s, lastSeenMs: Math.min(s.lastSeenMs, now) }]));
-        counters.set(lotId, createLotCounter(lot, { occupiedRaw: state.occupiedRaw, sensors }));
+        states.set(lotId, createLotState(lot, { occupiedRaw: state.occupiedRaw, sensors }));
         lastSeq.set(lotId, state.lastSeq);
         log.info({ lotId, occupiedRaw: state.occupiedRaw, sensors: Object.keys(state.sensors).length }, 'lot state restored');
       }
@@ -214,31 +213,26 @@ export function createPipeline({
       const now = clock.now();
       const t = parseCounterTopic(topic);
       if (!t) return reject('topic', topic, 'not a parking/v1/{lotId}/{sensorId}/counter topic', now);
-      const counter = counters.get(t.lotId);
-      if (!counter) return reject('unknown-lot', topic, `lot ${t.lotId} is not in the lots file`, now);
+      const state = states.get(t.lotId);
+      if (!state) return reject('unknown-lot', topic, `lot ${t.lotId} is not in the lots file`, now);
       if (!sensorsOf.get(t.lotId)!.has(t.sensorId)) {
         return reject('unknown-sensor', topic, `sensor ${t.sensorId} is not a sensor of lot ${t.lotId}`, now);
       }
       const parsed = parseCounterPayload(payload);
       if (!parsed.ok) return reject(parsed.reason, topic, parsed.detail, now);
       stats.accepted += 1;
-      return apply(t.lotId, t.sensorId, counter, parsed.message, now);
+      return apply(t.lotId, t.sensorId, state, parsed.message, now);
     },
-    command(lotId, cmd) {
-      const now = clock.now();
-      const { requestId, expiresAt } = cmd;
-      if (now > expiresAt) {
-        // The API has answered 504 (or is about to): applying it now could overwrite a newer true count.
-        stats.calibrationsExpired += 1;
-        log.warn({ lotId, command: cmd, lateByMs: now - expiresAt }, 'expired calibration command refused');
-        return { requestId, ok: false, error: `expired ${now - expiresAt} ms ago; send it again` };
-      }
-      const counter = counters.get(lotId);
-      if (!counter) return { requestId, ok: false, error: `lot ${lotId} is not in this ingest's lots file` };
-      return 'occupied' in cmd ? calibrate(lotId, counter, cmd, now) : resetSensor(lotId, counter, cmd, now);
+    calibrate(lotId, command) {
+      const state = states.get(lotId);
+      return state ? calibrate(lotId, state, command, clock.now()) : notHere(command.requestId, lotId);
     },
-    status: (lotId) => counters.get(lotId)?.status(clock.now()) ?? null,
-    counter: (lotId) => counters.get(lotId),
+    resetSensor(lotId, command) {
+      const state = states.get(lotId);
+      return state ? resetSensor(lotId, state, command, clock.now()) : notHere(command.requestId, lotId);
+    },
+    status: (lotId) => states.get(lotId)?.status(clock.now()) ?? null,
+    lot: (lotId) => states.get(lotId),
     nextSeq,
     stats: () => structuredClone(stats),
   };

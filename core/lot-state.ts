@@ -20,7 +20,7 @@ export interface ApplyResult {
   drift: number | null;
 }
 
-export interface LotCounter {
+export interface LotState {
   readonly lot: LotConfig;
   /** Applies one validated reading from one of this lot's sensors. */
   apply(sensorId: string, reading: CounterMessage, receivedAtMs: number): ApplyResult;
@@ -40,9 +40,9 @@ export interface LotCounter {
 }
 
 /**
- * @example const lot = createLotCounter(config); lot.apply('gate-1', msg, Date.now()); lot.status(Date.now())
+ * @example const lot = createLotState(config); lot.apply('gate-1', msg, Date.now()); lot.status(Date.now())
  */
-export function createLotCounter(lot: LotConfig, restored?: RestoredLot): LotCounter {
+export function createLotState(lot: LotConfig, restored?: RestoredLot): LotState {
   const known = new Set(lot.sensors.map((s) => s.id));
   const sensors = new Map<string, SensorState>();
   let occupiedRaw = restored?.occupiedRaw ?? 0;

@@ -1,0 +1,92 @@
+/**
+ * One MQTT client session, the way every manku part connects to the broker (ingest, the API's
+ * broker link, the simulator and recorder): MQTT 3.1.1; resolves on the first CONNACK; rejects
+ * at once when the broker refuses the credentials (retrying cannot help); keeps retrying while the
+ * broker says "server unavailable" (a sensor before ingest has subscribed) or is unreachable;
+ * reconnects with exponential backoff and jitter, so a broker restart is not met by every client
+ * at the same instant; service sessions get no Nagle and writes corked per event-loop turn.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { tuneForService, type TunableSocket } from './socket-tuning.js';
+
+export interface MqttSessionOptions {
+  url: string;
+  username: string;
+  password: string;
+  /** Names the session in errors, e.g. `ingest account "manku-ingest"`. */
+  label?: string;
+  clientId?: string;
+  /** false: a persistent session (the broker keeps subscriptions and queues QoS 1 while away). */
+  clean?: boolean;
+  will?: IClientOptions['will'];
+  /** A service connection (no Nagle, writes corked per turn); sensors keep the defaults. */
+  service?: boolean;
+  /** Reconnect backoff: from minMs, doubling to maxMs, each wait jittered to 50–150 %. */
+  minReconnectMs?: number;
+  maxReconnectMs?: number;
+  connectTimeoutMs?: number;
+}
+
+export interface MqttSession {
+  /** Register 'message' and 'connect' handlers on it before awaiting `ready`. */
+  readonly client: MqttClient;
+  /** The first CONNACK; rejects when the broker refuses the credentials (CONNACK 4 or 5). */
+  readonly ready: Promise<void>;
+}
+
+// [MQTT-3.1.1] CONNACK return codes that retrying cannot fix.
+const REFUSED = new Set([1, 2, 4, 5]);
+
+export const jittered = (ms: number, random = Math.random) => Math.round(ms * (0.5 + random()));
+
+/** @example const { client, ready } = openMqttSession({ url, username, password, service: true }); client.on('message', f); await ready; */
+export function openMqttSession({
+  url,
+  username,
+  password,
+  label = `account "${username}"`,
+  clientId,
+  clean = true,
+  will,
+  service = false,
+  minReconnectMs = 500,
+  maxReconnectMs = 30_000,
+  connectTimeoutMs = 10_000,
+}: MqttSessionOptions): MqttSession {
+  let backoff = minReconnectMs;
+  const client = mqtt.connect(url, {
+    username,
+    password,
+    protocolVersion: 4,
+    clean,
+    connectTimeout: connectTimeoutMs,
+    reconnectPeriod: jittered(backoff),
+    reconnectOnConnackError: true, // "server unavailable" (a sensor before ingest subscribed) is worth retrying
+    ...(clientId ? { clientId } : {}),
+    ...(will ? { will } : {}),
+  });
+  client.on('connect', () => {
+    backoff = minReconnectMs;
+    client.options.reconnectPeriod = jittered(backoff);
+    if (service) tuneForService(client.stream as unknown as TunableSocket);
+  });
+  // mqtt.js reads reconnectPeriod when it schedules the next attempt, after 'close'.
+  client.on('close', () => {
+    backoff = Math.min(maxReconnectMs, backoff * 2);
+    if (client.options.reconnectPeriod !== 0) client.options.reconnectPeriod = jittered(backoff);
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    const onError = (err: Error & { code?: unknown }) => {
+      if (typeof err.code !== 'number' || !REFUSED.has(err.code)) return; // unreachable, unavailable: keep trying
+      client.off('connect', onConnect).off('error', onError);
+      client.end(true);
+      reject(new Error(`broker refused ${label}: ${err.message}`));
+    };
+    const onConnect = () => {
+      client.off('error', onError);
+      resolve();
+    };
+    client.once('connect', onConnect).on('error', onError);
+  });
+  return { client, ready };
+}
