@@ -8,6 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock, type HistorySource } from '../core/index.js';
 import type { Calibrator } from './calibration.js';
+import { errorBody } from './errors.js';
 import { createIngestHealthBoard, type IngestHealthBoard } from './ingest-health.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { registerDocsPage } from './routes/docs.js';
@@ -37,10 +38,7 @@ export interface AppOptions {
   logger?: Logger;
 }
 
-/** Every error body: `{"error": {"code", "message"}}`. */
-export function errorBody(code: string, message: string) {
-  return { error: { code, message } };
-}
+export { errorBody } from './errors.js';
 
 export const OPENAPI_INFO = {
   title: 'manku API',

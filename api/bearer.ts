@@ -1,6 +1,7 @@
 /** Bearer-token checks for protected routes (the metrics endpoint; see docs/operations.md). */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { fail } from './errors.js';
 
 /** Constant-time comparison of `Bearer <token>` (hashing first makes the lengths equal). */
 export function bearerMatches(header: string | undefined, token: string): boolean {
@@ -25,7 +26,7 @@ export interface RequireBearerOptions {
  */
 export function requireAdmin(adminToken: string | undefined): MiddlewareHandler {
   if (!adminToken) {
-    return async (c) => c.json({ error: { code: 'admin_disabled', message: 'admin routes are disabled: set ADMIN_TOKEN on the API to enable them' } }, 403);
+    return async (c) => fail(c, 403, 'admin_disabled', 'admin routes are disabled: set ADMIN_TOKEN on the API to enable them');
   }
   return requireBearer({ token: adminToken, realm: 'manku admin', setting: 'ADMIN_TOKEN' });
 }
@@ -38,6 +39,6 @@ export function requireBearer({ token, realm = 'manku', setting = 'the token' }:
   return async function requireBearer(c, next) {
     if (bearerMatches(c.req.header('authorization'), token)) return next();
     c.header('WWW-Authenticate', `Bearer realm="${realm}"`);
-    return c.json({ error: { code: 'unauthorized', message: `send Authorization: Bearer <${setting}>` } }, 401);
+    return fail(c, 401, 'unauthorized', `send Authorization: Bearer <${setting}>`);
   };
 }

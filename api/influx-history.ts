@@ -3,6 +3,7 @@
  * before the range, then carried forward exactly as core/history.ts does for the embedded store.
  */
 import { InfluxDB } from 'influx';
+import { Level } from '../protocol/index.js';
 import { bucketHistory, bucketStarts, parseInfluxUrl, type HistorySource, type Observation } from '../core/index.js';
 
 /** e.g. `http://127.0.0.1:8086/manku`: the same database ingest writes to. */
@@ -23,7 +24,7 @@ export function createInfluxHistory({ url, requestTimeoutMs = 10_000 }: { url: s
       )) as unknown as Array<Array<{ time: Date; occupied: number; capacity: number; level: string }>>;
       const observations: Observation[] = [...(seed ?? []), ...(buckets ?? [])]
         .filter((r) => r.occupied !== null && r.occupied !== undefined)
-        .map((r) => ({ timeMs: r.time.getTime(), occupied: Number(r.occupied), capacity: Number(r.capacity), level: String(r.level) }));
+        .map((r) => ({ timeMs: r.time.getTime(), occupied: Number(r.occupied), capacity: Number(r.capacity), level: Level.catch('unknown').parse(r.level) }));
       // The seed row's time is that of its point, before the range: harmless to the bucketing.
       return bucketHistory(observations, fromMs, toMs, stepMs);
     },

@@ -6,6 +6,8 @@
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
+import pino, { type Logger } from 'pino';
+import { errorBody } from './errors.js';
 import type { LiveHub } from './live-hub.js';
 
 export const LIVE_PATH = '/api/v1/live';
@@ -21,7 +23,7 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
 }
 
 function refuse(socket: Duplex, status: number, reason: string, message: string) {
-  const body = JSON.stringify({ error: { code: reason, message } });
+  const body = JSON.stringify(errorBody(reason, message));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
@@ -29,10 +31,12 @@ function refuse(socket: Duplex, status: number, reason: string, message: string)
 
 export function attachLiveUpgrade(
   server: Server,
-  { wss, hub, allowedOrigins }: { wss: WebSocketServer; hub: LiveHub; allowedOrigins: readonly string[] },
+  { wss, hub, allowedOrigins, logger = pino({ level: 'silent' }) }: { wss: WebSocketServer; hub: LiveHub; allowedOrigins: readonly string[]; logger?: Logger },
 ) {
+  const log = logger.child({ component: 'live' });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => {});
+    // A peer that resets mid-handshake is no fault of ours: worth a debug line, not a crash.
+    socket.on('error', (err) => log.debug({ err: err.message, address: req.socket.remoteAddress }, 'live upgrade socket error'));
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== LIVE_PATH) return refuse(socket, 404, 'not_found', `WebSocket upgrades are served at ${LIVE_PATH} only`);
     if (!originAllowed(req.headers.origin, allowedOrigins)) {

@@ -127,7 +127,7 @@ export function createApi({
         // browsers ~60 s), so no client reuses one at the moment we close it (ECONNRESET).
         (s as Server).keepAliveTimeout = 65_000;
         (s as Server).headersTimeout = 66_000;
-        attachLiveUpgrade(s as Server, { wss: ws, hub, allowedOrigins });
+        attachLiveUpgrade(s as Server, { wss: ws, hub, allowedOrigins, logger });
         server = s;
       });
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,5 +1,6 @@
 /** Password hashing for broker credentials: scrypt from node:crypto, encoded `scrypt$N$r$p$salt$hash`. */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { parseScryptHash } from '../core/index.js';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) =>
@@ -22,20 +23,15 @@ export async function hashPassword(password: string, { N = 16384, r = 8, p = 1 }
   return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-/** Constant-time check of a password against a stored hash; false for a malformed hash. */
+/**
+ * Constant-time check of a password against a stored hash. Hashes are checked when the lots file
+ * loads (PasswordHash), so a malformed one here is a programming error, not a wrong password.
+ */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
-  const parts = encoded.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
-  const salt = Buffer.from(parts[4] as string, 'base64');
-  const expected = Buffer.from(parts[5] as string, 'base64');
-  if (!Number.isInteger(N) || !Number.isInteger(r) || !Number.isInteger(p) || expected.length === 0) return false;
-  try {
-    const key = await scrypt(password, salt, expected.length, { N, r, p, maxmem: 256 * N * r });
-    return timingSafeEqual(key, expected);
-  } catch {
-    return false;
-  }
+  const hash = parseScryptHash(encoded);
+  if (typeof hash === 'string') throw new Error(`not a usable password hash: ${hash}`);
+  const key = await scrypt(password, hash.salt, hash.key.length, { N: hash.N, r: hash.r, p: hash.p, maxmem: 256 * hash.N * hash.r });
+  return timingSafeEqual(key, hash.key);
 }
 
 /** A hash to verify against for unknown usernames, so their refusal takes as long as a wrong password. */

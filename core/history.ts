@@ -5,6 +5,7 @@
  * fill(previous)` seeded with the last point before the range gives the same answer.
  */
 import { z } from 'zod';
+import type { Level } from '../protocol/index.js';
 
 export const HISTORY_STEPS = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 export type HistoryStep = keyof typeof HISTORY_STEPS;
@@ -17,14 +18,14 @@ export interface Observation {
   timeMs: number;
   occupied: number;
   capacity: number;
-  level: string;
+  level: Level;
 }
 
 export interface HistoryPoint {
   t: string;
   occupied: number;
   available: number;
-  level: string;
+  level: Level;
 }
 
 /** The step-aligned bucket starts covering [fromMs, toMs). */

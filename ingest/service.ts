@@ -153,7 +153,8 @@ export function createIngest({
     healthTicker = null;
     if (client?.connected) {
       const said = client.publishAsync(healthTopic(clientId), JSON.stringify(offlineHealth(clientId)), { qos: 1, retain: true });
-      await Promise.race([said.catch(() => {}), new Promise((r) => setTimeout(r, 1000))]);
+      const failed = (err: Error) => log.debug({ err: err.message }, 'could not say "offline" before stopping; the last will says it');
+      await Promise.race([said.catch(failed), new Promise((r) => setTimeout(r, 1000))]);
     }
     statuses.stop(); // what is pending goes out before the session ends
     await client?.endAsync();

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { LiveClientMessage, LiveServerMessage } from '../../protocol/index.js';
+import { fail } from '../errors.js';
 import { LIVE_PATH } from '../live-upgrade.js';
 
 /** The OpenAPI description of `GET /api/v1/live`, and the 426 for a request that is no upgrade. */
@@ -37,6 +38,6 @@ export function registerLiveRoute(app: OpenAPIHono) {
 
   // Upgrades never reach the router: live-upgrade.ts takes them on the server's 'upgrade' event.
   app.get(LIVE_PATH, (c) =>
-    c.json({ error: { code: 'upgrade_required', message: 'connect with a WebSocket client (Upgrade: websocket)' } }, 426),
+    fail(c, 426, 'upgrade_required', 'connect with a WebSocket client (Upgrade: websocket)'),
   );
 }

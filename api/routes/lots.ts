@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { HISTORY_STEPS, MAX_HISTORY_POINTS, type HistorySource } from '../../core/index.js';
 import { LotStatus } from '../../protocol/index.js';
 import { requireAdmin } from '../bearer.js';
+import { fail } from '../errors.js';
 import type { Calibrator } from '../calibration.js';
 import type { StatusFeed } from '../status-feed.js';
 import { CalibrationBody, CalibrationResponse, ErrorBody, HistoryQuery, HistoryResponse, LotParams, SensorParams, SensorResetResponse } from '../schemas.js';
@@ -23,9 +24,6 @@ const LotList = z.object({ lots: z.array(LotStatus) }).meta({ id: 'LotList' });
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errorResponse = (description: string) => json(ErrorBody, description);
-/** An error response; typed `never` so handlers keep their declared success types. */
-const fail = (c: Context, status: 400 | 401 | 403 | 404 | 502 | 503 | 504, code: string, message: string): never =>
-  c.json({ error: { code, message } }, status) as never;
 
 const timedOut = (c: Context) =>
   fail(c, 504, 'ingest_timeout', 'ingest did not confirm in time, and the command has expired: it was not applied and will not be; is ingest running?');

@@ -1,6 +1,7 @@
 /** The widget script, the iframe embed page and the landing page. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { isId } from '../../protocol/index.js';
+import { fail } from '../errors.js';
 import { escapeHtml, htmlWithPolicy } from '../html.js';
 import { sha256Source } from '../page-policy.js';
 import type { StatusFeed } from '../status-feed.js';
@@ -36,7 +37,7 @@ export function registerPages(app: OpenAPIHono, { widget, feed, frameAncestors }
   app.get('/embed/:lotId', (c) => {
     const lotId = c.req.param('lotId');
     if (!isId(lotId) || !feed.has(lotId)) {
-      return c.json({ error: { code: 'lot_not_found', message: `no lot "${lotId}"; GET /api/v1/lots lists the lots` } }, 404);
+      return fail(c, 404, 'lot_not_found', `no lot "${lotId}"; GET /api/v1/lots lists the lots`);
     }
     const lang = c.req.query('lang') === 'en' ? 'en' : 'ja';
     const link = c.req.query('link');

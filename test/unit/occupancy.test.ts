@@ -74,8 +74,8 @@ const lotConfig = (over: Partial<Record<string, unknown>> = {}) =>
     capacity: 100,
     staleAfterS: 180,
     sensors: [
-      { id: 'g1', passwordHash: 'scrypt$1024$8$1$AA==$AA==' },
-      { id: 'g2', passwordHash: 'scrypt$1024$8$1$AA==$AA==' },
+      { id: 'g1', passwordHash: 'scrypt$1024$8$1$AA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
+      { id: 'g2', passwordHash: 'scrypt$1024$8$1$AA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
     ],
     ...over,
   });
