@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createScenario, createSimulation, planDeliveries, truthAt } from '../firmware-sim/index.js';
+import { startOfDayIn } from '../protocol/index.js';
+import { DEMO_LOTS_FILE, loadLotsFile } from './config.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'manku-demo-'));
@@ -34,14 +36,16 @@ async function waitForApi() {
 }
 
 await waitForApi();
-const day = Date.parse(`${new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date())}T00:00:00+09:00`);
+// The demo lot's own day and clock (its `timeZone` in the demo lots file).
+const { timeZone } = loadLotsFile(DEMO_LOTS_FILE).lots.find((l) => l.id === 'demo-hospital')!;
+const day = startOfDayIn(timeZone, Date.now());
 const scenario = createScenario({ name: 'weekday', seed: 1, startMs: day, capacity: 200, gates: 2 });
 const plan = planDeliveries(scenario, {}, { seed: 1 });
 const from = day + 6 * 3_600_000;
 plan.deliveries = plan.deliveries.filter((d) => d.atMs >= from && d.atMs < day + 20 * 3_600_000);
 console.log(`manku demo: http://127.0.0.1:${port}/api/v1/lots/demo-hospital  (live: ws://127.0.0.1:${port}/api/v1/live?lots=demo-hospital)`);
 console.log('simulating a hospital weekday from 06:00 at 60× real time; Ctrl-C to stop');
-const time = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
+const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' });
 let lastLine = 0;
 const sim = createSimulation({
   mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
@@ -57,7 +61,7 @@ const sim = createSimulation({
     if (Date.now() - lastLine < 2000) return;
     lastLine = Date.now();
     const shown = (await fetch(`http://127.0.0.1:${port}/api/v1/lots/demo-hospital`).then((r) => r.json(), () => null)) as { label?: string; occupied?: number } | null;
-    console.log(`virtual ${time.format(virtualMs)} JST | true ${truthAt(scenario, virtualMs)} cars | manku shows ${shown?.label ?? '?'} ${shown?.occupied ?? ''}/200`);
+    console.log(`virtual ${time.format(virtualMs)} (${timeZone}) | true ${truthAt(scenario, virtualMs)} cars | manku shows ${shown?.label ?? '?'} ${shown?.occupied ?? ''}/200`);
   },
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

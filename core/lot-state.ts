@@ -115,6 +115,7 @@ export function createLotState(lot: LotConfig, restored?: RestoredLot): LotState
         label: labelOf(shown),
         observedAt: lastObservedMs === null ? null : new Date(lastObservedMs).toISOString(),
         stale,
+        timeZone: lot.timeZone,
       };
     },
     snapshot() {

@@ -29,6 +29,15 @@ export function parseScryptHash(encoded: string): ScryptHash | string {
   return { N, r, p, salt: Buffer.from(m[4]!, 'base64'), key };
 }
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const PasswordHash = z.string().superRefine((value, ctx) => {
   const parsed = parseScryptHash(value);
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `${parsed} (make one with \`npm run -s manku -- hash-password\`)` });
@@ -45,7 +54,10 @@ export const LotConfig = z.strictObject({
   name: LocalizedName,
   capacity: z.int().positive(),
   /** IANA time zone the lot's times are shown in. */
-  timeZone: z.string().default('Asia/Tokyo'),
+  timeZone: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Tokyo')
+    .default('Asia/Tokyo'),
   /** A lot is unknown when any sensor has been silent longer than this. */
   staleAfterS: z.int().min(1).default(180),
   thresholds: Thresholds.default(Thresholds.parse({})),

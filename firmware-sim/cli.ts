@@ -9,12 +9,13 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRecorder, createScenario, createSimulation, finalBoots, planDeliveries, readRecording, replayRecording, SCENARIOS, truthAt, type ScenarioName } from './index.js';
+import { startOfDayIn, zoneOffsetMs } from '../protocol/index.js';
 
 const HELP = `usage:
   npm run sim -- run [options]
       --url mqtt://127.0.0.1:1883  --lot demo-hospital  --sensors demo-gate-1,demo-gate-2
       --password demo  ({sensor} in it is replaced by each sensor's id, e.g. pw-{sensor})
-      --scenario weekday|weekend|snow  --seed 1  --capacity 200  --date YYYY-MM-DD (default today, JST)
+      --scenario weekday|weekend|snow  --seed 1  --capacity 200  --date YYYY-MM-DD (default today)  --time-zone Asia/Tokyo (the lot's: the day and the clock shown)
       --from 0 (hour of day)  --hours 24
       --speed 60 (× real time)  or  --fast (as fast as the broker takes it)
       faults: --drop 0.05  --duplicate 0.05  --reorder-ms 10000  --reboots 2  --malformed 0.01
@@ -25,7 +26,6 @@ const HELP = `usage:
   A recording of a simulated weekday on demo-hospital: firmware-sim/fixtures/demo-hospital-weekday.ndjson
 `;
 
-const tokyo = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
 
 /** Prints a progress line at most once a second (in place on a terminal). */
 function progress(render: () => string) {
@@ -55,10 +55,12 @@ function writeBoots(file: string, boots: Record<string, number>) {
   writeFileSync(file, `${JSON.stringify(boots, null, 2)}\n`);
 }
 
-function localMidnightTokyo(): number {
-  const now = new Date();
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(now); // YYYY-MM-DD
-  return Date.parse(`${day}T00:00:00+09:00`);
+/** 00:00 of `date` (YYYY-MM-DD; default today) in `zone`. */
+function localMidnight(zone: string, date: string | undefined): number {
+  if (!date) return startOfDayIn(zone, Date.now());
+  const noonUtc = Date.parse(`${date}T12:00:00Z`);
+  if (Number.isNaN(noonUtc) || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return NaN;
+  return startOfDayIn(zone, noonUtc - zoneOffsetMs(zone, noonUtc)); // local noon lies within that date
 }
 
 async function run(argv: string[]) {
@@ -67,6 +69,7 @@ async function run(argv: string[]) {
     options: {
       url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
       lot: { type: 'string', default: 'demo-hospital' },
+      'time-zone': { type: 'string', default: 'Asia/Tokyo' },
       sensors: { type: 'string', default: 'demo-gate-1,demo-gate-2' },
       password: { type: 'string', default: 'demo' },
       scenario: { type: 'string', default: 'weekday' },
@@ -89,7 +92,14 @@ async function run(argv: string[]) {
   });
   if (!(SCENARIOS as readonly string[]).includes(values.scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
   const sensors = values.sensors.split(',').filter(Boolean);
-  const startMs = values.date ? Date.parse(`${values.date}T00:00:00+09:00`) : localMidnightTokyo();
+  const zone = values['time-zone'];
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    throw new Error(`--time-zone must be an IANA time zone, e.g. Asia/Tokyo (not "${zone}")`);
+  }
+  const clock = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit' });
+  const startMs = localMidnight(zone, values.date);
   if (Number.isNaN(startMs)) throw new Error('--date must look like 2026-11-24');
   const scenario = createScenario({ name: values.scenario as ScenarioName, seed: Number(values.seed), capacity: Number(values.capacity), gates: sensors.length, startMs });
   const from = startMs + Number(values.from) * 3_600_000;
@@ -127,12 +137,12 @@ async function run(argv: string[]) {
   let state = { sent: 0, virtualMs: from };
   const show = progress(() => {
     const occupied = truthAt(scenario, state.virtualMs);
-    return `virtual ${tokyo.format(state.virtualMs)} JST | sent ${state.sent}/${plan.deliveries.length} | true occupancy ${occupied}/${scenario.options.capacity}`;
+    return `virtual ${clock.format(state.virtualMs)} ${zone} | sent ${state.sent}/${plan.deliveries.length} | true occupancy ${occupied}/${scenario.options.capacity}`;
   });
   const speed = values.fast ? undefined : Number(values.speed);
   console.log(
     `simulating a ${values.scenario} (seed ${values.seed}) on ${values.lot} with ${sensors.length} gates, ` +
-      `${tokyo.format(from)}–${tokyo.format(to - 1)} JST, ${speed ? `${speed}× real time` : 'as fast as possible'}: ${plan.deliveries.length} messages`,
+      `${clock.format(from)}–${clock.format(to - 1)} ${zone}, ${speed ? `${speed}× real time` : 'as fast as possible'}: ${plan.deliveries.length} messages`,
   );
   const sim = createSimulation({
     mqttUrl: values.url,

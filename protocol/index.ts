@@ -4,3 +4,4 @@ export * from './status.js';
 export * from './live.js';
 export * from './ops.js';
 export * from './json.js';
+export * from './time-zone.js';

@@ -38,6 +38,8 @@ export const LotStatus = z
     observedAt: z.iso.datetime({ offset: true }).nullable(),
     /** True when any gate of the lot is silent past its stale window: never show 空/混/満 then. */
     stale: z.boolean(),
+    /** The lot's IANA time zone (lots file), for showing its times; absent in statuses from before it was added. */
+    timeZone: z.string().min(1).optional(),
   })
   .refine((s) => s.label === LEVEL_LABELS[s.level], { message: 'label does not match level', path: ['label'] })
   .refine((s) => !s.stale || s.level === 'unknown', { message: 'a stale status must have level unknown', path: ['level'] })

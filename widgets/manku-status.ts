@@ -115,7 +115,8 @@ export class MankuStatus extends HTMLElement {
     const s = this.status;
     const level = this.level();
     const name = s ? (this.language === 'en' ? s.name.en : s.name.ja) : this.getAttribute('lot') ?? '';
-    const zone = this.getAttribute('time-zone') || 'Asia/Tokyo';
+    // The attribute, else the lot's own zone from its status, else the visitor's.
+    const zone = this.getAttribute('time-zone') || s?.timeZone || undefined;
     const time = s?.observedAt
       ? new Intl.DateTimeFormat(this.language === 'en' ? 'en-GB' : 'ja-JP', { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date(s.observedAt))
       : '';

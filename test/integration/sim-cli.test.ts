@@ -52,7 +52,7 @@ describe('npm run sim', { timeout: 90_000 }, () => {
     await recorder.start();
     const { stdout } = await sim('run', '--url', first.url, '--lot', 'lot-a', '--sensors', 'gate-a1,gate-a2', '--password', 'pw-{sensor}',
       '--date', '2026-11-24', '--from', '7', '--hours', '3', '--fast', '--duplicate', '0.05', '--state', join(dirname(file), 'boots.json'));
-    expect(stdout).toMatch(/simulating a weekday .* 07:00–09:59 JST, as fast as possible/);
+    expect(stdout).toMatch(/simulating a weekday .* 07:00–09:59 Asia\/Tokyo, as fast as possible/);
     expect(stdout).toMatch(/done: \d+ messages/);
     const sent = Number(/done: (\d+) messages/.exec(stdout)![1]);
     await waitFor(() => taken(first.ingest) === sent && recorder.count === sent, { timeoutMs: 20_000, what: 'every message taken and recorded' });

@@ -1,0 +1,29 @@
+/** Local calendar days in a lot's IANA time zone (lots file `timeZone`). Pure, browser-safe: time is passed in. */
+
+/** The zone's offset from UTC at `atMs`, in ms (e.g. +9 h for Asia/Tokyo). */
+export function zoneOffsetMs(zone: string, atMs: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(atMs));
+  const n = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+  return asUtc - Math.floor(atMs / 1000) * 1000;
+}
+
+/**
+ * Epoch ms of 00:00 of the local day containing `atMs` in `zone`.
+ * @example startOfDayIn('Asia/Tokyo', Date.parse('2026-11-26T10:00:00+09:00')) === Date.parse('2026-11-26T00:00:00+09:00')
+ */
+export function startOfDayIn(zone: string, atMs: number): number {
+  const local = atMs + zoneOffsetMs(zone, atMs);
+  const midnightLocal = Math.floor(local / 86_400_000) * 86_400_000;
+  // The offset at midnight itself (a DST change during the day moves it).
+  return midnightLocal - zoneOffsetMs(zone, midnightLocal - zoneOffsetMs(zone, atMs));
+}
