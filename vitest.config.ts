@@ -1,13 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+const shared = {
+  pool: 'forks' as const,
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
-    pool: 'forks',
     // 2 cores here: more workers only make the real servers fight for them.
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    projects: [
+      // Pure logic: no servers, no influxd (`npx vitest run test/unit` starts nothing).
+      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Real servers: one influxd for the run (globalSetup), brokers and HTTP on port 0, Chromium.
+      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] } },
+    ],
   },
 });
