@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LotsFile } from '../../core/index.js';
+import { createLedger, createStatusPublisher } from '../../ingest/index.js';
+import type { LotStatus } from '../../protocol/index.js';
+
+const hash = `scrypt$1024$8$1$AA==$${'A'.repeat(43)}=`;
+const lots = LotsFile.parse({ lots: [{ id: 'lot-a', name: { ja: 'A', en: 'A' }, capacity: 10, staleAfterS: 60, sensors: [{ id: 'g1', passwordHash: hash }] }] });
+const reading = (seq: number, i: number) => Buffer.from(JSON.stringify({ boot: 1, seq, ts: 0, in: i, out: 0 }));
+
+afterEach(() => vi.useRealTimers());
+
+function setup() {
+  vi.useFakeTimers();
+  let now = 1_000_000;
+  const clock = { now: () => now };
+  const published: LotStatus[] = [];
+  const recorded: number[] = [];
+  const ledger = createLedger({ lots, clock, store: { write() {} }, onChange: (id) => statuses.changed(id) });
+  const statuses = createStatusPublisher({
+    ledger,
+    clock,
+    history: { record: (s) => void recorded.push(s.occupied) },
+    publish: (_lotId, s) => void published.push(s),
+    intervalMs: 5,
+    refreshMs: 10_000,
+    tickMs: 1000,
+  });
+  return { ledger, statuses, published, recorded, advance: (ms: number) => ((now += ms), vi.advanceTimersByTime(ms)) };
+}
+
+describe('status publisher', () => {
+  it('publishes the first change on the next turn and coalesces a burst into one status', () => {
+    const { ledger, published, recorded, advance } = setup();
+    ledger.handle('parking/v1/lot-a/g1/counter', reading(1, 1));
+    advance(0);
+    for (let s = 2; s <= 50; s++) ledger.handle('parking/v1/lot-a/g1/counter', reading(s, s));
+    advance(5);
+    expect(published.map((s) => s.occupied)).toEqual([1, 10]);
+    expect(recorded).toEqual([1, 10]);
+  });
+
+  it('goes stale with the clock on its ticker, and republishes an unchanged status only every refreshMs', () => {
+    const { ledger, statuses, published, advance } = setup();
+    ledger.handle('parking/v1/lot-a/g1/counter', reading(1, 1));
+    advance(0);
+    statuses.start();
+    advance(30_000);
+    expect(published.filter((s) => !s.stale)).toHaveLength(1); // observedAt unchanged: nothing new to say
+    advance(31_000);
+    expect(published.at(-1)).toMatchObject({ stale: true, level: 'unknown' });
+    statuses.stop();
+    const n = published.length;
+    advance(120_000);
+    expect(published).toHaveLength(n);
+  });
+});
