@@ -5,16 +5,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
-import {
-  BROKER_HEALTH_FILTER,
-  CALIBRATION_RESULT_FILTER,
-  HEALTH_FILTER,
-  parseBrokerHealthTopic,
-  parseCalibrationResultTopic,
-  parseHealthTopic,
-  parseStatusTopic,
-  STATUS_FILTER,
-} from '../protocol/index.js';
+import { BROKER_HEALTH_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER, parse, STATUS_FILTER } from '../protocol/index.js';
 
 export interface BrokerLinkOptions {
   mqttUrl: string;
@@ -43,10 +34,16 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
 
   // By the topic's parsed kind, not its ending: ingest and broker health both end in /health.
   function dispatch(topic: string, payload: Buffer) {
-    if (parseStatusTopic(topic)) handlers.status(topic, payload);
-    else if (parseCalibrationResultTopic(topic)) handlers.calibrationResult(topic, payload);
-    else if (parseHealthTopic(topic)) handlers.health(topic, payload);
-    else if (parseBrokerHealthTopic(topic)) handlers.brokerHealth(topic, payload);
+    switch (parse(topic)?.kind) {
+      case 'status':
+        return handlers.status(topic, payload);
+      case 'calibrationResult':
+        return handlers.calibrationResult(topic, payload);
+      case 'ingestHealth':
+        return handlers.health(topic, payload);
+      case 'brokerHealth':
+        return handlers.brokerHealth(topic, payload);
+    }
   }
 
   return {

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import {
   parseCounterPayload,
   parseCounterTopic,
+  TOPICS,
   type CalibrationCommand,
   type LotCommand,
   type SensorResetCommand,
@@ -213,7 +214,7 @@ export function createPipeline({
     handle(topic, payload) {
       const now = clock.now();
       const t = parseCounterTopic(topic);
-      if (!t) return reject('topic', topic, 'not a parking/v1/{lotId}/{sensorId}/counter topic', now);
+      if (!t) return reject('topic', topic, `not a ${TOPICS.counter.pattern} topic`, now);
       const counter = counters.get(t.lotId);
       if (!counter) return reject('unknown-lot', topic, `lot ${t.lotId} is not in the lots file`, now);
       if (!sensorsOf.get(t.lotId)!.has(t.sensorId)) {

@@ -12,7 +12,7 @@ import {
   decodeWith,
   COUNTER_FILTER,
   healthTopic,
-  parseCalibrationTopic,
+  parse,
   sameShown,
   statusTopic,
   type LotStatus,
@@ -178,8 +178,15 @@ export function createIngest({
           c.stream?.uncork();
         });
       }
-      if (topic.endsWith('/counter')) pipeline.handle(topic, payload);
-      else onCalibration(topic, payload);
+      const m = parse(topic);
+      switch (m?.kind) {
+        case 'calibration':
+          onCalibration(m.params.lotId, topic, payload);
+          break;
+        case 'counter':
+        default: // the pipeline also rejects, and counts as `topic`, what is not a valid counter topic
+          pipeline.handle(topic, payload);
+      }
     });
     c.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
     c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
@@ -204,10 +211,8 @@ export function createIngest({
     client?.publish(healthTopic(clientId), JSON.stringify(buildHealth(clientId, pipeline, store, clock)), { qos: 1, retain: true });
   }
 
-  /** `parking/v1/{lotId}/calibration` from the API: validate, apply, answer on `.../calibration/result`. */
-  function onCalibration(topic: string, payload: Buffer) {
-    const lotId = parseCalibrationTopic(topic);
-    if (!lotId) return;
+  /** A calibration command from the API: validate, apply, answer on the lot's calibration result topic. */
+  function onCalibration(lotId: string, topic: string, payload: Buffer) {
     const command = decodeWith(LotCommand, payload);
     if (!command.ok) {
       log.warn({ topic, err: command.error }, 'invalid calibration command ignored');
