@@ -70,39 +70,60 @@ export type ParsedTopic = { [K in TopicKind]: { kind: K; params: TopicParams<K> 
 /** A subscription filter on one kind: the parameters given as `+` are absent. */
 export type MatchedFilter = { [K in TopicKind]: { kind: K; params: Partial<TopicParams<K>> } }[TopicKind];
 
-/** A pattern's levels: a literal, or the parameter that fills it. */
-type Level = string | { param: TopicParam };
-
-function levelsOf(pattern: string): Level[] {
-  return pattern.split('/').map((level) => {
-    const name = /^\{(\w+)\}$/.exec(level)?.[1];
-    if (name === undefined) return level;
-    if (!(name in TOPIC_PARAMS)) throw new Error(`topic pattern ${pattern}: unknown parameter {${name}}`);
-    return { param: name as TopicParam };
-  });
+/**
+ * A pattern, compiled once: its literal levels and parameter levels by position (for matching
+ * split levels), and `text`, the literal text around the parameters (`text[i]` before parameter
+ * `i`, the last after the last one), so that building is concatenation.
+ */
+interface Compiled {
+  levels: number;
+  literals: Array<{ at: number; text: string }>;
+  params: Array<{ at: number; name: TopicParam; valid: RegExp }>;
+  text: string[];
 }
-const LEVELS = Object.fromEntries(TOPIC_KINDS.map((k) => [k, levelsOf(TOPICS[k].pattern)])) as Record<TopicKind, Level[]>;
+
+function compile(pattern: string): Compiled {
+  const c: Compiled = { levels: 0, literals: [], params: [], text: [] };
+  let text = '';
+  for (const [at, level] of pattern.split('/').entries()) {
+    c.levels += 1;
+    if (at > 0) text += '/';
+    const name = /^\{(\w+)\}$/.exec(level)?.[1];
+    if (name === undefined) {
+      c.literals.push({ at, text: level });
+      text += level;
+      continue;
+    }
+    if (!(name in TOPIC_PARAMS)) throw new Error(`topic pattern ${pattern}: unknown parameter {${name}}`);
+    c.params.push({ at, name: name as TopicParam, valid: TOPIC_PARAMS[name as TopicParam] });
+    c.text.push(text);
+    text = '';
+  }
+  c.text.push(text);
+  return c;
+}
+const COMPILED = Object.fromEntries(TOPIC_KINDS.map((k) => [k, compile(TOPICS[k].pattern)])) as Record<TopicKind, Compiled>;
 
 /** The parameters of `kind` that `levels` fill (`+` left out when `wildcards`), or null when they do not fit. */
 function bind(kind: TopicKind, levels: string[], wildcards: boolean): Record<string, string> | null {
-  const want = LEVELS[kind];
-  if (levels.length !== want.length) return null;
+  const c = COMPILED[kind];
+  if (levels.length !== c.levels) return null;
+  for (const { at, text } of c.literals) if (levels[at] !== text) return null;
   const params: Record<string, string> = {};
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i]!;
-    const got = levels[i]!;
-    if (typeof w === 'string') {
-      if (got !== w) return null;
-    } else if (!(wildcards && got === '+')) {
-      if (!TOPIC_PARAMS[w.param].test(got)) return null;
-      params[w.param] = got;
-    }
+  for (const { at, name, valid } of c.params) {
+    const got = levels[at]!;
+    if (wildcards && got === '+') continue;
+    if (!valid.test(got)) return null;
+    params[name] = got;
   }
   return params;
 }
 
 function format(kind: TopicKind, fill: (param: TopicParam) => string): string {
-  return LEVELS[kind].map((l) => (typeof l === 'string' ? l : fill(l.param))).join('/');
+  const { params, text } = COMPILED[kind];
+  let out = text[0]!;
+  for (let i = 0; i < params.length; i++) out += fill(params[i]!.name) + text[i + 1]!;
+  return out;
 }
 
 /**
