@@ -38,6 +38,9 @@ function refusal(role: TopicRole, verb: 'publish' | 'subscribe', allowed: (role:
   const shape = (k: TopicKind) => (verb === 'publish' ? TOPICS[k].pattern : TOPICS[k].pattern.replace(/\{(\w+)\}/g, '{$1|+}'));
   return `${WHO[role]} may ${verb} only to ${kinds.map(shape).join(', ')}`;
 }
+const ROLES = Object.keys(WHO) as TopicRole[];
+const PUBLISH_REFUSAL = Object.fromEntries(ROLES.map((r) => [r, refusal(r, 'publish', publishes)])) as Record<TopicRole, string>;
+const SUBSCRIBE_REFUSAL = Object.fromEntries(ROLES.map((r) => [r, refusal(r, 'subscribe', subscribes)])) as Record<TopicRole, string>;
 
 /**
  * Policy beyond the table: a sensor publishes only as itself, the lot and sensor of the topic
@@ -59,7 +62,7 @@ export function canPublish(principal: Principal, topic: string): Decision {
   return deny(
     principal.role === 'sensor'
       ? `sensor ${principal.sensorId} may publish only to ${counterTopic(principal.lotId, principal.sensorId)}`
-      : refusal(principal.role, 'publish', publishes),
+      : PUBLISH_REFUSAL[principal.role],
   );
 }
 
@@ -68,5 +71,5 @@ export function canSubscribe(principal: Principal, filter: string): Decision {
     return deny('$SYS and root wildcards are reserved');
   }
   const m = matchFilter(filter);
-  return m && subscribes(principal.role, m.kind) ? allow : deny(refusal(principal.role, 'subscribe', subscribes));
+  return m && subscribes(principal.role, m.kind) ? allow : deny(SUBSCRIBE_REFUSAL[principal.role]);
 }
