@@ -5,16 +5,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
-import {
-  BROKER_HEALTH_FILTER,
-  CALIBRATION_RESULT_FILTER,
-  HEALTH_FILTER,
-  parseBrokerHealthTopic,
-  parseCalibrationResultTopic,
-  parseHealthTopic,
-  parseStatusTopic,
-  STATUS_FILTER,
-} from '../protocol/index.js';
+import { BROKER_HEALTH_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER, parse, STATUS_FILTER } from '../protocol/index.js';
 import { openMqttSession } from '../transport/index.js';
 
 export interface BrokerLinkOptions {
@@ -47,10 +38,16 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
 
   // By the topic's parsed kind, not its ending: ingest and broker health both end in /health.
   function dispatch(topic: string, payload: Buffer) {
-    if (parseStatusTopic(topic)) hand('status', topic, payload);
-    else if (parseCalibrationResultTopic(topic)) hand('calibrationResult', topic, payload);
-    else if (parseHealthTopic(topic)) hand('health', topic, payload);
-    else if (parseBrokerHealthTopic(topic)) hand('brokerHealth', topic, payload);
+    switch (parse(topic)?.kind) {
+      case 'status':
+        return hand('status', topic, payload);
+      case 'calibrationResult':
+        return hand('calibrationResult', topic, payload);
+      case 'ingestHealth':
+        return hand('health', topic, payload);
+      case 'brokerHealth':
+        return hand('brokerHealth', topic, payload);
+    }
   }
 
   return {

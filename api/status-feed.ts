@@ -19,7 +19,7 @@ export interface StatusFeedOptions {
 export type StatusListener = (status: LotStatus) => void;
 
 export interface StatusFeed {
-  /** Takes a message from `parking/v1/{lotId}/status`. */
+  /** Takes a message from a lot's status topic. */
   onMessage(topic: string, payload: Buffer): void;
   /** Re-evaluates every lot against the clock; call it every second or so. */
   tick(): void;

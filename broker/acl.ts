@@ -1,18 +1,22 @@
 /**
- * Who may publish and subscribe where. Pure policy, safe by default: anything not allowed below
- * is refused, and `$SYS/` is refused to everybody (aedes' default deny, kept when overriding).
- * No account may publish broker health: the broker publishes it itself, and aedes does not ask
- * authorizePublish about its own publishes.
+ * Who may publish and subscribe where. Pure policy, safe by default, derived from the topic table
+ * (protocol/topics.ts): a role may publish a topic whose `publisher` it is, and subscribe to a
+ * filter on a kind whose `subscribers` include it; anything else is refused. What stays policy
+ * here: a sensor publishes only its own counter topic, and `$SYS` and root wildcards are refused
+ * to everybody (aedes' default deny, kept when overriding). Nobody may publish broker health: its
+ * publisher is the broker itself, and aedes does not ask authorizePublish about its own publishes.
  */
 import {
-  isBrokerHealthFilter,
-  isId,
-  parseCalibrationResultTopic,
-  parseCalibrationTopic,
-  parseCounterTopic,
-  parseHealthTopic,
-  parseStatusTopic,
-  TOPIC_ROOT,
+  counterTopic,
+  matchFilter,
+  parse,
+  TOPIC_KINDS,
+  TOPICS,
+  type ParsedTopic,
+  type TopicKind,
+  type TopicParam,
+  type TopicRole,
+  type TopicSpec,
 } from '../protocol/index.js';
 import type { Principal } from '../core/index.js';
 
@@ -21,75 +25,51 @@ export type Decision = { ok: true } | { ok: false; reason: string };
 const allow: Decision = { ok: true };
 const deny = (reason: string): Decision => ({ ok: false, reason });
 
+const spec = (kind: TopicKind): TopicSpec => TOPICS[kind];
+const publishes = (role: TopicRole, kind: TopicKind) => spec(kind).publisher === role;
+const subscribes = (role: TopicRole, kind: TopicKind) => spec(kind).subscribers.includes(role);
+
+const WHO: Record<TopicRole, string> = { sensor: 'sensors', ingest: 'ingest', api: 'the api account', reader: 'reader accounts' };
+
+/** Why a role was refused, from the table: the topics it may publish or the filters it may subscribe to. */
+function refusal(role: TopicRole, verb: 'publish' | 'subscribe', allowed: (role: TopicRole, kind: TopicKind) => boolean): string {
+  const kinds = TOPIC_KINDS.filter((k) => allowed(role, k));
+  if (kinds.length === 0) return `${WHO[role]} may not ${verb}`;
+  const shape = (k: TopicKind) => (verb === 'publish' ? TOPICS[k].pattern : TOPICS[k].pattern.replace(/\{(\w+)\}/g, '{$1|+}'));
+  return `${WHO[role]} may ${verb} only to ${kinds.map(shape).join(', ')}`;
+}
+const ROLES = Object.keys(WHO) as TopicRole[];
+const PUBLISH_REFUSAL = Object.fromEntries(ROLES.map((r) => [r, refusal(r, 'publish', publishes)])) as Record<TopicRole, string>;
+const SUBSCRIBE_REFUSAL = Object.fromEntries(ROLES.map((r) => [r, refusal(r, 'subscribe', subscribes)])) as Record<TopicRole, string>;
+
 /**
- * @example canPublish({ role: 'sensor', username: 'g1', lotId: 'l1', sensorId: 'g1' }, 'parking/v1/l1/g1/counter') // { ok: true }
+ * Policy beyond the table: a sensor publishes only as itself, the lot and sensor of the topic
+ * being those of its account.
+ */
+function isOwn(principal: Principal, t: ParsedTopic): boolean {
+  if (principal.role !== 'sensor') return true;
+  const params: Partial<Record<TopicParam, string>> = t.params;
+  return params.lotId === principal.lotId && params.sensorId === principal.sensorId;
+}
+
+/**
+ * @example canPublish({ role: 'sensor', username: 'g1', lotId: 'l1', sensorId: 'g1' }, counterTopic('l1', 'g1')) // { ok: true }
  */
 export function canPublish(principal: Principal, topic: string): Decision {
   if (topic.startsWith('$SYS')) return deny('$SYS topics are reserved');
-  switch (principal.role) {
-    case 'sensor': {
-      const t = parseCounterTopic(topic);
-      if (t && t.lotId === principal.lotId && t.sensorId === principal.sensorId) return allow;
-      return deny(`sensor ${principal.sensorId} may publish only to ${TOPIC_ROOT}/${principal.lotId}/${principal.sensorId}/counter`);
-    }
-    case 'ingest':
-      return parseStatusTopic(topic) || parseCalibrationResultTopic(topic) || parseHealthTopic(topic)
-        ? allow
-        : deny('ingest may publish only status, calibration results and its health');
-    case 'api':
-      return parseCalibrationTopic(topic) ? allow : deny('the api account may publish only calibration commands');
-    case 'reader':
-      return deny('reader accounts may not publish');
-  }
-}
-
-/** Matches a subscription filter level against "any id": `+` or a concrete id. */
-function isIdOrPlus(level: string | undefined): boolean {
-  return level !== undefined && (level === '+' || isId(level));
-}
-
-function isFilter(filter: string, tail: string[]): boolean {
-  const parts = filter.split('/');
-  if (parts.length !== 2 + tail.length || parts[0] !== 'parking' || parts[1] !== 'v1') return false;
-  return tail.every((want, i) => (want === '*' ? isIdOrPlus(parts[2 + i]) : parts[2 + i] === want));
-}
-
-/** Status filters: `parking/v1/+/status` or `parking/v1/{lotId}/status`. */
-export function isStatusFilter(filter: string): boolean {
-  return isFilter(filter, ['*', 'status']);
-}
-
-/** Calibration command filters `parking/v1/{lot|+}/calibration` and result filters `.../calibration/result`. */
-export const isCalibrationFilter = (filter: string) => isFilter(filter, ['*', 'calibration']);
-export const isCalibrationResultFilter = (filter: string) => isFilter(filter, ['*', 'calibration', 'result']);
-
-/** Ingest health filters: `manku/v1/ingest/{clientId|+}/health`. */
-export function isHealthFilter(filter: string): boolean {
-  const p = filter.split('/');
-  return p.length === 5 && p[0] === 'manku' && p[1] === 'v1' && p[2] === 'ingest' && p[4] === 'health' && !/[#]/.test(p[3] ?? '#');
-}
-
-/** Counter filters: `parking/v1/{lot|+}/{sensor|+}/counter`. */
-export function isCounterFilter(filter: string): boolean {
-  return isFilter(filter, ['*', '*', 'counter']);
+  const t = parse(topic);
+  if (t && publishes(principal.role, t.kind) && isOwn(principal, t)) return allow;
+  return deny(
+    principal.role === 'sensor'
+      ? `sensor ${principal.sensorId} may publish only to ${counterTopic(principal.lotId, principal.sensorId)}`
+      : PUBLISH_REFUSAL[principal.role],
+  );
 }
 
 export function canSubscribe(principal: Principal, filter: string): Decision {
   if (filter.startsWith('$SYS') || filter.startsWith('#') || filter.startsWith('+')) {
     return deny('$SYS and root wildcards are reserved');
   }
-  switch (principal.role) {
-    case 'sensor':
-      return deny('sensors may not subscribe');
-    case 'reader':
-      return isStatusFilter(filter) ? allow : deny('reader accounts may subscribe only to parking/v1/{lotId|+}/status');
-    case 'ingest':
-      return isCounterFilter(filter) || isStatusFilter(filter) || isCalibrationFilter(filter)
-        ? allow
-        : deny('ingest may subscribe only to counter, status and calibration topics');
-    case 'api':
-      return isStatusFilter(filter) || isCalibrationResultFilter(filter) || isHealthFilter(filter) || isBrokerHealthFilter(filter)
-        ? allow
-        : deny('the api account may subscribe only to status, calibration results, ingest health and broker health');
-  }
+  const m = matchFilter(filter);
+  return m && subscribes(principal.role, m.kind) ? allow : deny(SUBSCRIBE_REFUSAL[principal.role]);
 }

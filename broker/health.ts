@@ -1,5 +1,5 @@
 /**
- * The broker's own health message, `manku/v1/broker/{brokerId}/health` (QoS 1, retained): its
+ * The broker's own health message, on its brokerHealth topic (QoS 1, retained): its
  * refusal counts and connected clients, for the API's /metrics wherever the API runs. Sent at
  * start, every `intervalMs`, and `changeDelayMs` after a change (a burst of refusals is one
  * message). The broker publishes it internally; no account may.

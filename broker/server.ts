@@ -29,7 +29,7 @@ export interface BrokerOptions {
   maxTopicLevels?: number;
   /** Largest payload any account may publish (counter payloads are held to MAX_COUNTER_BYTES). */
   maxPayloadBytes?: number;
-  /** Names this broker in its health topic, `manku/v1/broker/{id}/health`. */
+  /** Names this broker in its health topic (the `{brokerId}` of brokerHealth in protocol/topics.ts). */
   id?: string;
   /** How often the broker publishes its health (also shortly after each refusal). */
   healthIntervalMs?: number;

@@ -1,6 +1,6 @@
 /**
  * Record & replay of counter traffic as NDJSON, one message a line:
- *   {"t": 1795568282321, "topic": "parking/v1/demo-hospital/demo-gate-1/counter", "payload": "{\"boot\":1,...}"}
+ *   {"t": 1795568282321, "topic": "<the sensor's counter topic>", "payload": "{\"boot\":1,...}"}
  * `t` is when the recorder received it (epoch ms); `payload` is the message exactly as sent (text).
  */
 import { createWriteStream, readFileSync } from 'node:fs';

@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import {
   parseCounterPayload,
   parseCounterTopic,
+  TOPICS,
   type CalibrationCommand,
   type SensorResetCommand,
   type CalibrationResult,
@@ -212,7 +213,7 @@ export function createLedger({
     handle(topic, payload) {
       const now = clock.now();
       const t = parseCounterTopic(topic);
-      if (!t) return reject('topic', topic, 'not a parking/v1/{lotId}/{sensorId}/counter topic', now);
+      if (!t) return reject('topic', topic, `not a ${TOPICS.counter.pattern} topic`, now);
       const state = states.get(t.lotId);
       if (!state) return reject('unknown-lot', topic, `lot ${t.lotId} is not in the lots file`, now);
       if (!sensorsOf.get(t.lotId)!.has(t.sensorId)) {

@@ -11,7 +11,7 @@ import {
   calibrationResultTopic,
   COUNTER_FILTER,
   healthTopic,
-  parseCalibrationTopic,
+  parse,
   statusTopic,
 } from '../protocol/index.js';
 import { systemClock, type Clock, type LotsFile, type OccupancyStore } from '../core/index.js';
@@ -105,10 +105,15 @@ export function createIngest({
     client?.publish(healthTopic(clientId), JSON.stringify(buildHealth(clientId, ledger, stats(), store, clock)), { qos: 1, retain: true });
   }
 
+  /** Dispatch once, on the topic's kind (protocol/topics.ts). */
   function onMessage(topic: string, payload: Buffer) {
-    const lotId = parseCalibrationTopic(topic);
-    if (lotId) commands.onMessage(lotId, payload);
-    else ledger.handle(topic, payload); // counter topics; anything else is rejected and counted there
+    const m = parse(topic);
+    switch (m?.kind) {
+      case 'calibration':
+        return commands.onMessage(m.params.lotId, payload);
+      default:
+        return ledger.handle(topic, payload); // counter topics; anything else is rejected and counted there
+    }
   }
 
   async function start() {

@@ -1,55 +1,12 @@
 /**
- * Service-to-service messages on the broker (not for sensors):
- * - `parking/v1/{lotId}/calibration`: api -> ingest, QoS 1: set the true count now.
- * - `parking/v1/{lotId}/calibration/result`: ingest -> api, QoS 1: the outcome.
- * - `manku/v1/ingest/{clientId}/health`: ingest -> api, QoS 1, retained: liveness and counters.
- * - `manku/v1/broker/{brokerId}/health`: the broker itself -> api, QoS 1, retained: its refusals.
- *   No account may publish it; the broker publishes it internally.
+ * Payloads of the service-to-service topics (not for sensors; the topics are in topics.ts):
+ * - calibration: api -> ingest: set the true count now, or reset a sensor's reference;
+ * - calibrationResult: ingest -> api: the outcome;
+ * - ingestHealth: ingest -> api: liveness and counters;
+ * - brokerHealth: the broker itself -> api: its refusals.
  */
 import { z } from 'zod';
-import { Id, isId, TOPIC_ROOT } from './topics.js';
-
-export const CALIBRATION_FILTER = `${TOPIC_ROOT}/+/calibration`;
-export const CALIBRATION_RESULT_FILTER = `${TOPIC_ROOT}/+/calibration/result`;
-export const HEALTH_FILTER = 'manku/v1/ingest/+/health';
-export const BROKER_HEALTH_FILTER = 'manku/v1/broker/+/health';
-
-export const calibrationTopic = (lotId: string) => `${TOPIC_ROOT}/${lotId}/calibration`;
-export const calibrationResultTopic = (lotId: string) => `${TOPIC_ROOT}/${lotId}/calibration/result`;
-export const healthTopic = (clientId: string) => `manku/v1/ingest/${clientId}/health`;
-/** @example brokerHealthTopic('manku-broker') // 'manku/v1/broker/manku-broker/health' */
-export const brokerHealthTopic = (brokerId: string) => `manku/v1/broker/${brokerId}/health`;
-
-function lotOf(topic: string, tail: string[]): string | null {
-  const parts = topic.split('/');
-  if (parts.length !== 3 + tail.length || parts[0] !== 'parking' || parts[1] !== 'v1') return null;
-  if (!tail.every((t, i) => parts[3 + i] === t)) return null;
-  return isId(parts[2] as string) ? (parts[2] as string) : null;
-}
-export const parseCalibrationTopic = (topic: string) => lotOf(topic, ['calibration']);
-export const parseCalibrationResultTopic = (topic: string) => lotOf(topic, ['calibration', 'result']);
-export function parseHealthTopic(topic: string): string | null {
-  const parts = topic.split('/');
-  return parts.length === 5 && parts[0] === 'manku' && parts[1] === 'v1' && parts[2] === 'ingest' && parts[4] === 'health'
-    ? (parts[3] as string)
-    : null;
-}
-
-/** The `{brokerId}` level of `manku/v1/broker/{brokerId}/health`, or null for another shape. */
-function brokerIdLevel(topicOrFilter: string): string | null {
-  const p = topicOrFilter.split('/');
-  return p.length === 5 && p[0] === 'manku' && p[1] === 'v1' && p[2] === 'broker' && p[4] === 'health' ? (p[3] as string) : null;
-}
-/** The broker id of a concrete broker health topic; null when it is not one. */
-export function parseBrokerHealthTopic(topic: string): string | null {
-  const id = brokerIdLevel(topic);
-  return id !== null && isId(id) ? id : null;
-}
-/** Broker health filters: `manku/v1/broker/{brokerId|+}/health`. */
-export function isBrokerHealthFilter(filter: string): boolean {
-  const id = brokerIdLevel(filter);
-  return id !== null && (id === '+' || isId(id));
-}
+import { Id } from './topics.js';
 
 const command = {
   requestId: z.string().min(1).max(64),
@@ -68,7 +25,7 @@ export type CalibrationCommand = z.infer<typeof CalibrationCommand>;
 export const SensorResetCommand = z.strictObject({ ...command, resetSensor: Id });
 export type SensorResetCommand = z.infer<typeof SensorResetCommand>;
 
-/** What the API asks of ingest on `parking/v1/{lotId}/calibration`. */
+/** What the API asks of ingest on a lot's calibration topic. */
 export const LotCommand = z.union([CalibrationCommand, SensorResetCommand]);
 export type LotCommand = z.infer<typeof LotCommand>;
 

@@ -15,7 +15,7 @@ import { DEFAULT_THRESHOLDS, LotsFile, nextLevel, type KnownLevel } from '../../
 import mqtt from 'mqtt';
 import { createScenario, planDeliveries, type FaultOptions } from '../../firmware-sim/index.js';
 import { createEmbeddedStore, createIngest, messagesTaken } from '../../ingest/index.js';
-import type { LotStatus } from '../../protocol/index.js';
+import { counterTopic, type LotStatus } from '../../protocol/index.js';
 
 export interface TruthBenchOptions {
   seed: number;
@@ -99,7 +99,7 @@ export async function truthBench(o: TruthBenchOptions) {
         const d = plan.deliveries[di]!;
         clock.set(d.atMs);
         const before = taken();
-        await gates[d.gate]!.publishAsync(`parking/v1/${LOT}/${GATES[d.gate]}/counter`, d.payload, { qos: 1 });
+        await gates[d.gate]!.publishAsync(counterTopic(LOT, GATES[d.gate]!), d.payload, { qos: 1 });
         await settle(() => taken() > before);
         const msg = d.message;
         const prev = lastAccepted[d.gate];

@@ -72,3 +72,84 @@ describe('broker health (manku/v1/broker/{brokerId}/health)', () => {
     for (const p of [sensor, reader, ingest, api]) expect(canPublish(p, 'manku/v1/broker/manku-broker/health').ok).toBe(false);
   });
 });
+
+/**
+ * Every role against every kind, spelled out (not read from the topic table), so that a change to
+ * the table that changes a decision shows here.
+ */
+describe('every role and kind, as decided before the topic table', () => {
+  const other: Principal = { role: 'sensor', username: 'gate-2', lotId: 'lot-a', sensorId: 'gate-2' };
+  const roles = { sensor, reader, ingest, api };
+  const topics = {
+    counter: 'parking/v1/lot-a/gate-1/counter',
+    status: 'parking/v1/lot-a/status',
+    calibration: 'parking/v1/lot-a/calibration',
+    calibrationResult: 'parking/v1/lot-a/calibration/result',
+    ingestHealth: 'manku/v1/ingest/manku-ingest/health',
+    brokerHealth: 'manku/v1/broker/manku-broker/health',
+  };
+  const publishers: Record<keyof typeof topics, string[]> = {
+    counter: ['sensor'],
+    status: ['ingest'],
+    calibration: ['api'],
+    calibrationResult: ['ingest'],
+    ingestHealth: ['ingest'],
+    brokerHealth: [],
+  };
+  const subscribers: Record<keyof typeof topics, string[]> = {
+    counter: ['ingest'],
+    status: ['reader', 'ingest', 'api'],
+    calibration: ['ingest'],
+    calibrationResult: ['api'],
+    ingestHealth: ['api'],
+    brokerHealth: ['api'],
+  };
+  const allLots = (topic: string) => topic.replace(/^(parking\/v1|manku\/v1\/\w+)\/[^/]+/, '$1/+');
+  const cases = Object.entries(topics).flatMap(([kind, topic]) => Object.entries(roles).map(([role, p]) => ({ kind, topic, role, p })));
+
+  it.each(cases)('$role publishing $kind', ({ kind, topic, role, p }) => {
+    expect(canPublish(p, topic).ok).toBe(publishers[kind as keyof typeof topics].includes(role));
+  });
+
+  it.each(cases)('$role subscribing to $kind, on one lot and on every lot', ({ kind, topic, role, p }) => {
+    const may = subscribers[kind as keyof typeof topics].includes(role);
+    expect(canSubscribe(p, topic).ok).toBe(may);
+    expect(canSubscribe(p, allLots(topic)).ok).toBe(may);
+  });
+
+  it('a sensor may not publish another sensor\'s counter, nor with a bad id', () => {
+    expect(canPublish(other, topics.counter).ok).toBe(false);
+    expect(canPublish(sensor, 'parking/v1/lot-a/Gate-1/counter').ok).toBe(false);
+  });
+
+  it.each([
+    'parking/v1/Lot-A/status',
+    'parking/v1/lot-a/status/extra',
+    'parking/v1/+/#',
+    'parking/+/lot-a/status',
+    'manku/v1/+/+/health',
+    'manku/v1/ingest/#',
+    // an empty client id matches no topic anybody may publish (refused since the topic table)
+    'manku/v1/ingest//health',
+  ])('refuses the filter %s to every account', (filter) => {
+    for (const p of Object.values(roles)) expect(canSubscribe(p, filter).ok).toBe(false);
+  });
+
+  it('ingest may publish any ingest health, not only its own (ingest accounts are not tied to a client id)', () => {
+    expect(canPublish(ingest, 'manku/v1/ingest/Another Ingest/health').ok).toBe(true);
+    expect(canPublish(ingest, 'manku/v1/ingest//health').ok).toBe(false);
+  });
+
+  it('says in each refusal what the account may do instead', () => {
+    const reason = (d: ReturnType<typeof canPublish>) => (d.ok ? '' : d.reason);
+    expect(reason(canPublish(reader, topics.status))).toBe('reader accounts may not publish');
+    expect(reason(canPublish(api, topics.status))).toBe('the api account may publish only to parking/v1/{lotId}/calibration');
+    expect(reason(canPublish(ingest, topics.counter))).toBe(
+      'ingest may publish only to parking/v1/{lotId}/status, parking/v1/{lotId}/calibration/result, manku/v1/ingest/{clientId}/health',
+    );
+    expect(reason(canSubscribe(sensor, topics.status))).toBe('sensors may not subscribe');
+    expect(reason(canSubscribe(reader, topics.counter))).toBe('reader accounts may subscribe only to parking/v1/{lotId|+}/status');
+    expect(reason(canSubscribe(api, topics.counter))).toMatch(/^the api account may subscribe only to parking\/v1\/\{lotId\|\+\}\/status, .*manku\/v1\/broker\/\{brokerId\|\+\}\/health$/);
+    expect(reason(canSubscribe(reader, '#'))).toBe('$SYS and root wildcards are reserved');
+  });
+});

@@ -1,13 +1,116 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  build,
   counterTopic,
+  filterFor,
+  filterMatches,
   LotStatus,
+  matchFilter,
   MAX_COUNTER_BYTES,
+  parse,
   parseCounterPayload,
   parseCounterTopic,
+  parseHealthTopic,
   parseStatusTopic,
   statusTopic,
+  TOPIC_KINDS,
+  TOPIC_PARAMS,
+  TOPICS,
+  type TopicKind,
 } from '../../protocol/index.js';
+
+const SAMPLE = { lotId: 'lot-1', sensorId: 'gate-1', clientId: 'manku-ingest', brokerId: 'manku-broker' };
+
+/** What each kind's topic is today, spelled out, so a change to the table shows here. */
+const EXPECTED: Record<TopicKind, string> = {
+  counter: 'parking/v1/lot-1/gate-1/counter',
+  status: 'parking/v1/lot-1/status',
+  calibration: 'parking/v1/lot-1/calibration',
+  calibrationResult: 'parking/v1/lot-1/calibration/result',
+  ingestHealth: 'manku/v1/ingest/manku-ingest/health',
+  brokerHealth: 'manku/v1/broker/manku-broker/health',
+};
+
+/** The parameters a kind's pattern names. */
+const paramsOf = (kind: TopicKind) => [...TOPICS[kind].pattern.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+const sampleOf = (kind: TopicKind) => Object.fromEntries(paramsOf(kind).map((p) => [p, SAMPLE[p as keyof typeof SAMPLE]]));
+
+describe('the topic table', () => {
+  it('has every kind the system uses, and only those', () => {
+    expect(TOPIC_KINDS.sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it.each(TOPIC_KINDS)('%s builds its topic and parses back to the same kind and parameters', (kind) => {
+    const topic = build(kind, SAMPLE);
+    expect(topic).toBe(EXPECTED[kind]);
+    expect(parse(topic)).toEqual({ kind, params: sampleOf(kind) });
+  });
+
+  it.each(TOPIC_KINDS)('%s: its filter on every lot matches its topics and no other kind\'s', (kind) => {
+    const filter = filterFor(kind);
+    expect(filter).toBe(TOPICS[kind].pattern.replace(/\{\w+\}/g, '+'));
+    expect(matchFilter(filter)).toEqual({ kind, params: {} });
+    for (const other of TOPIC_KINDS) expect(filterMatches(filter, build(other, SAMPLE))).toBe(other === kind);
+  });
+
+  it.each(TOPIC_KINDS.filter((k) => paramsOf(k).includes('lotId')))('%s has a per-lot filter', (kind) => {
+    const filter = filterFor(kind, { lotId: 'lot-1' });
+    expect(matchFilter(filter)).toEqual({ kind, params: { lotId: 'lot-1' } });
+    expect(filterMatches(filter, build(kind, SAMPLE))).toBe(true);
+    expect(filterMatches(filter, build(kind, { ...SAMPLE, lotId: 'lot-2' }))).toBe(false);
+  });
+
+  it('no two patterns can match the same topic, so parse has one answer', () => {
+    const levels = (k: TopicKind) => TOPICS[k].pattern.split('/');
+    const isParam = (l: string) => l.startsWith('{');
+    for (const a of TOPIC_KINDS) {
+      for (const b of TOPIC_KINDS) {
+        if (a === b || levels(a).length !== levels(b).length) continue;
+        const overlap = levels(a).every((l, i) => isParam(l) || isParam(levels(b)[i]!) || l === levels(b)[i]);
+        expect(overlap, `${a} and ${b}`).toBe(false);
+      }
+    }
+  });
+
+  it('names only parameters it knows how to validate', () => {
+    for (const kind of TOPIC_KINDS) for (const p of paramsOf(kind)) expect(Object.keys(TOPIC_PARAMS)).toContain(p);
+  });
+
+  it('says who publishes and who subscribes, as the services do', () => {
+    const roles = Object.fromEntries(TOPIC_KINDS.map((k) => [k, [TOPICS[k].publisher, [...TOPICS[k].subscribers].sort()]]));
+    expect(roles).toEqual({
+      counter: ['sensor', ['ingest']],
+      status: ['ingest', ['api', 'ingest', 'reader']],
+      calibration: ['api', ['ingest']],
+      calibrationResult: ['ingest', ['api']],
+      ingestHealth: ['ingest', ['api']],
+      brokerHealth: ['broker', ['api']],
+    });
+    for (const k of TOPIC_KINDS) expect([TOPICS[k].qos, TOPICS[k].retain]).toEqual([1, k === 'status' || k.endsWith('Health')]);
+  });
+
+  it('is listed in docs/protocol.md with the same QoS, retain, publisher and subscribers', () => {
+    const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    const rows = new Map(
+      [...doc.matchAll(/^\| `([^`]+)` \| (\w+) \| (\d) \| (yes|no) \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => [m[1], m.slice(2, 7).map((c) => c!.trim())]),
+    );
+    const roleWords = (cell: string) => [...new Set(cell.match(/\b(sensor|ingest|api|reader|broker)\b/g))].sort();
+    for (const kind of TOPIC_KINDS) {
+      const row = rows.get(TOPICS[kind].pattern);
+      expect(row, `docs/protocol.md lists ${TOPICS[kind].pattern}`).toBeDefined();
+      const [name, qos, retained, publisher, subscribers] = row!;
+      expect([name, Number(qos), retained === 'yes', roleWords(publisher!), roleWords(subscribers!)]).toEqual([
+        kind,
+        TOPICS[kind].qos,
+        TOPICS[kind].retain,
+        [TOPICS[kind].publisher],
+        [...TOPICS[kind].subscribers].sort(),
+      ]);
+    }
+    expect(rows.size).toBe(TOPIC_KINDS.length);
+  });
+});
 
 describe('topics', () => {
   it('builds and parses counter and status topics', () => {
@@ -28,11 +131,34 @@ describe('topics', () => {
     'parking/v1/+/gate-1/counter',
   ])('rejects %s', (topic) => {
     expect(parseCounterTopic(topic)).toBeNull();
+    expect(parse(topic)).toBeNull();
   });
 
   it('ids may be 64 characters', () => {
     expect(parseStatusTopic(`parking/v1/${'a'.repeat(64)}/status`)).not.toBeNull();
   });
+
+  it('an ingest client id is any non-empty level without wildcards', () => {
+    expect(parseHealthTopic('manku/v1/ingest/Ingest_A 2/health')).toBe('Ingest_A 2');
+    for (const id of ['', '+', '#', 'a+b']) expect(parseHealthTopic(`manku/v1/ingest/${id}/health`)).toBeNull();
+  });
+
+  it.each([
+    ['parking/v1/+/+/counter', 'counter'],
+    ['parking/v1/lot-1/+/counter', 'counter'],
+    ['parking/v1/lot-1/gate-1/counter', 'counter'],
+    ['manku/v1/ingest/+/health', 'ingestHealth'],
+    ['manku/v1/broker/+/health', 'brokerHealth'],
+  ])('matchFilter(%s) is %s', (filter, kind) => {
+    expect(matchFilter(filter)?.kind).toBe(kind);
+  });
+
+  it.each(['#', 'parking/#', 'parking/v1/#', 'parking/v1/+/#', '+/v1/lot-1/status', 'parking/+/lot-1/status', 'manku/v1/+/+/health', 'parking/v1/Lot-1/status', 'parking/v1/+/+', ''])(
+    'matchFilter refuses %j',
+    (filter) => {
+      expect(matchFilter(filter)).toBeNull();
+    },
+  );
 });
 
 describe('counter payload', () => {
