@@ -17,7 +17,8 @@ import {
   statusTopic,
   type LotStatus,
 } from '../protocol/index.js';
-import { systemClock, type Clock, type LotsFile, type OccupancyStore } from '../core/index.js';
+import { systemClock, type Clock, type LotsFile } from '../core/index.js';
+import type { OccupancyStore } from '../storage/index.js';
 import { buildHealth, offlineHealth } from './health.js';
 import { createHistoryWriter, type HistoryWriter } from './history-writer.js';
 import { createPipeline, type Pipeline, type PipelineStats } from './pipeline.js';

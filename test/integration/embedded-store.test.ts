@@ -6,8 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StorePoint } from '../../core/index.js';
-import { createEmbeddedStore, type EmbeddedStore } from '../../ingest/index.js';
+import { createEmbeddedStore, type EmbeddedStore, type StorePoint } from '../../storage/index.js';
 
 const dirs: string[] = [];
 const stores: EmbeddedStore[] = [];
