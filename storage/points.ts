@@ -22,7 +22,7 @@ const StoredOutcome = z.enum(['reset', ...OUTCOME_KINDS]);
 
 const pointBase = {
   lotId: z.string(),
-  /** Event time (epoch ms). */
+  /** Event time (epoch ms); for a reading, the sensor's ts when within tolerance, else the receive time. */
   timeMs: z.number(),
   /** Strictly increasing per lot over every measurement: the point with the highest is the latest state. */
   lotSeq: z.int(),
