@@ -2,6 +2,5 @@ export { createApi, type Api, type ApiOptions } from './server.js';
 export { createApp, errorBody, OPENAPI_INFO, type AppOptions } from './app.js';
 export { createStatusFeed, type StatusFeed, type StatusFeedOptions } from './status-feed.js';
 export { createLiveHub, type LiveHub, type LiveHubOptions } from './live-hub.js';
-export { createInfluxHistory } from './influx-history.js';
 export { originAllowed, attachLiveUpgrade, LIVE_PATH } from './live-upgrade.js';
 export { buildWidget, type WidgetBundle } from './widget-assets.js';

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { LotsFile } from '../core/index.js';
 import { Id } from '../protocol/index.js';
 import { verifyPassword } from '../broker/index.js';
+import { InfluxUrl } from '../storage/index.js';
 
 export const DEMO_LOTS_FILE = fileURLToPath(new URL('../config/demo-lots.json', import.meta.url));
 export const DEMO_PASSWORD = 'demo';
@@ -31,7 +32,7 @@ export const Env = z.object({
   API_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),
-  INFLUX_URL: z.url({ protocol: /^https?$/ }).optional(),
+  INFLUX_URL: InfluxUrl.optional(),
   INFLUX_BUFFER_POINTS: positive.default(100_000),
   INFLUX_BATCH_POINTS: positive.max(5000).default(5000),
   INFLUX_FLUSH_MS: positive.default(250),
@@ -67,14 +68,16 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-function describe(error: z.ZodError, source: string) {
-  return error.issues.map((i) => `  ${source}${i.path.length ? `: ${i.path.join('.')}` : ''}: ${i.message}`).join('\n');
+/** One issue on the title's line (`invalid environment: PORT: ...`), several as a list below it. */
+function describe(title: string, error: z.ZodError) {
+  const issues = error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`);
+  return issues.length === 1 ? `${title}: ${issues[0]}` : `${title}:\n${issues.map((i) => `  ${i}`).join('\n')}`;
 }
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const blanksDropped = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
   const parsed = Env.safeParse(blanksDropped);
-  if (!parsed.success) throw new ConfigError(`invalid environment:\n${describe(parsed.error, 'env')}`);
+  if (!parsed.success) throw new ConfigError(describe('invalid environment', parsed.error));
   return parsed.data;
 }
 
@@ -86,7 +89,7 @@ export function loadLotsFile(path: string): LotsFile {
     throw new ConfigError(`cannot read lots file ${path}: ${(err as Error).message}`);
   }
   const parsed = LotsFile.safeParse(json);
-  if (!parsed.success) throw new ConfigError(`invalid lots file ${path}:\n${describe(parsed.error, 'lots file')}`);
+  if (!parsed.success) throw new ConfigError(describe(`invalid lots file ${path}`, parsed.error));
   return parsed.data;
 }
 

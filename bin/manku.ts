@@ -11,10 +11,18 @@
  */
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createApi, createInfluxHistory } from '../api/index.js';
+import { createApi } from '../api/index.js';
 import { createBroker, hashPassword } from '../broker/index.js';
-import type { HistorySource, OccupancyStore } from '../core/index.js';
-import { createEmbeddedStore, createInfluxStore, createIngest, type EmbeddedStore } from '../ingest/index.js';
+import { createIngest } from '../ingest/index.js';
+import {
+  createEmbeddedStore,
+  createInfluxHistory,
+  createInfluxStore,
+  embeddedHistory,
+  type EmbeddedStore,
+  type HistorySource,
+  type OccupancyStore,
+} from '../storage/index.js';
 import { resetSensorCommand } from './admin.js';
 import { ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
 
@@ -24,7 +32,7 @@ const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api'];
 /** Where the API reads history: InfluxDB when configured, else the embedded store of an ingest in this process. */
 function historyFor(config: Config, embedded: EmbeddedStore | null): HistorySource | null {
   if (config.env.INFLUX_URL) return createInfluxHistory({ url: config.env.INFLUX_URL, requestTimeoutMs: config.env.INFLUX_TIMEOUT_MS });
-  if (embedded) return { kind: 'embedded', history: async (...args) => embedded.history(...args) };
+  if (embedded) return embeddedHistory(embedded);
   return null;
 }
 

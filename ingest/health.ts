@@ -1,6 +1,7 @@
 /** What ingest tells the API about itself: liveness, store state, counters, sensors online. */
 import type { IngestHealth } from '../protocol/index.js';
-import type { Clock, OccupancyStore } from '../core/index.js';
+import type { Clock } from '../core/index.js';
+import type { OccupancyStore } from '../storage/index.js';
 import type { Ledger, LedgerStats } from './ledger.js';
 
 export function buildHealth(

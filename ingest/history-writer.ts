@@ -5,7 +5,7 @@
  * the store's load flat however busy the gates are. Inert until start().
  */
 import type { LotStatus } from '../protocol/index.js';
-import type { OccupancyPoint, OccupancyStore } from '../core/index.js';
+import type { OccupancyPoint, OccupancyStore } from '../storage/index.js';
 
 export interface HistoryWriter {
   record(status: LotStatus, occupiedRaw: number, timeMs: number): void;

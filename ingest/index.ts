@@ -3,7 +3,3 @@ export { createLedger, messagesTaken, REJECT_REASONS, type Ledger, type LedgerSt
 export { createCommandHandler, type CommandHandler } from './commands.js';
 export { createStatusPublisher, type StatusPublisher } from './status-publisher.js';
 export { createHistoryWriter, type HistoryWriter } from './history-writer.js';
-export { createInfluxStore, isRetryableInfluxError, type InfluxStoreOptions } from './influx-store.js';
-export { parseInfluxUrl, type InfluxTarget } from '../core/index.js';
-export { createEmbeddedStore, SNAPSHOT_FILE, type EmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.js';
-export { createWriteBuffer, type WriteBuffer } from './write-buffer.js';

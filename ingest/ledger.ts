@@ -26,9 +26,8 @@ import {
   type LotsFile,
   OUTCOME_KINDS,
   type OutcomeKind,
-  type StoredLot,
-  type StorePoint,
 } from '../core/index.js';
+import type { StoredLot, StorePoint } from '../storage/index.js';
 
 export type RejectReason = CounterRejection | 'topic' | 'unknown-lot' | 'unknown-sensor';
 export const REJECT_REASONS: readonly RejectReason[] = ['topic', 'unknown-lot', 'unknown-sensor', 'oversize', 'json', 'schema'];

@@ -14,7 +14,8 @@ import {
   parse,
   statusTopic,
 } from '../protocol/index.js';
-import { systemClock, type Clock, type LotsFile, type OccupancyStore } from '../core/index.js';
+import { systemClock, type Clock, type LotsFile } from '../core/index.js';
+import type { OccupancyStore } from '../storage/index.js';
 import { openMqttSession } from '../transport/index.js';
 import { createCommandHandler, type CommandHandler } from './commands.js';
 import { buildHealth, offlineHealth } from './health.js';

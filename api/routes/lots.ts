@@ -2,7 +2,8 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { HISTORY_STEPS, MAX_HISTORY_POINTS, type HistorySource } from '../../core/index.js';
+import { HISTORY_STEPS, MAX_HISTORY_POINTS } from '../../core/index.js';
+import type { HistorySource } from '../../storage/index.js';
 import { LotStatus } from '../../protocol/index.js';
 import { requireAdmin } from '../bearer.js';
 import { fail } from '../errors.js';

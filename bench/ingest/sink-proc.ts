@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { COUNTER_FILTER } from '../../protocol/index.js';
 import { LotsFile } from '../../core/index.js';
-import { createInfluxStore, createIngest } from '../../ingest/index.js';
+import { createIngest } from '../../ingest/index.js';
+import { createInfluxStore } from '../../storage/index.js';
 
 const { BENCH_MODE, BENCH_MQTT_URL, BENCH_INFLUX_URL, BENCH_LOTS_FILE, BENCH_EXPECT } = process.env;
 const expected = Number(BENCH_EXPECT);

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createApi } from '../../api/index.js';
 import { createBroker } from '../../broker/index.js';
 import { LotsFile } from '../../core/index.js';
-import { createEmbeddedStore, createIngest } from '../../ingest/index.js';
+import { createIngest } from '../../ingest/index.js';
+import { createEmbeddedStore } from '../../storage/index.js';
 
 const lots = LotsFile.parse(JSON.parse(readFileSync(process.env.BENCH_LOTS_FILE!, 'utf8')));
 const broker = createBroker({ lots, port: 0 });

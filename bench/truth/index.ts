@@ -14,7 +14,8 @@ import { createBroker, hashPassword } from '../../broker/index.js';
 import { DEFAULT_THRESHOLDS, LotsFile, nextLevel, type KnownLevel } from '../../core/index.js';
 import mqtt from 'mqtt';
 import { createScenario, planDeliveries, type FaultOptions } from '../../firmware-sim/index.js';
-import { createEmbeddedStore, createIngest, messagesTaken } from '../../ingest/index.js';
+import { createIngest, messagesTaken } from '../../ingest/index.js';
+import { createEmbeddedStore } from '../../storage/index.js';
 import { counterTopic, type LotStatus } from '../../protocol/index.js';
 
 export interface TruthBenchOptions {

@@ -15,7 +15,8 @@ import type { Api } from '../../api/index.js';
 import { launchChromium } from '../../bench/support/chromium.js';
 import { waitFor } from '../../bench/support/wait.js';
 import type { Broker } from '../../broker/index.js';
-import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
+import type { Ingest } from '../../ingest/index.js';
+import { createEmbeddedStore } from '../../storage/index.js';
 import { connectClient, counterJson, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 
 let broker: Broker;

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../api/index.js';
 import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
-import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
+import type { Ingest } from '../../ingest/index.js';
+import { createEmbeddedStore } from '../../storage/index.js';
 import { waitFor } from '../../bench/support/wait.js';
 import { connectClient, counterJson, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 

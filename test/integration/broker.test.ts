@@ -10,7 +10,8 @@ import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
-import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
+import type { Ingest } from '../../ingest/index.js';
+import { createEmbeddedStore } from '../../storage/index.js';
 import { connectClient, counterJson, passwordOf, startBroker, startIngest, testLots, waitForOccupied } from '../support/stack.js';
 import { waitFor } from '../../bench/support/wait.js';
 

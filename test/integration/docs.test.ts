@@ -16,7 +16,8 @@ import { createApi, type Api } from '../../api/index.js';
 import { DEMO_LOTS_FILE, DEMO_PASSWORD, loadLotsFile } from '../../bin/config.js';
 import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
-import { createEmbeddedStore, createIngest, type EmbeddedStore, type Ingest } from '../../ingest/index.js';
+import { createIngest, type Ingest } from '../../ingest/index.js';
+import { createEmbeddedStore, embeddedHistory, type EmbeddedStore } from '../../storage/index.js';
 import { launchChromium } from '../../bench/support/chromium.js';
 import { waitFor } from '../../bench/support/wait.js';
 import { blockWith, REPO_ROOT, shellCommands } from '../support/docs.js';
@@ -38,8 +39,7 @@ let base: string;
 let store: EmbeddedStore;
 
 function startDemoApi(port: number) {
-  const history = { kind: 'embedded' as const, history: async (...args: Parameters<EmbeddedStore['history']>) => store.history(...args) };
-  const a = createApi({ lots, mqttUrl, username: 'demo-api', password: DEMO_PASSWORD, port, adminToken: ADMIN_TOKEN, history, logger: quietLogger() });
+  const a = createApi({ lots, mqttUrl, username: 'demo-api', password: DEMO_PASSWORD, port, adminToken: ADMIN_TOKEN, history: embeddedHistory(store), logger: quietLogger() });
   return a.start().then(({ port: p }) => ({ api: a, port: p }));
 }
 

@@ -2,12 +2,11 @@
  * The embedded store keeps every point of the history and counts what it keeps: points sharing a
  * millisecond stay apart, and a rewrite of a point already stored is neither kept nor counted.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StorePoint } from '../../core/index.js';
-import { createEmbeddedStore, type EmbeddedStore } from '../../ingest/index.js';
+import { createEmbeddedStore, SNAPSHOT_FILE, type EmbeddedStore, type StorePoint } from '../../storage/index.js';
 
 const dirs: string[] = [];
 const stores: EmbeddedStore[] = [];
@@ -51,5 +50,29 @@ describe('embedded store point identity', () => {
     store.write([point]);
     expect(store.calibrations('lot-a')).toHaveLength(1);
     expect(store.stats().written).toBe(1);
+  });
+});
+
+describe('embedded store snapshot', () => {
+  it('loads a snapshot written before lotSeq: history points without it, and no calibrations', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manku-embedded-'));
+    dirs.push(dir);
+    const old = { measurement: 'lot_occupancy', lotId: 'lot-a', timeMs, occupied: 4, occupiedRaw: 4, capacity: 10, level: 'vacant', stale: false };
+    const sensors = { g1: { boot: 1, seq: 9, in: 6, out: 2, lastSeenMs: timeMs } };
+    writeFileSync(join(dir, SNAPSHOT_FILE), JSON.stringify({ version: 1, savedAt: '2026-11-25T09:00:01Z', lots: { 'lot-a': { occupiedRaw: 4, lastSeq: 0, sensors, history: [old] } } }));
+    const store = createEmbeddedStore({ dataDir: dir });
+    await store.start();
+    stores.push(store);
+    expect(await store.restore(['lot-a'])).toEqual(new Map([['lot-a', { occupiedRaw: 4, sensors, lastSeq: 0 }]]));
+    expect(store.history('lot-a', timeMs, timeMs + 1000, 60_000)).toEqual([{ t: '2026-11-25T09:00:00.000Z', occupied: 4, available: 6, level: 'vacant' }]);
+    expect(store.calibrations('lot-a')).toEqual([]);
+  });
+
+  it('refuses to start on a snapshot that is not one, naming the bad key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manku-embedded-'));
+    dirs.push(dir);
+    const bad = { measurement: 'lot_occupancy', lotId: 'lot-a', timeMs, occupied: 4, occupiedRaw: 4, capacity: 10, level: 'packed', stale: false };
+    writeFileSync(join(dir, SNAPSHOT_FILE), JSON.stringify({ version: 1, savedAt: 'x', lots: { 'lot-a': { occupiedRaw: 4, lastSeq: 0, sensors: {}, history: [bad] } } }));
+    await expect(createEmbeddedStore({ dataDir: dir }).start()).rejects.toThrow(/not a manku snapshot: .*level.*move it aside/s);
   });
 });

@@ -6,10 +6,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createInfluxHistory, type Api } from '../../api/index.js';
+import type { Api } from '../../api/index.js';
 import type { Broker } from '../../broker/index.js';
-import { HISTORY_STEPS, type LotsFile, type OccupancyStore, type StorePoint } from '../../core/index.js';
-import { createEmbeddedStore, createInfluxStore, type EmbeddedStore, type Ingest } from '../../ingest/index.js';
+import { HISTORY_STEPS, type LotsFile } from '../../core/index.js';
+import type { Ingest } from '../../ingest/index.js';
+import {
+  createEmbeddedStore,
+  createInfluxHistory,
+  createInfluxStore,
+  embeddedHistory,
+  type EmbeddedStore,
+  type OccupancyStore,
+  type StorePoint,
+} from '../../storage/index.js';
 import { connectClient, counterJson, manualClock, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 import { waitFor } from '../../bench/support/wait.js';
 
@@ -45,7 +54,7 @@ beforeAll(async () => {
   });
   ingests.push(await startIngest(lots, url, watched(embedded, seen[0]!), clock, 'history-embedded'));
   ingests.push(await startIngest(lots, url, watched(influxStore, seen[1]!), clock, 'history-influx'));
-  ({ api, base } = await startApi(lots, url, undefined, { history: { kind: 'embedded', history: async (...a) => embedded.history(...a) } }));
+  ({ api, base } = await startApi(lots, url, undefined, { history: embeddedHistory(embedded) }));
 
   const g1 = await connectClient(url, 'gate-a1');
   const g2 = await connectClient(url, 'gate-a2');

@@ -9,7 +9,8 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
-import { createEmbeddedStore, type Ingest } from '../../ingest/index.js';
+import type { Ingest } from '../../ingest/index.js';
+import { createEmbeddedStore } from '../../storage/index.js';
 import { connectClient, counterJson, manualClock, startBroker, startIngest, testLots, waitForOccupied } from '../support/stack.js';
 import { waitFor } from '../../bench/support/wait.js';
 

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import { createSimulation, createScenario, planDeliveries, promisedCount, truthAt, unavoidableLoss, type FaultOptions } from '../../firmware-sim/index.js';
-import { createEmbeddedStore, messagesTaken } from '../../ingest/index.js';
+import { messagesTaken } from '../../ingest/index.js';
+import { createEmbeddedStore } from '../../storage/index.js';
 import { waitFor } from '../../bench/support/wait.js';
 import { passwordOf, startBroker, startIngest, testLots } from '../support/stack.js';
 

@@ -3,8 +3,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { createApi, type Api, type ApiOptions } from '../../api/index.js';
 import { createBroker, hashPassword, type Broker } from '../../broker/index.js';
-import { LotsFile, systemClock, type Clock, type OccupancyStore } from '../../core/index.js';
+import { LotsFile, systemClock, type Clock } from '../../core/index.js';
 import { createIngest, type Ingest, type IngestOptions } from '../../ingest/index.js';
+import type { OccupancyStore } from '../../storage/index.js';
 import { waitFor } from '../../bench/support/wait.js';
 
 /** Test passwords are `pw-<username>`; hashed with a low scrypt cost to keep tests quick. */

@@ -18,6 +18,16 @@ const lot = (id: string, sensors: string[]) => ({
   sensors: sensors.map((s) => ({ id: s, passwordHash: hash })),
 });
 
+/** The message loadEnv refuses these variables with. */
+function envError(vars: Record<string, string>): string {
+  try {
+    loadEnv(vars);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error(`loadEnv accepted ${JSON.stringify(vars)}`);
+}
+
 describe('environment', () => {
   it('has working defaults', () => {
     const env = loadEnv({});
@@ -29,6 +39,23 @@ describe('environment', () => {
     expect(() => loadEnv({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadEnv({ INFLUX_URL: 'ftp://x/y' })).toThrow(/INFLUX_URL/);
     expect(() => loadEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+
+  it('refuses an INFLUX_URL without a usable database name, in one line with an example', () => {
+    for (const bad of ['http://127.0.0.1:8086/', 'http://127.0.0.1:8086', 'http://127.0.0.1:8086/bad name', 'http://127.0.0.1:8086/%zz', 'not a url']) {
+      expect(envError({ INFLUX_URL: bad }), bad).toMatch(/^invalid environment: INFLUX_URL: .*e\.g\. http:\/\/127\.0\.0\.1:8086\/manku$/);
+    }
+    expect(loadEnv({ INFLUX_URL: 'https://user:pw@influx.example:8086/manku_1' }).INFLUX_URL).toBe('https://user:pw@influx.example:8086/manku_1');
+  });
+
+  it('does not repeat a bad INFLUX_URL, which may carry a password', () => {
+    expect(envError({ INFLUX_URL: 'http://user:secret@127.0.0.1:8086/' })).not.toContain('secret');
+  });
+
+  it('lists several bad variables, one a line', () => {
+    const lines = envError({ PORT: 'eighty', LOG_LEVEL: 'loud' }).split('\n');
+    expect(lines[0]).toBe('invalid environment:');
+    expect(lines.slice(1).map((l) => l.match(/^  (\w+): /)?.[1]).sort()).toEqual(['LOG_LEVEL', 'PORT']);
   });
 
   it('treats an empty variable as unset', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { StorePoint } from '../../core/index.js';
+import type { StorePoint } from '../../storage/index.js';
 import { createHistoryWriter } from '../../ingest/index.js';
 import type { LotStatus } from '../../protocol/index.js';
 

@@ -1,6 +1,7 @@
 /** The ledger on its own: every step of a counter message, and admins' entries, without a broker. */
 import { describe, expect, it } from 'vitest';
-import { LotsFile, type StorePoint } from '../../core/index.js';
+import { LotsFile } from '../../core/index.js';
+import type { StorePoint } from '../../storage/index.js';
 import { createLedger, messagesTaken } from '../../ingest/index.js';
 
 const hash = `scrypt$1024$8$1$AA==$${'A'.repeat(43)}=`;

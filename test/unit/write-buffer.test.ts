@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createWriteBuffer } from '../../ingest/index.js';
+import { createWriteBuffer } from '../../storage/index.js';
 import { waitFor } from '../../bench/support/wait.js';
 
 /** A store stand-in that can be made to fail: the real InfluxDB path is covered in test/integration. */

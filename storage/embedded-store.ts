@@ -1,13 +1,15 @@
 /**
  * The store used when no INFLUX_URL is set: each lot's latest state and a bounded history in
- * memory, saved as a JSON snapshot in DATA_DIR (atomically: write, fsync, rename) every few
- * seconds when something changed, and on stop.
+ * memory, saved as a JSON snapshot in DATA_DIR (see embedded-snapshot.ts) every few seconds when
+ * something changed, and on stop.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { z } from 'zod';
-import { bucketHistory, sensorStateOf, type CalibrationPoint, type HistoryPoint, type OccupancyPoint, type OccupancyStore, type StoredLot, type StorePoint, type StoreStats } from '../core/index.js';
+import { bucketHistory, type HistoryPoint } from '../core/index.js';
+import { readSnapshot, SNAPSHOT_FILE, writeSnapshot, type LotRecord } from './embedded-snapshot.js';
+import { MEASUREMENT, sensorStateOf, type CalibrationPoint, type StorePoint } from './points.js';
+import type { HistorySource, OccupancyStore, StoredLot, StoreStats } from './port.js';
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -15,52 +17,6 @@ export interface EmbeddedStoreOptions {
   historyLimit?: number;
   snapshotIntervalMs?: number;
   logger?: Logger;
-}
-
-const count = z.int().nonnegative();
-const Snapshot = z.object({
-  version: z.literal(1),
-  savedAt: z.string(),
-  lots: z.record(
-    z.string(),
-    z.object({
-      occupiedRaw: z.int(),
-      lastSeq: z.int().nonnegative(),
-      sensors: z.record(z.string(), z.object({ boot: count, seq: count, in: count, out: count, lastSeenMs: z.number(), rebaseline: z.boolean().optional() })),
-      history: z.array(
-        z.object({
-          measurement: z.literal('lot_occupancy'),
-          lotId: z.string(),
-          timeMs: z.number(),
-          lotSeq: z.int().default(0),
-          occupied: count,
-          occupiedRaw: z.int(),
-          capacity: z.int(),
-          level: z.enum(['vacant', 'crowded', 'full', 'unknown']),
-          stale: z.boolean(),
-        }),
-      ),
-      calibrations: z
-        .array(
-          z.object({
-            measurement: z.literal('lot_calibration'),
-            lotId: z.string(),
-            timeMs: z.number(),
-            lotSeq: z.int(),
-            requestId: z.string(),
-            occupied: count,
-            previousRaw: z.int(),
-            occupiedRaw: z.int(),
-          }),
-        )
-        .default([]),
-    }),
-  ),
-});
-
-interface LotRecord extends StoredLot {
-  history: OccupancyPoint[];
-  calibrations: CalibrationPoint[];
 }
 
 /** Calibration events kept per lot. */
@@ -71,8 +27,6 @@ export interface EmbeddedStore extends OccupancyStore {
   history(lotId: string, fromMs: number, toMs: number, stepMs: number): HistoryPoint[];
   calibrations(lotId: string): readonly CalibrationPoint[];
 }
-
-export const SNAPSHOT_FILE = 'manku-state.json';
 
 export function createEmbeddedStore({
   dataDir,
@@ -98,17 +52,8 @@ export function createEmbeddedStore({
   async function save() {
     if (!dirty) return;
     dirty = false;
-    const body = JSON.stringify({ version: 1, savedAt: new Date().toISOString(), lots: Object.fromEntries(lots) });
-    const tmp = `${file}.tmp`;
     try {
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(body);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, file);
+      await writeSnapshot(file, lots);
       lastError = null;
     } catch (err) {
       dirty = true;
@@ -124,24 +69,10 @@ export function createEmbeddedStore({
     description: `embedded store (snapshot ${file})`,
     async start() {
       await mkdir(dataDir, { recursive: true });
-      let text: string | null = null;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-      if (text !== null) {
-        let parsed;
-        try {
-          parsed = Snapshot.safeParse(JSON.parse(text));
-        } catch (err) {
-          throw new Error(`snapshot ${file} is not valid JSON (${(err as Error).message}); move it aside to start empty`);
-        }
-        if (!parsed.success) {
-          throw new Error(`snapshot ${file} is not a manku snapshot: ${z.prettifyError(parsed.error)}; move it aside to start empty`);
-        }
-        for (const [id, rec] of Object.entries(parsed.data.lots)) lots.set(id, rec);
-        log.info({ file, lots: lots.size, savedAt: parsed.data.savedAt }, 'snapshot loaded');
+      const snapshot = await readSnapshot(file);
+      if (snapshot) {
+        for (const [id, rec] of Object.entries(snapshot.lots)) lots.set(id, rec);
+        log.info({ file, lots: lots.size, savedAt: snapshot.savedAt }, 'snapshot loaded');
       }
       timer = setInterval(saveSerially, snapshotIntervalMs);
       timer.unref();
@@ -162,9 +93,9 @@ export function createEmbeddedStore({
         if (p.lotSeq <= rec.lastSeq) continue;
         rec.occupiedRaw = p.occupiedRaw;
         rec.lastSeq = p.lotSeq;
-        if (p.measurement === 'sensor_reading') {
+        if (p.measurement === MEASUREMENT.reading) {
           rec.sensors[p.sensorId] = sensorStateOf(p);
-        } else if (p.measurement === 'lot_calibration') {
+        } else if (p.measurement === MEASUREMENT.calibration) {
           rec.calibrations.push(p);
           if (rec.calibrations.length > CALIBRATIONS_KEPT) rec.calibrations.shift();
         } else {
@@ -199,4 +130,9 @@ export function createEmbeddedStore({
     },
     calibrations: (lotId) => lots.get(lotId)?.calibrations ?? [],
   };
+}
+
+/** The embedded store as the API's history source: for an API in the same process as ingest. */
+export function embeddedHistory(store: EmbeddedStore): HistorySource {
+  return { kind: store.kind, history: async (...args) => store.history(...args) };
 }
