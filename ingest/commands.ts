@@ -1,5 +1,5 @@
 /**
- * Admins' commands from the API on `parking/v1/{lotId}/calibration`: decode, refuse once past
+ * Admins' commands from the API on each lot's calibration topic: decode, refuse once past
  * their deadline (by this ingest's clock: the API answered 504 by then, and a late command could
  * overwrite a newer true count), apply to the ledger, answer on `.../calibration/result`.
  */
