@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type {} from 'vitest';
-import { startInfluxd } from '../bench/support/influxd.js';
+import { startInfluxd } from '../testkit/influxd.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

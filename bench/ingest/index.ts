@@ -15,8 +15,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { median, startChild, stopChild, writeBenchLots } from '../support/child.js';
 import { createGateCounter } from '../../firmware-sim/index.js';
 import { counterTopic } from '../../protocol/index.js';
-import { startInfluxd } from '../support/influxd.js';
-import { waitFor } from '../support/wait.js';
+import { startInfluxd } from '../../testkit/influxd.js';
+import { waitFor } from '../../testkit/wait.js';
 
 export interface IngestBenchOptions {
   sensors: number;

@@ -16,7 +16,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { createGateCounter } from '../../firmware-sim/index.js';
 import { counterTopic } from '../../protocol/index.js';
 import { ask, percentile, startChild, stopChild, writeBenchLots } from '../support/child.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 
 export interface LiveBenchOptions {
   rate: number;

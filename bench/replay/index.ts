@@ -14,7 +14,7 @@ import { createIngest, createLedger } from '../../ingest/index.js';
 import { createEmbeddedStore, type StorePoint } from '../../storage/index.js';
 import { counterTopic } from '../../protocol/index.js';
 import { writeBenchLots } from '../support/child.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 
 export interface ReplayBenchOptions {
   capacity: number;

@@ -13,7 +13,7 @@ import { createBroker } from '../../broker/index.js';
 import { LotsFile } from '../../core/index.js';
 import { createIngest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
-import { launchChromium } from '../support/chromium.js';
+import { launchChromium } from '../../testkit/chromium.js';
 import { percentile, writeBenchLots } from '../support/child.js';
 import { readFileSync } from 'node:fs';
 

@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../../bench/support/chromium.js';
+import { launchChromium } from '../../testkit/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../api/index.js';
 import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 import { connectClient, counterJson, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 
 const require = createRequire(import.meta.url);

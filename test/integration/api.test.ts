@@ -10,7 +10,7 @@ import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { LotStatus } from '../../protocol/index.js';
 import { connectClient, counterJson, manualClock, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 
 let lots: LotsFile;
 let broker: Broker;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, waitFor } from '../../bench/support/wait.js';
+import { freePort, waitFor } from '../../testkit/wait.js';
 
 const run = promisify(execFile);
 const children: ChildProcess[] = [];

@@ -18,8 +18,8 @@ import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import { createIngest, type Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore, embeddedHistory, type EmbeddedStore } from '../../storage/index.js';
-import { launchChromium } from '../../bench/support/chromium.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { launchChromium } from '../../testkit/chromium.js';
+import { waitFor } from '../../testkit/wait.js';
 import { blockWith, REPO_ROOT, shellCommands } from '../support/docs.js';
 import { quietLogger, startBroker } from '../support/stack.js';
 

@@ -20,7 +20,7 @@ import {
   type StorePoint,
 } from '../../storage/index.js';
 import { connectClient, counterJson, manualClock, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 
 const T0 = Date.UTC(2026, 10, 24, 0, 0, 0);
 const clock = manualClock(T0);

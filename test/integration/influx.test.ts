@@ -12,9 +12,9 @@ import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createInfluxStore, type OccupancyStore, type StorePoint } from '../../storage/index.js';
-import { startInfluxd, type Influxd } from '../../bench/support/influxd.js';
+import { startInfluxd, type Influxd } from '../../testkit/influxd.js';
 import { connectClient, counterJson, startBroker, startIngest, testLots, waitForOccupied } from '../support/stack.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 
 let lots: LotsFile;
 let broker: Broker;

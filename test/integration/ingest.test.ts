@@ -12,7 +12,7 @@ import type { LotsFile } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { connectClient, counterJson, manualClock, startBroker, startIngest, testLots, waitForOccupied } from '../support/stack.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 
 let lots: LotsFile;
 let broker: Broker;

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLiveHub, type LiveHub } from '../../api/index.js';
 import { attachLiveUpgrade } from '../../api/live-upgrade.js';
 import type { LotStatus } from '../../protocol/index.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 
 const status = (occupied: number): LotStatus => ({
   lotId: 'lot-a',

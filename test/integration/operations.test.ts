@@ -15,8 +15,8 @@ import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore, createInfluxStore } from '../../storage/index.js';
-import { startInfluxd } from '../../bench/support/influxd.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { startInfluxd } from '../../testkit/influxd.js';
+import { waitFor } from '../../testkit/wait.js';
 import { connectClient, counterJson, liveClient, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 
 const TOKEN = 'test-admin-token-0123456789';

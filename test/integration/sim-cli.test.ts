@@ -11,7 +11,7 @@ import { createRecorder, createScenario, promisedCount, readRecording, truthAt, 
 import { messagesTaken, type Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { CounterMessage, parseCounterTopic } from '../../protocol/index.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 import { passwordOf, startBroker, startIngest, testLots } from '../support/stack.js';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@ import type { LotsFile } from '../../core/index.js';
 import { createSimulation, createScenario, planDeliveries, promisedCount, truthAt, unavoidableLoss, type FaultOptions } from '../../firmware-sim/index.js';
 import { messagesTaken } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 import { passwordOf, startBroker, startIngest, testLots } from '../support/stack.js';
 
 const startMs = Date.parse('2026-11-24T00:00:00+09:00');

@@ -6,7 +6,7 @@ import { createBroker, hashPassword, type Broker } from '../../broker/index.js';
 import { LotsFile, systemClock, type Clock } from '../../core/index.js';
 import { createIngest, type Ingest, type IngestOptions } from '../../ingest/index.js';
 import type { OccupancyStore } from '../../storage/index.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 
 /** Test passwords are `pw-<username>`; hashed with a low scrypt cost to keep tests quick. */
 export const passwordOf = (username: string) => `pw-${username}`;

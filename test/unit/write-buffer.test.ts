@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createWriteBuffer } from '../../storage/index.js';
-import { waitFor } from '../../bench/support/wait.js';
+import { waitFor } from '../../testkit/wait.js';
 
 /** A store stand-in that can be made to fail: the real InfluxDB path is covered in test/integration. */
 function flakyStore() {

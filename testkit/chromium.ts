@@ -1,4 +1,4 @@
-// Shared by benchmarks and tests (test/ may import it; nothing imports test/).
+// testkit: helpers shared by tests and benchmarks (both import testkit/; tests never import bench/).
 /** Debian's Chromium, headless, through playwright-core: never a downloaded browser. */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

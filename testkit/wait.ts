@@ -1,4 +1,4 @@
-// Shared by benchmarks and tests (test/ may import it; nothing imports test/).
+// testkit: helpers shared by tests and benchmarks (both import testkit/; tests never import bench/).
 import { createServer } from 'node:net';
 
 /** Polls `check` until it returns true (no wall-clock sleeps as assertions), or fails after the deadline. */
