@@ -19,6 +19,8 @@ const positive = z.coerce.number().int().positive();
 export const Env = z.object({
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json: one JSON object per line; pretty: for people. Unset: pretty on a terminal, else json. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   LOTS_FILE: z.string().min(1).optional(),
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
   MQTT_PORT: port.default(1883),

@@ -10,7 +10,7 @@
  *   manku reset-sensor LOT SENSOR   forget a sensor's reference, through the running API (ADMIN_TOKEN, API_URL)
  */
 import { resolve } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createApi } from '../api/index.js';
 import { createBroker, hashPassword } from '../broker/index.js';
 import { createIngest } from '../ingest/index.js';
@@ -24,6 +24,7 @@ import {
   type OccupancyStore,
 } from '../storage/index.js';
 import { resetSensorCommand } from './admin.js';
+import { createLogger } from './logger.js';
 import { ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
 
 type Part = { start(): Promise<unknown>; stop(): Promise<void> };
@@ -102,7 +103,7 @@ async function readStdin(): Promise<string> {
 
 async function run(role: Role) {
   const config = loadConfig();
-  const logger = pino({ level: config.env.LOG_LEVEL, base: { role } });
+  const logger = createLogger(config.env, { role });
   logger.info({ lotsFile: config.lotsFile, lots: config.lots.lots.map((l) => l.id) }, 'manku starting');
   const demo = await demoCredentials(config, role);
   if (demo.length > 0) {

@@ -170,6 +170,23 @@ describe('manku (npm start)', { timeout: 180_000 }, () => {
     expect(m.stderr()).toMatch(/refusing to start with demo credentials in production.*LOTS_FILE/s);
   });
 
+  it('logs JSON lines by default off a terminal, and lines for people with LOG_FORMAT=pretty', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts'], {
+      env: { ...process.env, MQTT_PORT: '0', PORT: '0', LOG_FORMAT: 'pretty', DATA_DIR: mkdtempSync(join(tmpdir(), 'manku-pretty-')) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await waitFor(() => out.includes('manku ready'), { timeoutMs: 60_000, what: 'manku ready' });
+    expect(out).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: manku starting$/m);
+    expect(out.split('\n')[0]!.startsWith('{')).toBe(false);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // The other tests here parse every stdout line as JSON: the default off a terminal.
+  });
+
   it('names a bad environment variable and exits 1', async () => {
     const m = startManku({ PORT: 'eighty' });
     expect(await m.exited).toBe(1);

@@ -39,6 +39,7 @@ describe('environment', () => {
     expect(() => loadEnv({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadEnv({ INFLUX_URL: 'ftp://x/y' })).toThrow(/INFLUX_URL/);
     expect(() => loadEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadEnv({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
   });
 
   it('refuses an INFLUX_URL without a usable database name, in one line with an example', () => {

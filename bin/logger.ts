@@ -1,0 +1,14 @@
+/**
+ * The process logger: JSON lines (pino) for machines by default; human-readable lines
+ * (pino-pretty, in-process, no worker thread) when stdout is a terminal, or when LOG_FORMAT says so.
+ */
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { Env } from './config.js';
+
+export function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>, base: Record<string, unknown>, tty = Boolean(process.stdout.isTTY)): Logger {
+  const options = { level: env.LOG_LEVEL, base };
+  const human = env.LOG_FORMAT === 'pretty' || (env.LOG_FORMAT === undefined && tty);
+  if (!human) return pino(options);
+  return pino(options, pretty({ colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
+}
