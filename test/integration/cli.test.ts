@@ -59,7 +59,7 @@ describe('manku (npm start)', { timeout: 180_000 }, () => {
     await pub('garbage');
     await expect(pub(message, 'parking/v1/other-lot/demo-gate-1/counter')).rejects.toBeTruthy();
     await waitFor(() => m.lines.some((l) => l.reason === 'json'), { what: 'the garbage to be logged' });
-    expect(m.lines.some((l) => l.refusal === 'publish-denied')).toBe(true);
+    await waitFor(() => m.lines.some((l) => l.refusal === 'publish-denied'), { what: 'the denied publish in the log' });
     expect(await lot()).toMatchObject({ occupied: 4, available: 196, capacity: 200 });
     await waitFor(async () => (await (await fetch(`${api}/metrics`)).text()).includes('manku_broker_refusals_total{broker="manku-broker",kind="publish-denied"} 1'), {
       what: 'the refusal in /metrics (broker in the same process)',
@@ -159,7 +159,8 @@ describe('manku (npm start)', { timeout: 180_000 }, () => {
     const message = JSON.stringify({ boot: 1, seq: 1, ts: Date.now(), in: 5, out: 1 });
     const pub = run('mosquitto_pub', ['-p', mqttPort, '-u', 'demo-gate-1', '-P', 'demo', '-q', '1', '-t', 'parking/v1/demo-hospital/demo-gate-1/counter', '-m', message]);
     await expect(pub).rejects.toMatchObject({ stderr: expect.stringMatching(/unavailable/i) });
-    expect(m.lines.some((l) => l.refusal === 'ingest-not-ready')).toBe(true);
+    // the refusal's log line reaches us through the child's stdout pipe a moment later
+    await waitFor(() => m.lines.some((l) => l.refusal === 'ingest-not-ready'), { what: 'the ingest-not-ready refusal in the log' });
     m.child.kill('SIGTERM');
     expect(await m.exited).toBe(0);
   });
