@@ -1,6 +1,6 @@
 /** The lots file: lots, their gate sensors and the service accounts allowed on the broker. */
 import { z } from 'zod';
-import { Id, LocalizedName } from '../protocol/index.js';
+import { Id, isTimeZone, LocalizedName } from '../protocol/index.js';
 import { Thresholds } from './levels.js';
 
 /** `scrypt$N$r$p$salt$hash` (base64), as printed by `manku hash-password`. */
@@ -27,15 +27,6 @@ export function parseScryptHash(encoded: string): ScryptHash | string {
   const key = Buffer.from(m[5]!, 'base64');
   if (key.length < 16 || key.length > 64) return `the hash must be 16 to 64 bytes, not ${key.length}`;
   return { N, r, p, salt: Buffer.from(m[4]!, 'base64'), key };
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export const PasswordHash = z.string().superRefine((value, ctx) => {

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRecorder, createScenario, createSimulation, finalBoots, planDeliveries, readRecording, replayRecording, SCENARIOS, truthAt, type ScenarioName } from './index.js';
-import { startOfDayIn, zoneOffsetMs } from '../protocol/index.js';
+import { isTimeZone, startOfDayIn, zoneOffsetMs } from '../protocol/index.js';
 
 const HELP = `usage:
   npm run sim -- run [options]
@@ -93,11 +93,7 @@ async function run(argv: string[]) {
   if (!(SCENARIOS as readonly string[]).includes(values.scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
   const sensors = values.sensors.split(',').filter(Boolean);
   const zone = values['time-zone'];
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-  } catch {
-    throw new Error(`--time-zone must be an IANA time zone, e.g. Asia/Tokyo (not "${zone}")`);
-  }
+  if (!isTimeZone(zone)) throw new Error(`--time-zone must be an IANA time zone, e.g. Asia/Tokyo (not "${zone}")`);
   const clock = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit' });
   const startMs = localMidnight(zone, values.date);
   if (Number.isNaN(startMs)) throw new Error('--date must look like 2026-11-24');

@@ -1,5 +1,15 @@
 /** Local calendar days in a lot's IANA time zone (lots file `timeZone`). Pure, browser-safe: time is passed in. */
 
+/** Whether the runtime knows `zone` as an IANA time zone (e.g. Asia/Tokyo). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The zone's offset from UTC at `atMs`, in ms (e.g. +9 h for Asia/Tokyo). */
 export function zoneOffsetMs(zone: string, atMs: number): number {
   const parts = new Intl.DateTimeFormat('en-US', {
