@@ -1,10 +1,9 @@
 /** The HTTP app through app.request(), as hono tests it: no sockets, no broker. */
 import { describe, expect, it } from 'vitest';
 import { createApp, createStatusFeed } from '../../api/index.js';
-import { LotsFile } from '../../core/index.js';
+import { oneLot } from '../support/fixtures.js';
 
-const hash = `scrypt$1024$8$1$AA==$${'A'.repeat(43)}=`;
-const lots = LotsFile.parse({ lots: [{ id: 'lot-a', name: { ja: 'A', en: 'A' }, capacity: 10, sensors: [{ id: 'g1', passwordHash: hash }] }] });
+const lots = oneLot();
 const feed = createStatusFeed({ lots });
 const TOKEN = 'app-admin-token-0123456789';
 const app = createApp({ feed, adminToken: TOKEN, metricsToken: 'metrics-token-0123456789', sensorsOf: () => ['g1'] });

@@ -1,13 +1,10 @@
 /** The ledger on its own: every step of a counter message, and admins' entries, without a broker. */
 import { describe, expect, it } from 'vitest';
-import { LotsFile } from '../../core/index.js';
+import { oneLot } from '../support/fixtures.js';
 import type { StorePoint } from '../../storage/index.js';
 import { createLedger, messagesTaken } from '../../ingest/index.js';
 
-const hash = `scrypt$1024$8$1$AA==$${'A'.repeat(43)}=`;
-const lots = LotsFile.parse({
-  lots: [{ id: 'lot-a', name: { ja: 'A', en: 'A' }, capacity: 10, sensors: [{ id: 'g1', passwordHash: hash }, { id: 'g2', passwordHash: hash }] }],
-});
+const lots = oneLot({ sensors: ['g1', 'g2'] });
 const topic = (sensor = 'g1', lot = 'lot-a') => `parking/v1/${lot}/${sensor}/counter`;
 const msg = (boot: number, seq: number, i: number, o: number, ts = 1_000_000) => Buffer.from(JSON.stringify({ boot, seq, ts, in: i, out: o }));
 

@@ -1,11 +1,10 @@
 /** The API's view of live status on its own: retained statuses in, staleness by the clock, listeners told of changes. */
 import { describe, expect, it } from 'vitest';
 import { createStatusFeed } from '../../api/index.js';
-import { LotsFile } from '../../core/index.js';
+import { oneLot } from '../support/fixtures.js';
 import type { LotStatus } from '../../protocol/index.js';
 
-const hash = `scrypt$1024$8$1$AA==$${'A'.repeat(43)}=`;
-const lots = LotsFile.parse({ lots: [{ id: 'lot-a', name: { ja: 'A', en: 'A' }, capacity: 10, staleAfterS: 60, sensors: [{ id: 'g1', passwordHash: hash }] }] });
+const lots = oneLot({ staleAfterS: 60 });
 const T0 = Date.parse('2026-11-26T00:00:00Z');
 const status = (occupied: number, observedAt = new Date(T0).toISOString()): LotStatus => ({
   lotId: 'lot-a', name: { ja: 'A', en: 'A' }, capacity: 10, occupied, available: 10 - occupied, occupancy: occupied / 10,

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LotsFile } from '../../core/index.js';
+import { oneLot } from '../support/fixtures.js';
 import { createLedger, createStatusPublisher } from '../../ingest/index.js';
 import type { LotStatus } from '../../protocol/index.js';
 
-const hash = `scrypt$1024$8$1$AA==$${'A'.repeat(43)}=`;
-const lots = LotsFile.parse({ lots: [{ id: 'lot-a', name: { ja: 'A', en: 'A' }, capacity: 10, staleAfterS: 60, sensors: [{ id: 'g1', passwordHash: hash }] }] });
+const lots = oneLot({ staleAfterS: 60 });
 const reading = (seq: number, i: number) => Buffer.from(JSON.stringify({ boot: 1, seq, ts: 0, in: i, out: 0 }));
 
 afterEach(() => vi.useRealTimers());

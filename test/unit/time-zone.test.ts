@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LotConfig } from '../../core/index.js';
+import { FIXTURE_HASH } from '../support/fixtures.js';
 import { startOfDayIn, zoneOffsetMs } from '../../protocol/index.js';
 
 describe("a lot's time zone", () => {
@@ -13,7 +14,7 @@ describe("a lot's time zone", () => {
   });
 
   it('the lots file refuses a zone that is not IANA', () => {
-    const lot = { id: 'a', name: { ja: 'a', en: 'a' }, capacity: 1, sensors: [{ id: 'g', passwordHash: 'scrypt$1024$8$1$AA==$' + 'A'.repeat(43) + '=' }] };
+    const lot = { id: 'a', name: { ja: 'a', en: 'a' }, capacity: 1, sensors: [{ id: 'g', passwordHash: FIXTURE_HASH }] };
     expect(LotConfig.safeParse({ ...lot, timeZone: 'Asia/Tokio' }).success).toBe(false);
     expect(LotConfig.parse({ ...lot, timeZone: 'Europe/Berlin' }).timeZone).toBe('Europe/Berlin');
   });
