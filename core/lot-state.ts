@@ -12,6 +12,12 @@ export interface RestoredLot {
   /** Calibration baseline plus every applied delta, unclamped. */
   occupiedRaw: number;
   sensors: Record<string, SensorState>;
+  /**
+   * The level before the restart: within the hysteresis band it depends on how the lot got there
+   * (78 % is 混 from above, 空 from below), so without it a restart may flip the level. Absent: as
+   * if first seen.
+   */
+  level?: KnownLevel;
 }
 
 export interface ApplyResult {
@@ -47,9 +53,10 @@ export function createLotState(lot: LotConfig, restored?: RestoredLot): LotState
   const sensors = new Map<string, SensorState>();
   let occupiedRaw = restored?.occupiedRaw ?? 0;
   for (const [id, state] of Object.entries(restored?.sensors ?? {})) if (known.has(id)) sensors.set(id, { ...state });
-  let level: KnownLevel = nextLevel(null, percentOf(occupiedRaw), lot.thresholds);
+  let level: KnownLevel = nextLevel(restored?.level ?? null, percentOf(occupiedRaw), lot.thresholds);
   let lastObservedMs: number | null = null;
-  for (const s of sensors.values()) lastObservedMs = Math.max(lastObservedMs ?? 0, s.lastSeenMs);
+  // lastSeenMs 0: never heard from (a sensor reset before its first reading), not an observation.
+  for (const s of sensors.values()) if (s.lastSeenMs > 0) lastObservedMs = Math.max(lastObservedMs ?? 0, s.lastSeenMs);
 
   function percentOf(raw: number): number {
     return (clampOccupied(raw, lot.capacity) / lot.capacity) * 100;
@@ -119,7 +126,7 @@ export function createLotState(lot: LotConfig, restored?: RestoredLot): LotState
       };
     },
     snapshot() {
-      return { occupiedRaw, sensors: Object.fromEntries([...sensors].map(([id, s]) => [id, { ...s }])) };
+      return { occupiedRaw, level, sensors: Object.fromEntries([...sensors].map(([id, s]) => [id, { ...s }])) };
     },
   };
 }

@@ -204,7 +204,7 @@ export function createLedger({
         // A sensor clock ahead of ours must not keep a silent gate looking fresh after a restart.
         const now = clock.now();
         const sensors = Object.fromEntries(Object.entries(state.sensors).map(([id, s]) => [id, { ...s, lastSeenMs: Math.min(s.lastSeenMs, now) }]));
-        states.set(lotId, createLotState(lot, { occupiedRaw: state.occupiedRaw, sensors }));
+        states.set(lotId, createLotState(lot, { occupiedRaw: state.occupiedRaw, sensors, ...(state.level ? { level: state.level } : {}) }));
         lastSeq.set(lotId, state.lastSeq);
         log.info({ lotId, occupiedRaw: state.occupiedRaw, sensors: Object.keys(state.sensors).length }, 'lot state restored');
       }

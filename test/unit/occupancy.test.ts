@@ -202,6 +202,32 @@ describe('lot counter', () => {
     expect(b.apply('g1', msg(3, 7, 20, 5), 300).outcome.kind).toBe('duplicate');
   });
 
+  // Shrunk by fast-check (test/unit/counting-properties.test.ts, seed 20261126): a restart showed
+  // 混 where the lot had shown 満, with no car moving, because the level's history was not saved.
+  it('a restart keeps the level inside the hysteresis band as it was (満 stays 満 until it falls below fullDecreasing)', () => {
+    const t = { almostFullIncreasing: 0, almostFullDecreasing: 0, fullIncreasing: 1, fullDecreasing: 0 };
+    const a = createLotState(lotConfig({ capacity: 1, thresholds: t, sensors: [lotConfig().sensors[0]] }));
+    a.apply('g1', msg(0, 4_294_966_295, 1, 0), 1000);
+    a.calibrate(0);
+    expect(a.status(1000)).toMatchObject({ occupied: 0, level: 'full' });
+    const b = createLotState(a.lot, a.snapshot());
+    expect(b.status(1000)).toEqual(a.status(1000));
+    // and the defaults: 92 % reached from above is 満, also after a restart
+    const c = createLotState(lotConfig());
+    c.apply('g1', msg(1, 1, 96, 0), 0);
+    c.apply('g2', msg(1, 1, 0, 4), 0);
+    expect(createLotState(c.lot, c.snapshot()).status(0)).toMatchObject({ occupied: 92, level: 'full' });
+  });
+
+  // Shrunk by fast-check: a lot whose only event was a reset of a never-heard sensor showed
+  // observedAt 1970-01-01 after a restart instead of null.
+  it('a reset of a sensor never heard from does not make a restarted lot look observed', () => {
+    const a = createLotState(lotConfig());
+    a.resetSensor('g1');
+    expect(a.status(0).observedAt).toBeNull();
+    expect(createLotState(a.lot, a.snapshot()).status(0).observedAt).toBeNull();
+  });
+
   it('refuses readings from a sensor that is not in the lot', () => {
     expect(() => createLotState(lotConfig()).apply('other', msg(1, 1, 1, 0), 0)).toThrow(/not in lot/);
   });
