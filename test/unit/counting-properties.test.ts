@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_HASH } from '../support/fixtures.js';
 import { bandBroken, bootRun, counterValue, duplicatedAndReordered, gateLife, net, thresholds } from '../support/counting-model.js';
-import { LotsFile, type Thresholds } from '../../core/index.js';
+import { createLotState, LotsFile, type Thresholds } from '../../core/index.js';
 import { labelOf, MAX_COUNTER_VALUE, type CounterMessage } from '../../protocol/index.js';
 import { createLedger, type Ledger } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
@@ -19,7 +19,7 @@ const LOT = 'lot-p';
 const NOW = 1_800_000_000_000;
 const logger = pino({ level: 'silent' });
 
-function lotsFile({ sensors = 1, capacity = 1_000_000, thresholds }: { sensors?: number; capacity?: number; thresholds?: Thresholds } = {}) {
+function lotsFile({ sensors = 1, capacity = 1_000_000, thresholds, staleAfterS }: { sensors?: number; capacity?: number; thresholds?: Thresholds; staleAfterS?: number } = {}) {
   return LotsFile.parse({
     lots: [
       {
@@ -27,6 +27,7 @@ function lotsFile({ sensors = 1, capacity = 1_000_000, thresholds }: { sensors?:
         name: { ja: 'P', en: 'P' },
         capacity,
         ...(thresholds ? { thresholds } : {}),
+        ...(staleAfterS ? { staleAfterS } : {}),
         sensors: Array.from({ length: sensors }, (_, k) => ({ id: `g${k}`, passwordHash: FIXTURE_HASH })),
       },
     ],
@@ -342,6 +343,27 @@ describe('what a lot shows, whatever happens to it (property)', () => {
         }
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it('a lot is unknown exactly when one of its gates has not been heard within staleAfterS (a duplicate or an old boot is no sign of life)', () => {
+    const arb = fc.record({ sensors: fc.integer({ min: 1, max: 3 }), staleAfterS: fc.integer({ min: 1, max: 300 }) }).chain((cfg) =>
+      fc.tuple(fc.constant(cfg), fc.array(fc.record({ sensor: fc.nat(cfg.sensors - 1), message: anyMessage, afterMs: fc.nat(400_000) }), { maxLength: 40 })),
+    );
+    fc.assert(
+      fc.property(arb, ([cfg, events]) => {
+        const lot = createLotState(lotsFile(cfg).lots[0]!);
+        const heard = new Map<number, number>();
+        let now = NOW;
+        for (const { sensor, message, afterMs } of events) {
+          now += afterMs;
+          const { outcome } = lot.apply(`g${sensor}`, message, now);
+          if (outcome.kind !== 'duplicate' && outcome.kind !== 'old-boot') heard.set(sensor, now);
+          const silent = Array.from({ length: cfg.sensors }, (_, k) => heard.get(k)).some((t) => t === undefined || now - t > cfg.staleAfterS * 1000);
+          const s = lot.status(now);
+          expect([s.stale, s.level === 'unknown']).toEqual([silent, silent]);
+        }
+      }),
     );
   });
 
