@@ -59,16 +59,18 @@ function pubTls(port: number, sensor: string, lotId: string, payload: string, ex
   });
 }
 
-/** GET over https, trusting `ca`. */
-function httpsJson(url: string, caCert: string): Promise<Record<string, unknown>> {
+/** GET over https, trusting `ca`: the JSON body and the headers. */
+function httpsGet(url: string, caCert: string): Promise<{ body: Record<string, unknown>; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     get(url, { ca: caCert }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(JSON.parse(body)));
+      res.on('end', () => resolve({ body: JSON.parse(body), headers: res.headers }));
     }).on('error', reject);
   });
 }
+
+const sim = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'firmware-sim/cli.ts', ...args], { timeout: 60_000 });
 
 function refusedCount(broker: Broker, kind: 'client-cert' | 'tls-handshake') {
   return broker.stats().refused[kind];
@@ -112,7 +114,9 @@ describe('MQTT over TLS only, HTTPS and WSS', () => {
     await live.next((m) => m.status?.lotId === 'lot-b', 'the first status over wss');
     await pubTls(tlsPort, 'gate-b1', 'lot-b', counterJson(1, 1, 3, 0));
     await live.next((m) => m.status?.occupied === 3, 'occupied 3 over wss');
-    expect(await httpsJson(`${apiBase}/api/v1/lots/lot-b`, caPem)).toMatchObject({ lotId: 'lot-b', occupied: 3 });
+    const { body, headers } = await httpsGet(`${apiBase}/api/v1/lots/lot-b`, caPem);
+    expect(body).toMatchObject({ lotId: 'lot-b', occupied: 3 });
+    expect(headers['strict-transport-security']).toMatch(/^max-age=\d+/); // sent over HTTPS only
     live.close();
   });
 
@@ -132,6 +136,17 @@ describe('MQTT over TLS only, HTTPS and WSS', () => {
   it('a wrong server name: the session fails at once, naming MQTT_URL or MQTT_SERVERNAME', async () => {
     const { ready } = openMqttSession({ url, username: 'reader', password: passwordOf('reader'), tls: { ca: caPem, servername: 'broker.example.jp' } });
     await expect(ready).rejects.toThrow(/not valid for the name connected to \(.*broker\.example\.jp.*\); connect by a name the certificate holds \(MQTT_URL or MQTT_SERVERNAME\)$/);
+  });
+
+  // Two tsx processes: slow on a loaded 2-core machine.
+  it('the simulator CLI: --ca with the broker\'s CA plays its gates in over TLS; a wrong CA stops it at once naming --ca', { timeout: 90_000 }, async () => {
+    const before = ingest.stats().accepted;
+    const common = ['run', '--url', url, '--lot', 'lot-b', '--sensors', 'gate-b1', '--password', 'pw-{sensor}', '--fast', '--from', '8', '--hours', '1', '--state', join(dir, 'sim-boots.json')];
+    const [good, bad] = await Promise.allSettled([sim(...common, '--ca', ca.cert), sim(...common, '--ca', otherCa.cert, '--state', join(dir, 'sim-boots-2.json'))]);
+    expect(good.status).toBe('fulfilled');
+    await waitFor(() => ingest.stats().accepted > before, { what: 'the simulated readings counted' });
+    expect(bad.status).toBe('rejected');
+    expect(String((bad as PromiseRejectedResult).reason.stderr)).toMatch(/^sim: sensor gate-b1 cannot connect: cannot verify the broker's TLS certificate .*; set --ca to the CA that signed the broker's certificate$/m);
   });
 
   it('plain MQTT on the TLS port gets no CONNACK and is counted', async () => {
