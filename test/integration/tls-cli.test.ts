@@ -104,7 +104,8 @@ describe('npm start with TLS', { timeout: 180_000 }, () => {
     expect(start).toMatch(/^TLS_CERT_FILE=server\.crt TLS_KEY_FILE=server\.key npm start\b/);
     for (const line of setup.filter((l) => l.startsWith('openssl '))) await run('bash', ['-c', line], { cwd: dir, timeout: 20_000 });
 
-    const m = startManku({ TLS_CERT_FILE: join(dir, 'server.crt'), TLS_KEY_FILE: join(dir, 'server.key'), DATA_DIR: join(dir, 'data') });
+    const admin = { ADMIN_TOKEN: 'tls-admin-token-0123456789' };
+    const m = startManku({ TLS_CERT_FILE: join(dir, 'server.crt'), TLS_KEY_FILE: join(dir, 'server.key'), DATA_DIR: join(dir, 'data'), ...admin });
     await m.ready();
     const tlsPort = String(m.field('MQTT over TLS listening', 'port'));
     const api = String(m.field('API listening', 'url'));
@@ -115,6 +116,12 @@ describe('npm start with TLS', { timeout: 180_000 }, () => {
     await waitFor(async () => JSON.parse((await run('bash', ['-c', localised(curl!)], { cwd: dir })).stdout).occupied === 4, {
       what: 'occupied 4 through curl --cacert',
     });
+    // The admin CLI reaches the https:// API, trusting the private CA through Node's NODE_EXTRA_CA_CERTS.
+    const manku = (env: Record<string, string>) =>
+      run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'reset-sensor', 'demo-hospital', 'demo-gate-1'], { cwd: REPO_ROOT, env: { ...process.env, ...admin, API_URL: api, ...env }, timeout: 60_000 });
+    const [trusted, untrusted] = await Promise.allSettled([manku({ NODE_EXTRA_CA_CERTS: join(dir, 'ca.crt') }), manku({})]);
+    expect(trusted.status === 'fulfilled' && JSON.parse(trusted.value.stdout)).toMatchObject({ lotId: 'demo-hospital', sensorId: 'demo-gate-1' });
+    expect(String((untrusted as PromiseRejectedResult).reason?.stderr)).toMatch(/cannot reach the API at https:.*\(set API_URL; for a private CA set NODE_EXTRA_CA_CERTS to its file\)/);
     m.child.kill('SIGTERM');
     expect(await m.exited).toBe(0);
   });
