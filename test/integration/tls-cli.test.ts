@@ -3,7 +3,7 @@
  * (its openssl commands, then mosquitto_pub --cafile and curl --cacert against the process), and
  * `MQTT_PORT=off` with certificates renewed on SIGHUP while connections stay open.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,38 +15,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../testkit/wait.js';
 import { createTestCa, LOOPBACK_SAN } from '../support/certs.js';
 import { blockWith, REPO_ROOT } from '../support/docs.js';
+import { killStartedManku, startManku } from '../support/manku.js';
 import { liveClient } from '../support/stack.js';
 
 const run = promisify(execFile);
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
+afterAll(killStartedManku);
 
-function startManku(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'all'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, MQTT_PORT: '0', MQTT_TLS_PORT: '0', PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const lines: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  let buf = '';
-  child.stdout!.on('data', (d) => {
-    buf += d;
-    const parts = buf.split('\n');
-    buf = parts.pop()!;
-    for (const line of parts) if (line.trim()) lines.push(JSON.parse(line));
-  });
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+/** `manku all` with TLS, on free ports; `ready()` waits for it, `field()` reads a log line's field. */
+function startTlsManku(env: Record<string, string>) {
+  const m = startManku({ MQTT_TLS_PORT: '0', ...env });
   const ready = () =>
-    waitFor(() => lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 60_000, what: 'manku ready' }).catch((err: Error) => {
-      throw new Error(`${err.message}; stderr: ${stderr}`);
+    waitFor(() => m.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 60_000, what: 'manku ready' }).catch((err: Error) => {
+      throw new Error(`${err.message}; stderr: ${m.stderr()}`);
     });
-  const field = (msg: string, key: string) => lines.find((l) => l.msg === msg)?.[key];
-  return { child, lines, exited, ready, field };
+  const field = (msg: string, key: string) => m.lines.find((l) => l.msg === msg)?.[key];
+  return { ...m, ready, field };
 }
 
 /** The lines of a `bash` block, backslash continuations joined. */
@@ -105,7 +88,7 @@ describe('npm start with TLS', { timeout: 180_000 }, () => {
     for (const line of setup.filter((l) => l.startsWith('openssl '))) await run('bash', ['-c', line], { cwd: dir, timeout: 20_000 });
 
     const admin = { ADMIN_TOKEN: 'tls-admin-token-0123456789' };
-    const m = startManku({ TLS_CERT_FILE: join(dir, 'server.crt'), TLS_KEY_FILE: join(dir, 'server.key'), DATA_DIR: join(dir, 'data'), ...admin });
+    const m = startTlsManku({ TLS_CERT_FILE: join(dir, 'server.crt'), TLS_KEY_FILE: join(dir, 'server.key'), DATA_DIR: join(dir, 'data'), ...admin });
     await m.ready();
     const tlsPort = String(m.field('MQTT over TLS listening', 'port'));
     const api = String(m.field('API listening', 'url'));
@@ -135,7 +118,7 @@ describe('npm start with TLS', { timeout: 180_000 }, () => {
     copyFileSync(first.key, live.key);
     const caPem = readFileSync(ca.cert, 'utf8');
 
-    const m = startManku({ TLS_CERT_FILE: live.cert, TLS_KEY_FILE: live.key, MQTT_PORT: 'off', MQTT_CA_FILE: ca.cert, DATA_DIR: join(dir, 'data') });
+    const m = startTlsManku({ TLS_CERT_FILE: live.cert, TLS_KEY_FILE: live.key, MQTT_PORT: 'off', MQTT_CA_FILE: ca.cert, DATA_DIR: join(dir, 'data') });
     await m.ready();
     const tlsPort = Number(m.field('MQTT over TLS listening', 'port'));
     const api = String(m.field('API listening', 'url'));

@@ -5,17 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { apiUrlOf } from '../../bin/admin.js';
 import { loadConfig, loadEnv } from '../../bin/config.js';
 import { apiTlsOf, brokerTlsOf, mqttClientTlsOf, mqttUrlOf } from '../../bin/tls-config.js';
+import { envError } from '../support/env.js';
 
 const certs = { TLS_CERT_FILE: 'server.crt', TLS_KEY_FILE: 'server.key' };
-
-function envError(vars: Record<string, string>): string {
-  try {
-    loadEnv(vars);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error(`loadEnv accepted ${JSON.stringify(vars)}`);
-}
 
 describe('TLS variables', () => {
   it('are off by default: no TLS listener, plain broker URL, plain API', () => {
