@@ -19,7 +19,7 @@ import { createBroker, type Broker, type BrokerTlsOptions } from '../../broker/i
 import { systemClock, type LotsFile } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
-import { openMqttSession } from '../../transport/index.js';
+import { openMqttSession, readTlsCredentials } from '../../transport/index.js';
 import { waitFor } from '../../testkit/wait.js';
 import { createTestCa, LOOPBACK_SAN, type CertFiles, type TestCa } from '../support/certs.js';
 import { connectClient, counterJson, liveClient, passwordOf, startApi, startIngest, testLots, waitForOccupied } from '../support/stack.js';
@@ -174,6 +174,19 @@ describe('MQTT over TLS only, HTTPS and WSS', () => {
     await expect(pubTls(tlsPort, 'gate-a2', 'lot-a', counterJson(1, 1, 1, 0), ['--cert', foreign.cert, '--key', foreign.key])).rejects.toThrow(/not authori[sz]ed/i);
     expect(refusedCount(broker, 'client-cert')).toBe(before + 1);
     expect(lines.some((l) => l.refusal === 'client-cert' && String(l.msg).startsWith('client certificate not trusted'))).toBe(true);
+  });
+});
+
+describe('certificate files', () => {
+  it('are checked before use: in date, and the key belongs to the certificate', async () => {
+    const day = 86_400_000;
+    const files = { certFile: server.cert, keyFile: server.key };
+    expect(readTlsCredentials(files).certificate).toMatchObject({ subject: 'CN=localhost', serialNumber: expect.any(String), fingerprint256: expect.stringMatching(/^[0-9A-F:]+$/) });
+    expect(() => readTlsCredentials(files, Date.now() + 10 * day)).toThrow(/^the certificate in .*server\.crt expired on /);
+    expect(() => readTlsCredentials(files, Date.now() - 10 * day)).toThrow(/is not valid before/);
+    const stranger = await ca.issue('stranger', { cn: 'localhost', san: LOOPBACK_SAN });
+    expect(() => readTlsCredentials({ certFile: server.cert, keyFile: stranger.key })).toThrow(/^the key in .*stranger\.key does not belong to the certificate in .*server\.crt$/);
+    expect(() => readTlsCredentials({ certFile: server.cert, keyFile: server.cert })).toThrow(/holds no usable private key/);
   });
 });
 
