@@ -6,13 +6,15 @@
 import type { MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { BROKER_HEALTH_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER, parse, STATUS_FILTER } from '../protocol/index.js';
-import { openMqttSession } from '../transport/index.js';
+import { openMqttSession, tlsFailure, type MqttTlsOptions } from '../transport/index.js';
 
 export interface BrokerLinkOptions {
   mqttUrl: string;
   username: string;
   password: string;
   logger?: Logger;
+  /** For mqtts:// URLs: CA and server name. */
+  tls?: MqttTlsOptions;
 }
 
 /** The kinds of message the link hands on, each to the handlers registered for it. */
@@ -28,7 +30,7 @@ export interface BrokerLink {
   readonly connected: boolean;
 }
 
-export function createBrokerLink({ mqttUrl, username, password, logger = pino({ level: 'silent' }) }: BrokerLinkOptions): BrokerLink {
+export function createBrokerLink({ mqttUrl, username, password, logger = pino({ level: 'silent' }), tls }: BrokerLinkOptions): BrokerLink {
   const log = logger.child({ component: 'broker-link' });
   let client: MqttClient | null = null;
   const handlers: Record<LinkMessageKind, LinkHandler[]> = { status: [], calibrationResult: [], health: [], brokerHealth: [] };
@@ -55,11 +57,11 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
       handlers[kind].push(handler);
     },
     async start() {
-      const session = openMqttSession({ url: mqttUrl, username, password, label: `API account "${username}"`, service: true });
+      const session = openMqttSession({ url: mqttUrl, username, password, label: `API account "${username}"`, service: true, tls });
       const c = session.client;
       client = c;
       c.on('message', dispatch);
-      c.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
+      c.on('error', (err) => log.error({ err: tlsFailure(err, mqttUrl, tls?.settings) ?? err.message }, 'MQTT error'));
       c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
       c.on('connect', () => {
         log.info({ url: mqttUrl }, 'API connected to broker');

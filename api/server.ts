@@ -1,16 +1,18 @@
 /**
  * The API process part: one broker link (status, calibration results, ingest and broker health), the status
  * feed, the live WebSocket hub, and the Hono app on @hono/node-server with a `ws` server for
- * upgrades on the same port.
+ * upgrades on the same port; HTTPS and WSS on that port when given a certificate.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { MAX_LIVE_CLIENT_FRAME } from '../protocol/index.js';
 import { systemClock, type Clock, type LotsFile } from '../core/index.js';
 import type { HistorySource } from '../storage/index.js';
+import { readTlsCredentials, reloadTlsCredentials, type MqttTlsOptions, type TlsFiles } from '../transport/index.js';
 import { createApp } from './app.js';
 import { createBrokerHealthBoard } from './broker-health.js';
 import { createBrokerLink } from './broker-link.js';
@@ -27,6 +29,8 @@ export interface ApiOptions {
   mqttUrl: string;
   username: string;
   password: string;
+  /** TLS for the broker link (mqtts:// URLs): CA, server name. */
+  mqttTls?: MqttTlsOptions;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -48,12 +52,16 @@ export interface ApiOptions {
   tickMs?: number;
   calibrationTimeoutMs?: number;
   frameAncestors?: string;
+  /** Serve https:// and wss:// with this certificate (reloaded by reloadTls). */
+  tls?: Pick<TlsFiles, 'certFile' | 'keyFile'>;
 }
 
 export interface Api {
   start(): Promise<{ host: string; port: number }>;
   stop(): Promise<void>;
   readonly hub: LiveHub;
+  /** Re-reads the TLS files (SIGHUP); open connections stay. False without TLS or when the new files are bad (logged, old kept). */
+  reloadTls(): boolean;
 }
 
 export function createApi({
@@ -76,12 +84,14 @@ export function createApi({
   tickMs = 1000,
   calibrationTimeoutMs = 5000,
   frameAncestors,
+  mqttTls,
+  tls,
 }: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
   const feed = createStatusFeed({ lots, clock, logger });
   const board = createIngestHealthBoard({ clock });
   const brokers = createBrokerHealthBoard();
-  const link = createBrokerLink({ mqttUrl, username, password, logger });
+  const link = createBrokerLink({ mqttUrl, username, password, logger, tls: mqttTls });
   const calibrator = createCalibrator({ publish: link.publish, timeoutMs: calibrationTimeoutMs, clock });
   link.on('status', feed.onMessage);
   link.on('calibrationResult', calibrator.onResult);
@@ -121,8 +131,10 @@ export function createApi({
       ticker.unref();
       const ws = new WebSocketServer({ noServer: true, maxPayload: MAX_LIVE_CLIENT_FRAME });
       wss = ws;
+      const credentials = tls ? readTlsCredentials(tls) : null;
+      const https = credentials ? { createServer: createHttpsServer, serverOptions: credentials.options } : {};
       const address = await new Promise<AddressInfo>((resolve, reject) => {
-        const s = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve(info));
+        const s = serve({ fetch: app.fetch, hostname: host, port, ...https }, (info) => resolve(info));
         s.once('error', reject);
         // Idle keep-alive connections outlive clients' own idle timeouts (undici 4 s, proxies and
         // browsers ~60 s), so no client reuses one at the moment we close it (ECONNRESET).
@@ -132,7 +144,8 @@ export function createApi({
         server = s;
       });
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      log.info({ url: `http://${shown}:${address.port}`, history: history?.kind ?? 'none', admin: Boolean(adminToken) }, 'API listening');
+      const scheme = credentials ? 'https' : 'http';
+      log.info({ url: `${scheme}://${shown}:${address.port}`, history: history?.kind ?? 'none', admin: Boolean(adminToken), ...credentials?.certificate }, 'API listening');
       return { host: address.address, port: address.port };
     },
     async stop() {
@@ -151,5 +164,6 @@ export function createApi({
       await link.stop();
       log.info('API stopped');
     },
+    reloadTls: () => (server && tls ? reloadTlsCredentials(server as HttpsServer, tls, log, 'api') : false),
   };
 }

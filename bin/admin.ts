@@ -1,14 +1,17 @@
 /**
  * Admin commands of the `manku` CLI that call a running API (the same routes an operator can curl):
  *   manku reset-sensor LOT SENSOR    forget a sensor's reference (it is ignored as old-boot, say)
- * ADMIN_TOKEN is the API's admin token; API_URL where the API is (default http://HOST:PORT).
+ * ADMIN_TOKEN is the API's admin token; API_URL where the API is (default http://HOST:PORT, or
+ * https:// when the API has a certificate; a private CA is trusted with NODE_EXTRA_CA_CERTS).
  */
 import { ConfigError, type Env } from './config.js';
+import { apiTlsOf } from './tls-config.js';
 
 export function apiUrlOf(env: Env): string {
   if (env.API_URL) return env.API_URL.replace(/\/+$/, '');
   const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${env.PORT}`;
+  const scheme = apiTlsOf(env) ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${env.PORT}`;
 }
 
 /** POSTs to an admin route; prints the JSON answer, or throws a ConfigError saying what went wrong. */
@@ -24,7 +27,9 @@ async function postAdmin(env: Env, path: string, body?: unknown): Promise<unknow
       signal: AbortSignal.timeout(15_000),
     });
   } catch (err) {
-    throw new ConfigError(`cannot reach the API at ${url}: ${(err as Error).message} (set API_URL)`);
+    const cause = (err as Error & { cause?: Error }).cause?.message;
+    const tlsHint = url.startsWith('https:') ? '; for a private CA set NODE_EXTRA_CA_CERTS to its file' : '';
+    throw new ConfigError(`cannot reach the API at ${url}: ${(err as Error).message}${cause ? ` (${cause})` : ''} (set API_URL${tlsHint})`);
   }
   const answer = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
   if (!res.ok) throw new ConfigError(`the API answered ${res.status}: ${answer?.error?.message ?? res.statusText}`);

@@ -9,6 +9,9 @@ import { LotsFile } from '../core/index.js';
 import { Id } from '../protocol/index.js';
 import { verifyPassword } from '../broker/index.js';
 import { InfluxUrl } from '../storage/index.js';
+import type { BrokerTlsOptions } from '../broker/index.js';
+import type { MqttTlsOptions, TlsFiles } from '../transport/index.js';
+import { apiTlsOf, brokerTlsOf, checkListenerFiles, mqttClientTlsOf, mqttUrlOf, tlsEnvIssues } from './tls-config.js';
 
 export const DEMO_LOTS_FILE = fileURLToPath(new URL('../config/demo-lots.json', import.meta.url));
 export const DEMO_PASSWORD = 'demo';
@@ -23,7 +26,8 @@ export const Env = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   LOTS_FILE: z.string().min(1).optional(),
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
-  MQTT_PORT: port.default(1883),
+  /** `off`: no plain listener (MQTT over TLS only). */
+  MQTT_PORT: z.union([z.literal('off'), port]).default(1883),
   MQTT_URL: z.url({ protocol: /^mqtts?$/ }).optional(),
   MQTT_CONNECT_TIMEOUT_MS: positive.default(10_000),
   BROKER_ID: Id.default('manku-broker'),
@@ -57,6 +61,16 @@ export const Env = z.object({
   FRAME_ANCESTORS: z.string().min(1).optional(),
   /** Where admin CLI commands reach the API (default http://HOST:PORT). */
   API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** TLS (bin/tls-config.ts): the broker's MQTT over TLS and, unless overridden, the API's HTTPS. */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  MQTT_TLS_PORT: port.optional(),
+  MQTT_TLS_CA_FILE: z.string().min(1).optional(),
+  MQTT_TLS_CLIENT_CERT: z.enum(['optional', 'required']).optional(),
+  MQTT_CA_FILE: z.string().min(1).optional(),
+  MQTT_SERVERNAME: z.string().min(1).optional(),
+  API_TLS_CERT_FILE: z.string().min(1).optional(),
+  API_TLS_KEY_FILE: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof Env>;
 
@@ -66,6 +80,12 @@ export interface Config {
   lots: LotsFile;
   /** The URL ingest and the API use to reach the broker. */
   mqttUrl: string;
+  /** TLS options of that connection (mqtts://). */
+  mqttTls: MqttTlsOptions;
+  /** The broker's TLS listener, if any. */
+  brokerTls?: BrokerTlsOptions;
+  /** The API's certificate, if it serves HTTPS. */
+  apiTls?: Pick<TlsFiles, 'certFile' | 'keyFile'>;
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +100,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const blanksDropped = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
   const parsed = Env.safeParse(blanksDropped);
   if (!parsed.success) throw new ConfigError(describe('invalid environment', parsed.error));
+  const tlsIssues = tlsEnvIssues(parsed.data);
+  if (tlsIssues.length === 1) throw new ConfigError(`invalid environment: ${tlsIssues[0]}`);
+  if (tlsIssues.length > 1) throw new ConfigError(`invalid environment:\n${tlsIssues.map((i) => `  ${i}`).join('\n')}`);
   return parsed.data;
 }
 
@@ -98,8 +121,15 @@ export function loadLotsFile(path: string): LotsFile {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = loadEnv(source);
   const lotsFile = env.LOTS_FILE ?? DEMO_LOTS_FILE;
-  const host = env.MQTT_HOST.includes(':') ? `[${env.MQTT_HOST}]` : env.MQTT_HOST;
-  return { env, lotsFile, lots: loadLotsFile(lotsFile), mqttUrl: env.MQTT_URL ?? `mqtt://${host}:${env.MQTT_PORT}` };
+  let mqttTls: MqttTlsOptions;
+  try {
+    checkListenerFiles(env);
+    mqttTls = mqttClientTlsOf(env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const tls = { mqttTls, brokerTls: brokerTlsOf(env), apiTls: apiTlsOf(env) };
+  return { env, lotsFile, lots: loadLotsFile(lotsFile), mqttUrl: mqttUrlOf(env), ...tls };
 }
 
 /** The parts a role runs; `all` runs every one. */

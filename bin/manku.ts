@@ -27,7 +27,7 @@ import { resetSensorCommand } from './admin.js';
 import { createLogger } from './logger.js';
 import { ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
 
-type Part = { start(): Promise<unknown>; stop(): Promise<void> };
+type Part = { start(): Promise<unknown>; stop(): Promise<void>; reloadTls?(): boolean };
 const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api'];
 
 /** Where the API reads history: InfluxDB when configured, else the embedded store of an ingest in this process. */
@@ -56,15 +56,17 @@ function createStore(config: Config, logger: Logger): { store: OccupancyStore; e
   return { store: embedded, embedded };
 }
 
-function createBrokerPart({ env, lots }: Config, logger: Logger) {
-  return createBroker({ lots, host: env.MQTT_HOST, port: env.MQTT_PORT, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS, id: env.BROKER_ID });
+function createBrokerPart({ env, lots, brokerTls }: Config, logger: Logger) {
+  const port = env.MQTT_PORT === 'off' ? null : env.MQTT_PORT;
+  return createBroker({ lots, host: env.MQTT_HOST, port, tls: brokerTls, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS, id: env.BROKER_ID });
 }
 
-function createIngestPart({ env, lots }: Config, mqttUrl: string, store: OccupancyStore, logger: Logger) {
+function createIngestPart({ env, lots, mqttTls }: Config, mqttUrl: string, store: OccupancyStore, logger: Logger) {
   return createIngest({
     lots,
     store,
     mqttUrl,
+    mqttTls,
     username: env.INGEST_MQTT_USERNAME,
     password: env.INGEST_MQTT_PASSWORD,
     clientId: env.INGEST_CLIENT_ID,
@@ -78,6 +80,8 @@ function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore 
   return createApi({
     lots,
     mqttUrl,
+    mqttTls: config.mqttTls,
+    tls: config.apiTls,
     username: env.API_MQTT_USERNAME,
     password: env.API_MQTT_PASSWORD,
     host: env.HOST,
@@ -128,6 +132,11 @@ async function run(role: Role) {
   };
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
+  // Renewed certificates: re-read by every TLS listener; open connections stay, a bad file keeps the old one.
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading TLS certificates');
+    for (const part of parts) part.reloadTls?.();
+  });
   /**
    * Listed before it starts, so a signal during a long start (ingest waiting for InfluxDB) stops
    * it too; a start that fails because we are stopping leaves the exit to stopAll.
@@ -139,9 +148,10 @@ async function run(role: Role) {
 
   let mqttUrl = config.mqttUrl;
   if (runs('broker')) {
-    const { port } = await start(createBrokerPart(config, logger));
-    // In `all` mode ingest and the API reach this broker on its real port (MQTT_PORT=0 picks a free one).
-    if (role === 'all' && !config.env.MQTT_URL) mqttUrl = mqttUrl.replace(/:\d+$/, `:${port}`);
+    const { port, tlsPort } = await start(createBrokerPart(config, logger));
+    // In `all` mode ingest and the API reach this broker on its real port (MQTT_PORT=0 picks a free
+    // one): the plain port, or the TLS port when the plain one is off (bin/tls-config.ts).
+    if (role === 'all' && !config.env.MQTT_URL) mqttUrl = mqttUrl.replace(/:\d+$/, `:${port ?? tlsPort}`);
   }
   const { store, embedded } = runs('ingest') ? createStore(config, logger) : { store: null, embedded: null };
   // The API before ingest: it answers /healthz, and /readyz with the reason, while ingest waits for

@@ -1,3 +1,4 @@
-export { createBroker, type Broker, type BrokerOptions, type BrokerStats } from './server.js';
+export { createBroker, type Broker, type BrokerAddress, type BrokerOptions, type BrokerStats, type BrokerTlsOptions } from './server.js';
 export { canPublish, canSubscribe, type Decision } from './acl.js';
 export { hashPassword, verifyPassword } from './auth.js';
+export { clientCertDecision, peerCertificateOf, type ClientCertPolicy, type PeerCertificate } from './client-cert.js';

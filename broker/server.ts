@@ -1,17 +1,19 @@
 /**
- * The MQTT broker: aedes on a TCP socket, with per-account authentication and the ACL.
- * MQTT 3.1.1 only (aedes refuses v5 clients).
+ * The MQTT broker: aedes on a TCP socket and/or a TLS one, with per-account authentication, the
+ * ACL and, on TLS, optional client certificates. MQTT 3.1.1 only (aedes refuses v5 clients).
  */
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import pino, { type Logger } from 'pino';
 import { brokerHealthTopic, isId, MAX_COUNTER_BYTES, parseCounterTopic, type BrokerHealth, type BrokerRefusalKind } from '../protocol/index.js';
 import { createRateGate, credentialsOf, type LotsFile, type Principal } from '../core/index.js';
 import { canPublish, canSubscribe } from './acl.js';
 import { DECOY_HASH, verifyPassword } from './auth.js';
-import { tuneForService } from '../transport/index.js';
+import { readTlsCredentials, reloadTlsCredentials, tuneForService, type TlsFiles } from '../transport/index.js';
+import { clientCertDecision, peerCertificateOf, type ClientCertPolicy } from './client-cert.js';
 import { createCounterSubscribers } from './counter-subscribers.js';
 import { createBrokerHealthReporter } from './health.js';
 import { createPersistence } from './persistence.js';
@@ -20,8 +22,10 @@ import { noRefusals, refusalError, refusalOf } from './refusals.js';
 export interface BrokerOptions {
   lots: LotsFile;
   host?: string;
-  /** 0 picks a free port. */
-  port?: number;
+  /** 0 picks a free port; null: no plain listener (MQTT_PORT=off). */
+  port?: number | null;
+  /** MQTT over TLS on its own port, beside the plain one or instead of it. */
+  tls?: BrokerTlsOptions;
   logger?: Logger;
   /** A connection that sends no CONNECT within this is closed. */
   connectTimeoutMs?: number;
@@ -40,15 +44,31 @@ export interface BrokerOptions {
   holdSensorsUntilSubscribed?: boolean;
 }
 
+export interface BrokerTlsOptions extends TlsFiles {
+  /** 0 picks a free port. */
+  port: number;
+  /** Ask for client certificates (needs caFile); see client-cert.ts. Default off. */
+  clientCert?: ClientCertPolicy;
+}
+
+/** Where the broker listens; null for a listener that is off. */
+export interface BrokerAddress {
+  host: string;
+  port: number | null;
+  tlsPort: number | null;
+}
+
 export interface BrokerStats {
   clients: number;
   refused: Record<BrokerRefusalKind, number>;
 }
 
 export interface Broker {
-  start(): Promise<{ host: string; port: number }>;
+  start(): Promise<BrokerAddress>;
   stop(): Promise<void>;
   stats(): BrokerStats;
+  /** Re-reads the TLS files (SIGHUP); open connections stay. False when there is no TLS listener or the new files are bad (logged, old kept). */
+  reloadTls(): boolean;
 }
 
 // [MQTT-3.1.1] CONNACK return codes
@@ -67,8 +87,12 @@ export function createBroker({
   id = 'manku-broker',
   healthIntervalMs = 5000,
   holdSensorsUntilSubscribed = true,
+  tls,
 }: BrokerOptions): Broker {
   if (!isId(id)) throw new Error(`broker id "${id}" must match [a-z0-9-]{1,64}: it is a topic level`);
+  if (port === null && !tls) throw new Error('the broker needs a listener: a plain port, TLS, or both');
+  const clientCert = tls?.clientCert ?? 'off';
+  if (clientCert !== 'off' && !tls?.caFile) throw new Error('client certificates need the CA that signs them (caFile)');
   const log = logger.child({ component: 'broker' });
   const credentials = credentialsOf(lots);
   const principals = new WeakMap<Client, Principal>();
@@ -79,6 +103,7 @@ export function createBroker({
   const gate = createRateGate({ perWindow: 20 });
   let aedes: Aedes | null = null;
   let server: Server | null = null;
+  let tlsServer: TlsServer | null = null;
   const health = createBrokerHealthReporter({
     intervalMs: healthIntervalMs,
     snapshot: (): BrokerHealth => ({ brokerId: id, at: new Date().toISOString(), clients: aedes?.connectedClients ?? 0, refusals: { ...refused } }),
@@ -119,6 +144,8 @@ export function createBroker({
   }
 
   function admitted(client: Client, principal: Principal): Principal {
+    const cert = clientCertDecision(clientCert, principal, peerCertificateOf(client.conn));
+    if (!cert.ok) throw refuse('client-cert', { clientId: client.id, username: principal.username }, cert.reason, { returnCode: NOT_AUTHORIZED });
     if (principal.role === 'sensor' && holdSensorsUntilSubscribed && !subscribers.covers(principal.lotId, principal.sensorId)) {
       throw refuse('ingest-not-ready', { clientId: client.id, username: principal.username }, 'no ingest has subscribed to this sensor yet; refused until one has (the sensor retries)', {
         returnCode: SERVER_UNAVAILABLE,
@@ -127,7 +154,35 @@ export function createBroker({
     return principal;
   }
 
-  async function start() {
+  /**
+   * Every connection, plain or TLS (after its handshake), enters here and nowhere else before
+   * aedes: the one place for checks on the connection itself.
+   */
+  function accept(socket: Socket) {
+    aedes?.handle(socket);
+  }
+
+  async function listen<S extends Server>(s: S, listenPort: number): Promise<AddressInfo> {
+    s.listen(listenPort, host);
+    await once(s, 'listening');
+    return s.address() as AddressInfo;
+  }
+
+  /** MQTT over TLS: the handshake has connectTimeoutMs like CONNECT; a failed one is counted. */
+  async function listenTls(options: BrokerTlsOptions): Promise<AddressInfo> {
+    const { options: credentials, certificate } = readTlsCredentials(options);
+    const s = createTlsServer({ ...credentials, requestCert: clientCert !== 'off', rejectUnauthorized: false, handshakeTimeout: connectTimeoutMs }, accept);
+    // A client that does not trust our certificate, or speaks plain MQTT to this port, ends here.
+    s.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      refuse('tls-handshake', { address: socket.remoteAddress, err: err.message }, 'TLS handshake failed; connection closed');
+    });
+    tlsServer = s;
+    const address = await listen(s, options.port);
+    log.info({ host: address.address, port: address.port, clientCert, ...certificate }, 'MQTT over TLS listening');
+    return address;
+  }
+
+  async function start(): Promise<BrokerAddress> {
     aedes = await Aedes.createBroker({
       persistence: createPersistence(),
       connectTimeout: connectTimeoutMs,
@@ -171,23 +226,26 @@ export function createBroker({
     aedes.on('clientDisconnect', (client) => subscribers.disconnected(client.id, client.clean));
     aedes.on('clientError', (client, err) => onConnectionError(client.id, err));
     aedes.on('connectionError', (client, err) => onConnectionError(client?.id, err));
-    server = createServer(aedes.handle);
-    server.listen(port, host);
-    await once(server, 'listening');
-    const address = server.address() as AddressInfo;
+    let plain: AddressInfo | null = null;
+    if (port !== null) {
+      server = createServer(accept);
+      plain = await listen(server, port);
+      log.info({ host: plain.address, port: plain.port }, 'MQTT broker listening');
+    }
+    const secure = tls ? await listenTls(tls) : null;
     health.start();
-    log.info({ host: address.address, port: address.port }, 'MQTT broker listening');
-    return { host: address.address, port: address.port };
+    return { host: (plain ?? secure)!.address, port: plain?.port ?? null, tlsPort: secure?.port ?? null };
   }
 
   async function stop() {
-    const s = server;
+    const listeners = [server, tlsServer];
     const a = aedes;
     server = null;
+    tlsServer = null;
     aedes = null;
     health.stop();
     if (a) await new Promise<void>((resolve) => a.close(() => resolve()));
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+    for (const s of listeners) if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
     log.info('MQTT broker stopped');
   }
 
@@ -195,5 +253,6 @@ export function createBroker({
     start,
     stop,
     stats: () => ({ clients: aedes?.connectedClients ?? 0, refused: { ...refused } }),
+    reloadTls: () => (tlsServer && tls ? reloadTlsCredentials(tlsServer, tls, log, 'mqtt') : false),
   };
 }

@@ -23,6 +23,8 @@ const HELP = `usage:
       --state ./data/sim-boots.json  (each sensor's boot number, kept across runs like firmware does)
   npm run sim -- record --out day.ndjson [--url ...] [--username demo-ingest --password demo]
   npm run sim -- replay day.ndjson [--url ...] [--password demo] [--speed 1 | --fast]
+  TLS (every command): --url mqtts://127.0.0.1:8883 --ca ca.crt [--servername NAME]
+      [--cert certs/{sensor}.crt --key certs/{sensor}.key] (a client certificate; {sensor} as in --password)
   A recording of a simulated weekday on demo-hospital: firmware-sim/fixtures/demo-hospital-weekday.ndjson
 `;
 
@@ -40,6 +42,30 @@ function progress(render: () => string) {
 }
 
 const passwordOf = (template: string, sensorId: string) => template.replaceAll('{sensor}', sensorId);
+
+/** The TLS options every command takes; files are read once per name. */
+const TLS_OPTIONS = { ca: { type: 'string' }, servername: { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' } } as const;
+const TLS_SETTINGS = { ca: '--ca', name: '--url or --servername' };
+
+function readFileOf(option: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${option} ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Each sensor's TLS options from --ca, --servername, --cert and --key ({sensor} in the last two). */
+function tlsOptionsFor(values: { ca?: string; servername?: string; cert?: string; key?: string }) {
+  const ca = values.ca ? readFileOf('--ca', values.ca) : undefined;
+  return (sensorId: string) => ({
+    settings: TLS_SETTINGS,
+    ...(ca ? { ca } : {}),
+    ...(values.servername ? { servername: values.servername } : {}),
+    ...(values.cert ? { cert: readFileOf('--cert', passwordOf(values.cert, sensorId)) } : {}),
+    ...(values.key ? { key: readFileOf('--key', passwordOf(values.key, sensorId)) } : {}),
+  });
+}
 
 function readBoots(file: string): Record<string, number> {
   if (!existsSync(file)) return {};
@@ -88,6 +114,7 @@ async function run(argv: string[]) {
       'skew-ms': { type: 'string', default: '' },
       offline: { type: 'string', multiple: true, default: [] },
       state: { type: 'string', default: './data/sim-boots.json' },
+      ...TLS_OPTIONS,
     },
   });
   if (!(SCENARIOS as readonly string[]).includes(values.scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
@@ -147,6 +174,7 @@ async function run(argv: string[]) {
     plan,
     speed,
     stampNow: Boolean(speed),
+    tlsFor: tlsOptionsFor(values),
     progressEvery: 100,
     onProgress: (p) => {
       state = { sent: p.sent, virtualMs: p.virtualMs };
@@ -172,10 +200,12 @@ async function record(argv: string[]) {
       url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
       username: { type: 'string', default: 'demo-ingest' },
       password: { type: 'string', default: 'demo' },
+      ...TLS_OPTIONS,
     },
   });
   if (!values.out) throw new Error('record needs --out FILE');
-  const recorder = createRecorder({ mqttUrl: values.url, username: values.username, password: values.password, file: values.out });
+  const tls = tlsOptionsFor(values)(values.username);
+  const recorder = createRecorder({ mqttUrl: values.url, username: values.username, password: values.password, file: values.out, tls });
   await recorder.start();
   console.log(`recording counter messages to ${values.out}; Ctrl-C to stop`);
   const show = progress(() => `recorded ${recorder.count} messages`);
@@ -198,6 +228,7 @@ async function replay(argv: string[]) {
       password: { type: 'string', default: 'demo' },
       speed: { type: 'string', default: '1' },
       fast: { type: 'boolean', default: false },
+      ...TLS_OPTIONS,
     },
   });
   const file = positionals[0];
@@ -213,6 +244,7 @@ async function replay(argv: string[]) {
     passwordFor: (id) => passwordOf(values.password, id),
     speed,
     stampNow: speed > 0,
+    tlsFor: tlsOptionsFor(values),
     onProgress: (s, _total, t) => {
       state = { sent: s, t };
       show();

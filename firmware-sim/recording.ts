@@ -5,7 +5,7 @@
  */
 import { createWriteStream, readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
-import { openMqttSession } from '../transport/index.js';
+import { openMqttSession, type MqttTlsOptions } from '../transport/index.js';
 import { z } from 'zod';
 import { COUNTER_FILTER, parseCounterTopic } from '../protocol/index.js';
 
@@ -39,7 +39,7 @@ export interface Recorder {
 }
 
 /** Records every counter message the account may see (a service account with role ingest). */
-export function createRecorder({ mqttUrl, username, password, file }: { mqttUrl: string; username: string; password: string; file: string }): Recorder {
+export function createRecorder({ mqttUrl, username, password, file, tls }: { mqttUrl: string; username: string; password: string; file: string; tls?: MqttTlsOptions }): Recorder {
   const out = createWriteStream(file, { flags: 'w' });
   let client: MqttClient | null = null;
   let count = 0;
@@ -48,7 +48,7 @@ export function createRecorder({ mqttUrl, username, password, file }: { mqttUrl:
       return count;
     },
     async start() {
-      const session = openMqttSession({ url: mqttUrl, username, password, label: `recorder account "${username}"`, clientId: `manku-recorder-${process.pid}`, service: true });
+      const session = openMqttSession({ url: mqttUrl, username, password, label: `recorder account "${username}"`, clientId: `manku-recorder-${process.pid}`, service: true, tls });
       const c = session.client;
       client = c;
       await session.ready;
@@ -77,6 +77,7 @@ export async function replayRecording({
   speed = 0,
   stampNow = false,
   onProgress,
+  tlsFor,
 }: {
   mqttUrl: string;
   lines: readonly RecordLine[];
@@ -84,12 +85,14 @@ export async function replayRecording({
   speed?: number;
   stampNow?: boolean;
   onProgress?: (sent: number, total: number, t: number) => void;
+  /** For mqtts:// URLs: each sensor's TLS options. */
+  tlsFor?: (sensorId: string) => MqttTlsOptions;
 }): Promise<number> {
   const clients = new Map<string, MqttClient>();
   const clientFor = async (sensorId: string) => {
     let c = clients.get(sensorId);
     if (c) return c;
-    const session = openMqttSession({ url: mqttUrl, username: sensorId, password: passwordFor(sensorId), label: `sensor ${sensorId}` });
+    const session = openMqttSession({ url: mqttUrl, username: sensorId, password: passwordFor(sensorId), label: `sensor ${sensorId}`, tls: tlsFor?.(sensorId) });
     c = session.client;
     clients.set(sensorId, c);
     await session.ready;

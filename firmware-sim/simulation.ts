@@ -4,7 +4,7 @@
  * delivery's time before it goes out, so a service sharing that clock sees the day's time.
  */
 import type { MqttClient } from 'mqtt';
-import { openMqttSession } from '../transport/index.js';
+import { openMqttSession, type MqttTlsOptions } from '../transport/index.js';
 import { counterTopic } from '../protocol/index.js';
 import type { Plan } from './plan.js';
 
@@ -22,6 +22,8 @@ export interface SimulationOptions {
   speed?: number;
   /** Stamp `ts` with the real clock when sending (a sensor's clock is real time, not the plan's). */
   stampNow?: boolean;
+  /** For mqtts:// URLs: each sensor's TLS options (CA, server name, its client certificate). */
+  tlsFor?: (sensorId: string) => MqttTlsOptions;
 }
 
 export interface Simulation {
@@ -30,7 +32,7 @@ export interface Simulation {
   stop(): Promise<void>;
 }
 
-export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgress, progressEvery = 1000, speed, stampNow = false }: SimulationOptions): Simulation {
+export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgress, progressEvery = 1000, speed, stampNow = false, tlsFor }: SimulationOptions): Simulation {
   const clients: MqttClient[] = [];
   let stopped = false;
 
@@ -48,7 +50,7 @@ export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgr
   async function connectAll() {
     for (const s of sensors) {
       // As firmware does: retries while the broker is unreachable or not yet taking this sensor.
-      const session = openMqttSession({ url: mqttUrl, username: s.id, password: s.password, label: `sensor ${s.id}` });
+      const session = openMqttSession({ url: mqttUrl, username: s.id, password: s.password, label: `sensor ${s.id}`, tls: tlsFor?.(s.id) });
       clients.push(session.client);
       await session.ready;
     }

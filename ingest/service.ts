@@ -16,7 +16,7 @@ import {
 } from '../protocol/index.js';
 import { systemClock, type Clock, type LotsFile } from '../core/index.js';
 import type { OccupancyStore } from '../storage/index.js';
-import { openMqttSession } from '../transport/index.js';
+import { openMqttSession, tlsFailure, type MqttTlsOptions } from '../transport/index.js';
 import { createCommandHandler, type CommandHandler } from './commands.js';
 import { buildHealth, offlineHealth } from './health.js';
 import { createHistoryWriter } from './history-writer.js';
@@ -29,6 +29,8 @@ export interface IngestOptions {
   mqttUrl: string;
   username: string;
   password: string;
+  /** For mqtts:// URLs: CA and server name. */
+  mqttTls?: MqttTlsOptions;
   clientId?: string;
   clock?: Clock;
   logger?: Logger;
@@ -76,6 +78,7 @@ export function createIngest({
   statusIntervalMs = 5,
   healthIntervalMs = 5000,
   historyIntervalMs = 1000,
+  mqttTls,
 }: IngestOptions): Ingest {
   const log = logger.child({ component: 'ingest' });
   let client: MqttClient | null = null;
@@ -133,11 +136,12 @@ export function createIngest({
       clean: false, // the broker keeps our subscription and queues QoS 1 messages while we are away
       will: { topic: healthTopic(clientId), payload: Buffer.from(JSON.stringify(offlineHealth(clientId))), qos: 1, retain: true },
       service: true, // PUBACKs for a burst of deliveries leave in one write
+      tls: mqttTls,
     });
     const c = session.client;
     client = c;
     c.on('message', onMessage);
-    c.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
+    c.on('error', (err) => log.error({ err: tlsFailure(err, mqttUrl, mqttTls?.settings) ?? err.message }, 'MQTT error'));
     c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
     c.on('connect', (connack) => {
       log.info({ url: mqttUrl, sessionPresent: connack.sessionPresent }, 'ingest connected to broker');

@@ -96,6 +96,10 @@ export const BROKER_REFUSAL_KINDS = [
   'connect-timeout',
   /** A sensor connected before any ingest subscribed to its counter topic (it retries). */
   'ingest-not-ready',
+  /** MQTT over TLS: a handshake that failed (a client that does not trust our certificate, plain MQTT on the TLS port, too slow). */
+  'tls-handshake',
+  /** A client certificate not signed by MQTT_TLS_CA_FILE, whose CN is not the username, or missing from a sensor (MQTT_TLS_CLIENT_CERT=required). */
+  'client-cert',
 ] as const;
 export const BrokerRefusalKind = z.enum(BROKER_REFUSAL_KINDS);
 export type BrokerRefusalKind = z.infer<typeof BrokerRefusalKind>;

@@ -12,6 +12,7 @@ REQUIRED=(
   "mosquitto_pub mosquitto-clients"   # publishing as a gate sensor would
   "/usr/bin/chromium chromium"        # the widget and the docs' live client, headless
   "curl curl"                         # the docs' curl examples, run as written
+  "openssl openssl"                   # certificates made at test time (TLS tests)
 )
 
 missing=()
@@ -28,7 +29,7 @@ fi
 
 install="apt-get update && apt-get install -y ${missing[*]}"
 if ! command -v apt-get >/dev/null; then
-  echo "npm test: missing ${missing[*]} and no apt-get here; install InfluxDB 1.x (influxd), mosquitto_pub, Chromium at /usr/bin/chromium and curl" >&2
+  echo "npm test: missing ${missing[*]} and no apt-get here; install InfluxDB 1.x (influxd), mosquitto_pub, Chromium at /usr/bin/chromium, curl and openssl" >&2
   exit 1
 fi
 if [[ $(id -u) -eq 0 ]]; then

@@ -1,13 +1,31 @@
 /**
  * One MQTT client session, the way every manku part connects to the broker (ingest, the API's
  * broker link, the simulator and recorder): MQTT 3.1.1; resolves on the first CONNACK; rejects
- * at once when the broker refuses the credentials (retrying cannot help); keeps retrying while the
+ * at once when the broker refuses the credentials or, over mqtts://, its certificate cannot be
+ * verified (retrying cannot help; the error names the setting to fix, and there is no fallback to
+ * plain MQTT; see tls-failure.ts); keeps retrying while the
  * broker says "server unavailable" (a sensor before ingest has subscribed) or is unreachable;
  * reconnects with exponential backoff and jitter, so a broker restart is not met by every client
  * at the same instant; service sessions get no Nagle and writes corked per event-loop turn.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { tuneForService, type TunableSocket } from './socket-tuning.js';
+import { ENV_TLS_SETTINGS, tlsFailure, type TlsSettingNames } from './tls-failure.js';
+
+type Pem = string | Buffer | string[] | Buffer[];
+
+/** For mqtts:// URLs. The broker's certificate and name are always verified (rejectUnauthorized). */
+export interface MqttTlsOptions {
+  /** PEM CAs to trust instead of the system's (a private CA). */
+  ca?: Pem;
+  /** The name the broker's certificate must hold (default: the URL's host). */
+  servername?: string;
+  /** A client certificate and its key (PEM), for a broker that asks for one (its CN = the username). */
+  cert?: Pem;
+  key?: Pem;
+  /** The settings errors tell people to fix (default: MQTT_CA_FILE, MQTT_URL or MQTT_SERVERNAME). */
+  settings?: TlsSettingNames;
+}
 
 export interface MqttSessionOptions {
   url: string;
@@ -25,12 +43,13 @@ export interface MqttSessionOptions {
   minReconnectMs?: number;
   maxReconnectMs?: number;
   connectTimeoutMs?: number;
+  tls?: MqttTlsOptions;
 }
 
 export interface MqttSession {
   /** Register 'message' and 'connect' handlers on it before awaiting `ready`. */
   readonly client: MqttClient;
-  /** The first CONNACK; rejects when the broker refuses the credentials (CONNACK 4 or 5). */
+  /** The first CONNACK; rejects when the broker refuses the credentials (CONNACK 4 or 5) or its TLS certificate cannot be verified. */
   readonly ready: Promise<void>;
 }
 
@@ -52,6 +71,7 @@ export function openMqttSession({
   minReconnectMs = 500,
   maxReconnectMs = 30_000,
   connectTimeoutMs = 10_000,
+  tls: { settings = ENV_TLS_SETTINGS, ...tls } = {},
 }: MqttSessionOptions): MqttSession {
   let backoff = minReconnectMs;
   const client = mqtt.connect(url, {
@@ -64,6 +84,8 @@ export function openMqttSession({
     reconnectOnConnackError: true, // "server unavailable" (a sensor before ingest subscribed) is worth retrying
     ...(clientId ? { clientId } : {}),
     ...(will ? { will } : {}),
+    ...tls,
+    rejectUnauthorized: true, // never configurable: a wrong CA or name is an error, not a warning
   });
   client.on('connect', () => {
     backoff = minReconnectMs;
@@ -77,10 +99,12 @@ export function openMqttSession({
   });
   const ready = new Promise<void>((resolve, reject) => {
     const onError = (err: Error & { code?: unknown }) => {
-      if (typeof err.code !== 'number' || !REFUSED.has(err.code)) return; // unreachable, unavailable: keep trying
+      const tlsProblem = tlsFailure(err, url, settings);
+      const refused = typeof err.code === 'number' && REFUSED.has(err.code);
+      if (!refused && !tlsProblem) return; // unreachable, unavailable: keep trying
       client.off('connect', onConnect).off('error', onError);
       client.end(true);
-      reject(new Error(`broker refused ${label}: ${err.message}`));
+      reject(new Error(tlsProblem ? `${label} cannot connect: ${tlsProblem}` : `broker refused ${label}: ${err.message}`));
     };
     const onConnect = () => {
       client.off('error', onError);

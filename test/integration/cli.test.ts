@@ -9,32 +9,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '../../testkit/wait.js';
+import { killStartedManku, startManku } from '../support/manku.js';
 
 const run = promisify(execFile);
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killStartedManku();
 });
 
-function startManku(env: Record<string, string>, command = 'all') {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts', command], {
-    env: { ...process.env, MQTT_PORT: '0', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const lines: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  let buf = '';
-  child.stdout!.on('data', (d) => {
-    buf += d;
-    const parts = buf.split('\n');
-    buf = parts.pop()!;
-    for (const line of parts) if (line.trim()) lines.push(JSON.parse(line));
-  });
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, lines, exited, stderr: () => stderr };
-}
 
 // Each case starts whole processes (tsx compiles on start): slow on a loaded 2-core machine.
 describe('manku (npm start)', { timeout: 180_000 }, () => {

@@ -207,7 +207,7 @@ describe('metrics', () => {
 });
 
 describe('broker refusals in /metrics', () => {
-  const KINDS = ['anonymous', 'bad-credentials', 'publish-denied', 'subscribe-denied', 'oversize', 'protocol-error', 'connect-timeout', 'ingest-not-ready'];
+  const KINDS = ['anonymous', 'bad-credentials', 'publish-denied', 'subscribe-denied', 'oversize', 'protocol-error', 'connect-timeout', 'ingest-not-ready', 'tls-handshake', 'client-cert'];
 
   async function refusals(): Promise<Record<string, number>> {
     const text = await (await fetch(`${base}/metrics`)).text();

@@ -45,7 +45,7 @@ export const quietLogger = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'si
 export async function startBroker(lots: LotsFile): Promise<{ broker: Broker; url: string; port: number }> {
   const broker = createBroker({ lots, port: 0, logger: quietLogger(), connectTimeoutMs: 2000 });
   const { port } = await broker.start();
-  return { broker, url: `mqtt://127.0.0.1:${port}`, port };
+  return { broker, url: `mqtt://127.0.0.1:${port}`, port: port! };
 }
 
 export function startIngest(

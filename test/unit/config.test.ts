@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoCredentials, loadConfig, loadEnv, loadLotsFile } from '../../bin/config.js';
+import { envError } from '../support/env.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'manku-config-'));
 const write = (name: string, value: unknown) => {
@@ -17,16 +18,6 @@ const lot = (id: string, sensors: string[]) => ({
   capacity: 10,
   sensors: sensors.map((s) => ({ id: s, passwordHash: hash })),
 });
-
-/** The message loadEnv refuses these variables with. */
-function envError(vars: Record<string, string>): string {
-  try {
-    loadEnv(vars);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error(`loadEnv accepted ${JSON.stringify(vars)}`);
-}
 
 describe('environment', () => {
   it('has working defaults', () => {
