@@ -48,6 +48,8 @@ export interface ApiOptions {
   tickMs?: number;
   calibrationTimeoutMs?: number;
   frameAncestors?: string;
+  /** NGSI_LANGUAGE: the language of NGSI-LD names and addresses. */
+  ngsiLanguage?: 'ja' | 'en';
 }
 
 export interface Api {
@@ -76,6 +78,7 @@ export function createApi({
   tickMs = 1000,
   calibrationTimeoutMs = 5000,
   frameAncestors,
+  ngsiLanguage,
 }: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
   const feed = createStatusFeed({ lots, clock, logger });
@@ -105,6 +108,8 @@ export function createApi({
     logger: log,
     widget,
     frameAncestors,
+    lots: lots.lots,
+    ngsiLanguage,
   });
   let server: ServerType | null = null;
   let wss: WebSocketServer | null = null;
