@@ -22,6 +22,7 @@ import { registerOpsRoutes } from './routes/ops.js';
 import { registerGeoJsonRoute } from './routes/geojson.js';
 import { registerNgsiLdRoutes } from './routes/ngsi-ld.js';
 import type { Language, NgsiLot } from '../ngsi/index.js';
+import { createPushHealthBoard, type PushHealthBoard } from './push-health.js';
 import type { StatusFeed } from './status-feed.js';
 
 export interface AppOptions {
@@ -44,6 +45,8 @@ export interface AppOptions {
   lots?: readonly NgsiLot[];
   /** NGSI_LANGUAGE: the language of NGSI names and addresses. */
   ngsiLanguage?: Language;
+  /** The NGSI push processes' health, for /readyz (degraded) and /metrics. */
+  pushes?: PushHealthBoard;
 }
 
 export { errorBody } from './errors.js';
@@ -70,6 +73,7 @@ export function createApp({
   frameAncestors,
   lots = [],
   ngsiLanguage = 'ja',
+  pushes = createPushHealthBoard(),
 }: AppOptions) {
   const app = new OpenAPIHono({
     // A request that fails validation gets a 400 that names what to fix.
@@ -97,7 +101,7 @@ export function createApp({
   app.use('/api/v1/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'] }));
   app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json(errorBody('body_too_large', 'request bodies are limited to 16 KiB'), 413) }));
 
-  registerOpsRoutes(app, { brokerConnected, board, metrics: metrics ?? createMetrics({ board, feed }), metricsToken, now: () => clock.now() });
+  registerOpsRoutes(app, { brokerConnected, board, pushes, metrics: metrics ?? createMetrics({ board, feed, pushes }), metricsToken, now: () => clock.now() });
   registerLotRoutes(app, { feed, history, calibrator, adminToken, sensorsOf, now: () => clock.now() });
   registerLiveRoute(app);
   registerGeoJsonRoute(app, { lots, feed });

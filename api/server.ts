@@ -16,6 +16,7 @@ import { createBrokerHealthBoard } from './broker-health.js';
 import { createBrokerLink } from './broker-link.js';
 import { createCalibrator } from './calibration.js';
 import { createIngestHealthBoard } from './ingest-health.js';
+import { createPushHealthBoard } from './push-health.js';
 import { createLiveHub, type LiveHub } from './live-hub.js';
 import { attachLiveUpgrade } from './live-upgrade.js';
 import { createMetrics } from './metrics.js';
@@ -90,8 +91,10 @@ export function createApi({
   link.on('calibrationResult', calibrator.onResult);
   link.on('health', board.onMessage);
   link.on('brokerHealth', brokers.onMessage);
+  const pushes = createPushHealthBoard({ clock });
+  link.on('pushHealth', pushes.onMessage);
   const hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, drainTimeoutMs, maxClientsPerAddress, logger });
-  const metrics = createMetrics({ board, brokers, hub, feed });
+  const metrics = createMetrics({ board, brokers, hub, feed, pushes });
   hub.onFanout(metrics.observeFanout);
   const widget = createWidgetAssets();
   const app = createApp({
@@ -110,6 +113,7 @@ export function createApi({
     frameAncestors,
     lots: lots.lots,
     ngsiLanguage,
+    pushes,
   });
   let server: ServerType | null = null;
   let wss: WebSocketServer | null = null;
