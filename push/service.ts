@@ -58,7 +58,8 @@ export function createPush({
   const feed = createStatusFeed({ lots, clock, logger });
   const byId = new Map(lots.lots.map((l) => [l.id, l]));
   let client: MqttClient | null = null;
-  let timers: NodeJS.Timeout[] = [];
+  let ticker: NodeJS.Timeout | undefined;
+  let healthTicker: NodeJS.Timeout | undefined;
 
   const unplaced = lots.lots.filter((l) => !l.location).map((l) => l.id);
 
@@ -96,17 +97,20 @@ export function createPush({
       c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
       c.on('connect', () => {
         c.subscribe(STATUS_FILTER, { qos: 1 }, (err, granted) => {
-          if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, `could not subscribe; is "${username}" an account with role "push"?`);
+          if (err || granted?.some((g) => g.qos === 128)) return log.error({ err: err?.message, granted }, `could not subscribe; is "${username}" an account with role "push"?`);
+          // The retained statuses follow the SUBACK: ticking before them would push every lot as
+          // unknown for a moment. A lot with no retained status becomes unknown at the first tick.
+          ticker ??= setInterval(feed.tick, tickMs).unref();
         });
         publishHealth();
       });
       await session.ready;
-      timers = [setInterval(feed.tick, tickMs), setInterval(publishHealth, healthIntervalMs)];
-      for (const t of timers) t.unref();
+      healthTicker = setInterval(publishHealth, healthIntervalMs).unref();
       log.info({ url: target.url, flavor: target.flavor, lots: lots.lots.length - unplaced.length }, 'NGSI push started');
     },
     async stop() {
-      for (const t of timers) clearInterval(t);
+      clearInterval(ticker);
+      clearInterval(healthTicker);
       sender.stop();
       // A clean stop: say so, as the will would have.
       await client?.publishAsync(pushHealthTopic(clientId), JSON.stringify({ clientId, running: false }), { qos: 1, retain: true }).catch(() => {});

@@ -5,8 +5,6 @@
  * the push's health reaches the API's /metrics and /readyz.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -18,7 +16,7 @@ import type { Ingest } from '../../ingest/index.js';
 import { createPush, type Push, type Target } from '../../push/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { waitFor } from '../../testkit/wait.js';
-import { ngsiLots } from '../support/ngsi.js';
+import { ngsiLots, receiver } from '../support/ngsi.js';
 import { connectClient, passwordOf, quietLogger, startApi, startBroker, startIngest, waitForOccupied } from '../support/stack.js';
 import { errorsOf, etsiNgsiLd, fiwareNgsiV2, OAS_JSON_LD } from '../support/standards.js';
 
@@ -28,36 +26,6 @@ const ldUpsertBody = etsi.at(`/paths/~1entityOperations~1upsert/post/requestBody
 const v2Update = fiware.doc.paths['/v2/op/update'].post;
 const v2UpdateBody = fiware.at(`/paths/~1v2~1op~1update/post/parameters/${v2Update.parameters.findIndex((p: { in: string }) => p.in === 'body')}/schema`);
 const v2RequiredHeaders = v2Update.parameters.filter((p: { in: string; required: boolean }) => p.in === 'header' && p.required).map((p: { name: string }) => p.name.toLowerCase());
-
-interface Captured {
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: any;
-  atMs: number;
-}
-
-/** A stand-in for the city's broker: records every request, answers with the next queued status (then 204). */
-async function receiver(port = 0) {
-  const requests: Captured[] = [];
-  const answers: number[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')), atMs: Date.now() });
-      const status = answers.shift() ?? 204;
-      res.writeHead(status, status >= 400 ? { 'content-type': 'application/json' } : {}).end(status >= 400 ? '{"error":"test"}' : undefined);
-    });
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    port: (server.address() as AddressInfo).port,
-    requests,
-    answers,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 let lots: LotsFile;
 let broker: Broker;
