@@ -63,9 +63,11 @@ describe('npm start with NGSI_PUSH_URL', { timeout: 180_000 }, () => {
     const occupiedSeen = () => city.requests.flatMap((r) => r.body.map((e: any) => e.occupiedSpotNumber?.value)).filter((n) => n !== undefined);
     const latencies: number[] = [];
     await gates[1]!.publishAsync('parking/v1/demo-hospital/demo-gate-2/counter', JSON.stringify({ boot: 1, seq: 1, ts: Date.now(), in: 0, out: 0 }), { qos: 1 });
-    for (const [seq, occupied] of [[1, 5], [2, 12], [3, 7]] as const) {
+    // Cumulative totals (in, out) of gate 1, whose difference is the lot's count.
+    for (const [seq, totalIn, totalOut] of [[1, 15, 10], [2, 22, 10], [3, 22, 15]] as const) {
+      const occupied = totalIn - totalOut;
       const sentAt = Date.now();
-      await gates[0]!.publishAsync('parking/v1/demo-hospital/demo-gate-1/counter', JSON.stringify({ boot: 1, seq, ts: Date.now(), in: occupied + 10, out: 10 }), { qos: 1 });
+      await gates[0]!.publishAsync('parking/v1/demo-hospital/demo-gate-1/counter', JSON.stringify({ boot: 1, seq, ts: Date.now(), in: totalIn, out: totalOut }), { qos: 1 });
       await waitFor(() => occupiedSeen().includes(occupied), { what: `occupied ${occupied} at the receiver` });
       latencies.push(city.requests.at(-1)!.atMs - sentAt);
     }
