@@ -3,7 +3,9 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../ngsi-ld-request.js';
 
-const SPEC = 'ETSI GS CIM 009 V1.7.1 (NGSI-LD API), https://www.etsi.org/deliver/etsi_gs/CIM/001_099/009/01.07.01_60/gs_CIM009v010701p.pdf';
+const SPEC = 'ETSI GS CIM 009 V1.7.1 (NGSI-LD API)';
+// Links live in externalDocs: the /docs page for people shows no external resources.
+const externalDocs = { description: SPEC, url: 'https://www.etsi.org/deliver/etsi_gs/CIM/001_099/009/01.07.01_60/gs_CIM009v010701p.pdf' };
 
 export const ProblemDetails = z
   .object({
@@ -22,7 +24,7 @@ const NgsiLdEntity = z
   .meta({
     id: 'NgsiLdOffStreetParking',
     description:
-      'A lot as a Smart Data Models OffStreetParking entity (https://github.com/smart-data-models/dataModel.Parking). ' +
+      'A lot as a Smart Data Models OffStreetParking entity (dataModel.Parking). ' +
       'Attributes: name, alternateName, location, address, category, seeAlso, provider, totalSpotNumber, occupancyDetectionType, ' +
       'observationDateTime, and while the lot is current availableSpotNumber, occupiedSpotNumber, occupancy, status, occupancyModified. ' +
       'See docs/city-platform.md.',
@@ -46,6 +48,7 @@ export function documentNgsiLd(app: OpenAPIHono) {
     path: '/ngsi-ld/v1/entities',
     tags: ['NGSI-LD'],
     summary: 'NGSI-LD Query Entities: lots as OffStreetParking',
+    externalDocs,
     description: `§5.7.2 of ${SPEC}. Read-only context source for the city's broker. Give at least one of type, id, idPattern or attrs. q and geo-queries are not evaluated (501).`,
     request: {
       query: z.object({
@@ -72,6 +75,7 @@ export function documentNgsiLd(app: OpenAPIHono) {
     path: '/ngsi-ld/v1/entities/{entityId}',
     tags: ['NGSI-LD'],
     summary: 'NGSI-LD Retrieve Entity: one lot as OffStreetParking',
+    externalDocs,
     description: `§5.7.1 of ${SPEC}. The id is urn:ngsi-ld:OffStreetParking:{lotId}.`,
     request: {
       params: z.object({ entityId: z.string().meta({ param: { name: 'entityId', in: 'path' }, example: 'urn:ngsi-ld:OffStreetParking:demo-hospital' }) }),

@@ -38,7 +38,7 @@ describe('manku ngsi registration', { timeout: 180_000 }, () => {
   });
 });
 
-describe('npm start with NGSI_PUSH_URL', { timeout: 180_000 }, () => {
+describe('npm start with NGSI_PUSH_URL', { timeout: 300_000 }, () => {
   it('pushes each change of the demo lot once, in order, and serves it as a valid OffStreetParking', async () => {
     const city = await receiver();
     const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts'], {
@@ -53,7 +53,11 @@ describe('npm start with NGSI_PUSH_URL', { timeout: 180_000 }, () => {
       buf = parts.pop()!;
       for (const line of parts) if (line.trim()) lines.push(JSON.parse(line));
     });
-    await waitFor(() => lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 90_000, what: 'manku ready' });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    await waitFor(() => lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 150_000, what: 'manku ready' }).catch((err: Error) => {
+      throw new Error(`${err.message}; last log lines ${JSON.stringify(lines.slice(-3))}, stderr ${JSON.stringify(stderr.slice(-500))}`);
+    });
     expect(lines.some((l) => l.msg === 'NGSI push started')).toBe(true);
     const mqttUrl = `mqtt://127.0.0.1:${lines.find((l) => l.msg === 'MQTT broker listening')!.port}`;
     const api = String(lines.find((l) => l.msg === 'API listening')!.url);
