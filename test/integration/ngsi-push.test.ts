@@ -11,13 +11,13 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../api/index.js';
 import type { Broker } from '../../broker/index.js';
-import type { LotsFile } from '../../core/index.js';
+import type { Clock, LotsFile } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createPush, type Push, type Target } from '../../push/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { waitFor } from '../../testkit/wait.js';
 import { ngsiLots, receiver } from '../support/ngsi.js';
-import { connectClient, passwordOf, quietLogger, startApi, startBroker, startIngest, waitForOccupied } from '../support/stack.js';
+import { connectClient, manualClock, passwordOf, quietLogger, startApi, startBroker, startIngest, waitForOccupied } from '../support/stack.js';
 import { errorsOf, etsiNgsiLd, fiwareNgsiV2, OAS_JSON_LD } from '../support/standards.js';
 
 const etsi = etsiNgsiLd();
@@ -47,8 +47,8 @@ async function setOccupied(occupied: number) {
   await waitForOccupied(ingest, 'lot-a', occupied);
 }
 
-async function startPush(target: Target, clientId: string) {
-  const push = createPush({ lots, target, mqttUrl: url, username: 'push', password: passwordOf('push'), clientId, logger: quietLogger(), healthIntervalMs: 100, minRetryMs: 50, maxRetryMs: 400, timeoutMs: 2000 });
+async function startPush(target: Target, clientId: string, clock?: Clock) {
+  const push = createPush({ lots, target, mqttUrl: url, username: 'push', password: passwordOf('push'), clientId, logger: quietLogger(), healthIntervalMs: 100, minRetryMs: 50, maxRetryMs: 400, timeoutMs: 2000, ...(clock ? { clock } : {}) });
   pushes.push(push);
   await push.start();
   return push;
@@ -170,5 +170,22 @@ describe('a city broker that is down', () => {
     expect(back.requests.flatMap((r) => r.body.map(occupiedOf))).toEqual([3]); // only the latest, once
     expect(push.stats().pending).toBe(0);
     await back.close();
+  });
+});
+
+describe('stale or unknown never looks current', () => {
+  it('a lot that goes stale is pushed without its live attributes (NGSI-LD replaces the entity)', async () => {
+    const city = await receiver();
+    const clock = manualClock();
+    await startPush({ url: city.url, flavor: 'ld' }, 'push-stale', clock);
+    await waitFor(() => city.requests.some((r) => occupiedOf(r.body[0]) !== undefined), { what: 'the current lot' });
+    clock.advance(180_000 + 15_000 + 1000); // the lot's staleAfterS and the feed's grace
+    await waitFor(() => city.requests.length >= 2, { what: 'the stale lot pushed' });
+    const stale = city.requests.at(-1)!.body[0];
+    for (const name of ['availableSpotNumber', 'occupiedSpotNumber', 'occupancy', 'status', 'occupancyModified']) expect(stale, name).not.toHaveProperty(name);
+    expect(stale.observationDateTime.value['@value']).toBe(city.requests[0]!.body[0].occupancyModified.value);
+    expect(city.requests.at(-1)!.path).toBe('/ngsi-ld/v1/entityOperations/upsert'); // without options=update: a replace
+    expect(ldUpsertBody(city.requests.at(-1)!.body), errorsOf(ldUpsertBody).join('\n')).toBe(true);
+    await city.close();
   });
 });
