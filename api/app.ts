@@ -19,6 +19,10 @@ import { LIVE_PATH } from './live-upgrade.js';
 import { registerLiveRoute } from './routes/live.js';
 import { registerLotRoutes } from './routes/lots.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { registerGeoJsonRoute } from './routes/geojson.js';
+import { registerNgsiLdRoutes } from './routes/ngsi-ld.js';
+import type { Language, NgsiLot } from '../ngsi/index.js';
+import { createPushHealthBoard, type PushHealthBoard } from './push-health.js';
 import type { StatusFeed } from './status-feed.js';
 
 export interface AppOptions {
@@ -37,6 +41,12 @@ export interface AppOptions {
   metricsToken?: string;
   clock?: Clock;
   logger?: Logger;
+  /** The lots file's lots, for the NGSI-LD and GeoJSON routes (their location, address, ...). */
+  lots?: readonly NgsiLot[];
+  /** NGSI_LANGUAGE: the language of NGSI names and addresses. */
+  ngsiLanguage?: Language;
+  /** The NGSI push processes' health, for /readyz (degraded) and /metrics. */
+  pushes?: PushHealthBoard;
 }
 
 export { errorBody } from './errors.js';
@@ -61,6 +71,9 @@ export function createApp({
   logger = pino({ level: 'silent' }),
   widget = { bundle: null },
   frameAncestors,
+  lots = [],
+  ngsiLanguage = 'ja',
+  pushes = createPushHealthBoard(),
 }: AppOptions) {
   const app = new OpenAPIHono({
     // A request that fails validation gets a 400 that names what to fix.
@@ -88,9 +101,11 @@ export function createApp({
   app.use('/api/v1/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'] }));
   app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json(errorBody('body_too_large', 'request bodies are limited to 16 KiB'), 413) }));
 
-  registerOpsRoutes(app, { brokerConnected, board, metrics: metrics ?? createMetrics({ board, feed }), metricsToken, now: () => clock.now() });
+  registerOpsRoutes(app, { brokerConnected, board, pushes, metrics: metrics ?? createMetrics({ board, feed, pushes }), metricsToken, now: () => clock.now() });
   registerLotRoutes(app, { feed, history, calibrator, adminToken, sensorsOf, now: () => clock.now() });
   registerLiveRoute(app);
+  registerGeoJsonRoute(app, { lots, feed });
+  registerNgsiLdRoutes(app, { lots, feed, language: ngsiLanguage });
   registerPages(app, { widget, feed, frameAncestors });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });

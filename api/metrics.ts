@@ -5,6 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
 import { createBrokerHealthBoard, type BrokerHealthBoard } from './broker-health.js';
 import type { IngestHealthBoard } from './ingest-health.js';
+import type { PushHealthBoard } from './push-health.js';
 import type { LiveHub } from './live-hub.js';
 import type { StatusFeed } from './status-feed.js';
 
@@ -20,8 +21,11 @@ export function createMetrics({
   brokers = createBrokerHealthBoard(),
   hub = null,
   feed,
+  pushes = null,
 }: {
   board: IngestHealthBoard;
+  /** The NGSI push processes' health (none: no push metrics). */
+  pushes?: Pick<PushHealthBoard, 'all'> | null;
   brokers?: BrokerHealthBoard;
   /** The live hub whose clients and drops are exported (none: an app without live push). */
   hub?: Pick<LiveHub, 'stats'> | null;
@@ -88,6 +92,15 @@ export function createMetrics({
   reported('manku_ws_dropped_total', 'Live WebSocket clients dropped, by reason (heartbeat, slow: too much unread, stalled: stopped reading)', ['reason'], () =>
     Object.entries(hub?.stats().dropped ?? {}).map(([reason, n]): Sample<'reason'> => [{ reason }, n]),
   );
+  // The NGSI push (push/), from its health messages: it may run in another process.
+  const pushing = () => (pushes?.all() ?? []).filter((v) => v.health.running).map((v) => v.health);
+  reported('manku_ngsi_push_requests_total', 'Upserts sent to the city broker, by outcome (delivered, failed: retried, rejected: dropped)', ['push', 'outcome'], () =>
+    pushing().flatMap((h) => Object.entries(h.requests ?? {}).map(([outcome, n]): Sample<'push' | 'outcome'> => [{ push: h.clientId, outcome }, n])),
+  );
+  reported('manku_ngsi_push_entities_total', 'Lot entities delivered to the city broker', ['push'], () => pushing().map((h): Sample<'push'> => [{ push: h.clientId }, h.entities ?? 0]));
+  reported('manku_ngsi_push_superseded_total', 'Lot statuses replaced by a newer one before they were sent', ['push'], () => pushing().map((h): Sample<'push'> => [{ push: h.clientId }, h.superseded ?? 0]));
+  gauge('manku_ngsi_push_pending', 'Lots waiting to be sent (at most one per lot)', ['push'], () => pushing().map((h): Sample<'push'> => [{ push: h.clientId }, h.pending ?? 0]));
+  gauge('manku_ngsi_push_up', '1 while an NGSI push reports itself running', ['push'], () => (pushes?.all() ?? []).map((v): Sample<'push'> => [{ push: v.health.clientId }, v.health.running ? 1 : 0]));
   const fanout = new Histogram({
     name: 'manku_ws_fanout_seconds',
     help: 'Time to hand one status change to every subscribed WebSocket client',

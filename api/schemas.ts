@@ -69,9 +69,12 @@ export const SensorResetResponse = z
 
 export const Readiness = z
   .object({
-    status: z.enum(['ready', 'not_ready']),
+    status: z.enum(['ready', 'degraded', 'not_ready']).meta({ description: 'degraded: ready (200), but the NGSI push is failing; see warnings' }),
     reasons: z.array(z.string()),
     broker: z.boolean(),
     ingest: z.array(z.object({ clientId: z.string(), running: z.boolean(), ageS: z.number(), store: z.string().optional() })),
+    /** Present when an NGSI push has reported. */
+    push: z.array(z.object({ clientId: z.string(), running: z.boolean(), state: z.string().optional(), pending: z.int() })).optional(),
+    warnings: z.array(z.string()).optional(),
   })
   .meta({ id: 'Readiness' });

@@ -18,6 +18,7 @@ import { createBrokerHealthBoard } from './broker-health.js';
 import { createBrokerLink } from './broker-link.js';
 import { createCalibrator } from './calibration.js';
 import { createIngestHealthBoard } from './ingest-health.js';
+import { createPushHealthBoard } from './push-health.js';
 import { createLiveHub, type LiveHub } from './live-hub.js';
 import { attachLiveUpgrade } from './live-upgrade.js';
 import { createMetrics } from './metrics.js';
@@ -54,6 +55,8 @@ export interface ApiOptions {
   frameAncestors?: string;
   /** Serve https:// and wss:// with this certificate (reloaded by reloadTls). */
   tls?: Pick<TlsFiles, 'certFile' | 'keyFile'>;
+  /** NGSI_LANGUAGE: the language of NGSI-LD names and addresses. */
+  ngsiLanguage?: 'ja' | 'en';
 }
 
 export interface Api {
@@ -86,6 +89,7 @@ export function createApi({
   frameAncestors,
   mqttTls,
   tls,
+  ngsiLanguage,
 }: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
   const feed = createStatusFeed({ lots, clock, logger });
@@ -97,8 +101,10 @@ export function createApi({
   link.on('calibrationResult', calibrator.onResult);
   link.on('health', board.onMessage);
   link.on('brokerHealth', brokers.onMessage);
+  const pushes = createPushHealthBoard({ clock });
+  link.on('pushHealth', pushes.onMessage);
   const hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, drainTimeoutMs, maxClientsPerAddress, logger });
-  const metrics = createMetrics({ board, brokers, hub, feed });
+  const metrics = createMetrics({ board, brokers, hub, feed, pushes });
   hub.onFanout(metrics.observeFanout);
   const widget = createWidgetAssets();
   const app = createApp({
@@ -115,6 +121,9 @@ export function createApi({
     logger: log,
     widget,
     frameAncestors,
+    lots: lots.lots,
+    ngsiLanguage,
+    pushes,
   });
   let server: ServerType | null = null;
   let wss: WebSocketServer | null = null;

@@ -71,6 +71,20 @@ export const Env = z.object({
   MQTT_SERVERNAME: z.string().min(1).optional(),
   API_TLS_CERT_FILE: z.string().min(1).optional(),
   API_TLS_KEY_FILE: z.string().min(1).optional(),
+  // The city's data platform (docs/city-platform.md): the push runs when NGSI_PUSH_URL is set.
+  NGSI_PUSH_URL: z.url({ protocol: /^https?$/ }).optional(),
+  NGSI_FLAVOR: z.enum(['ld', 'v2']).default('ld'),
+  /** NGSI-LD: NGSILD-Tenant; NGSI v2: Fiware-Service. */
+  NGSI_TENANT: z.string().regex(/^[A-Za-z0-9_]{1,50}$/, 'letters, digits and _ (at most 50), as Orion accepts for a service/tenant').optional(),
+  /** NGSI v2: Fiware-ServicePath. */
+  NGSI_SERVICE_PATH: z.string().regex(/^\/[A-Za-z0-9_]{1,50}(\/[A-Za-z0-9_]{1,50}){0,9}$/, 'an absolute path like /aizuwakamatsu/parking').optional(),
+  NGSI_TOKEN: z.string().min(1).optional(),
+  NGSI_TIMEOUT_MS: positive.default(5000),
+  /** The language of NGSI names and addresses (the other name goes to alternateName). */
+  NGSI_LANGUAGE: z.enum(['ja', 'en']).default('ja'),
+  PUSH_MQTT_USERNAME: z.string().min(1).default('demo-push'),
+  PUSH_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
+  PUSH_CLIENT_ID: z.string().min(1).max(23).default('manku-ngsi-push'),
 });
 export type Env = z.infer<typeof Env>;
 
@@ -133,7 +147,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** The parts a role runs; `all` runs every one. */
-export type Role = 'all' | 'broker' | 'ingest' | 'api';
+export type Role = 'all' | 'broker' | 'ingest' | 'api' | 'push';
 
 /**
  * Credentials the running role uses whose password is the demo password: the lots file's hashes
@@ -154,5 +168,6 @@ export async function demoCredentials(config: Config, role: Role = 'all'): Promi
   const names = checks.filter((n): n is string => n !== null);
   if (runs('ingest') && env.INGEST_MQTT_PASSWORD === DEMO_PASSWORD) names.push('INGEST_MQTT_PASSWORD');
   if (runs('api') && env.API_MQTT_PASSWORD === DEMO_PASSWORD) names.push('API_MQTT_PASSWORD');
+  if (runs('push') && env.NGSI_PUSH_URL && env.PUSH_MQTT_PASSWORD === DEMO_PASSWORD) names.push('PUSH_MQTT_PASSWORD');
   return [...new Set(names)];
 }

@@ -6,6 +6,8 @@
  *   manku broker         the MQTT broker alone
  *   manku ingest         ingest alone (needs a broker at MQTT_URL)
  *   manku api            the API alone (needs a broker at MQTT_URL)
+ *   manku push           the NGSI push to the city's broker alone (NGSI_PUSH_URL; needs a broker at MQTT_URL)
+ *   manku ngsi registration --endpoint URL   print the NGSI-LD context source registration
  *   manku hash-password  print an scrypt hash for the lots file (password on stdin or as argument)
  *   manku reset-sensor LOT SENSOR   forget a sensor's reference, through the running API (ADMIN_TOKEN, API_URL)
  */
@@ -14,6 +16,7 @@ import type { Logger } from 'pino';
 import { createApi } from '../api/index.js';
 import { createBroker, hashPassword } from '../broker/index.js';
 import { createIngest } from '../ingest/index.js';
+import { createPush } from '../push/index.js';
 import {
   createEmbeddedStore,
   createInfluxHistory,
@@ -24,11 +27,12 @@ import {
   type OccupancyStore,
 } from '../storage/index.js';
 import { resetSensorCommand } from './admin.js';
+import { ngsiCommand } from './ngsi.js';
 import { createLogger } from './logger.js';
 import { ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
 
 type Part = { start(): Promise<unknown>; stop(): Promise<void>; reloadTls?(): boolean };
-const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api'];
+const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api', 'push'];
 
 /** Where the API reads history: InfluxDB when configured, else the embedded store of an ingest in this process. */
 function historyFor(config: Config, embedded: EmbeddedStore | null): HistorySource | null {
@@ -95,6 +99,24 @@ function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore 
     drainTimeoutMs: env.WS_DRAIN_TIMEOUT_MS,
     maxClientsPerAddress: env.WS_MAX_CLIENTS_PER_ADDRESS,
     frameAncestors: env.FRAME_ANCESTORS,
+    ngsiLanguage: env.NGSI_LANGUAGE,
+    logger,
+  });
+}
+
+/** The NGSI push (docs/city-platform.md); null when NGSI_PUSH_URL is not set. */
+function createPushPart({ env, lots, mqttTls }: Config, mqttUrl: string, logger: Logger) {
+  if (!env.NGSI_PUSH_URL) return null;
+  return createPush({
+    lots,
+    target: { url: env.NGSI_PUSH_URL, flavor: env.NGSI_FLAVOR, tenant: env.NGSI_TENANT, servicePath: env.NGSI_SERVICE_PATH, token: env.NGSI_TOKEN },
+    timeoutMs: env.NGSI_TIMEOUT_MS,
+    language: env.NGSI_LANGUAGE,
+    mqttUrl,
+    mqttTls,
+    username: env.PUSH_MQTT_USERNAME,
+    password: env.PUSH_MQTT_PASSWORD,
+    clientId: env.PUSH_CLIENT_ID,
     logger,
   });
 }
@@ -158,6 +180,9 @@ async function run(role: Role) {
   // its store. Sensors are refused by the broker until ingest has subscribed, so nothing is lost.
   if (runs('api') && !stopping) await start(createApiPart(config, mqttUrl, embedded, logger));
   if (store && !stopping) await start(createIngestPart(config, mqttUrl, store, logger));
+  const push = runs('push') ? createPushPart(config, mqttUrl, logger) : null;
+  if (role === 'push' && !push) throw new ConfigError('manku push needs NGSI_PUSH_URL (the city broker\'s base URL; docs/city-platform.md)');
+  if (push && !stopping) await start(push);
   if (!stopping) logger.info('manku ready');
 }
 
@@ -173,11 +198,15 @@ async function main(argv: string[]) {
     process.stdout.write(`${JSON.stringify(await resetSensorCommand(loadEnv(), args))}\n`);
     return;
   }
-  if (command === '--help' || command === 'help') {
-    process.stdout.write(`usage: manku [${ROLES.join('|')}|hash-password|reset-sensor LOT SENSOR]\n`);
+  if (command === 'ngsi') {
+    process.stdout.write(ngsiCommand(args));
     return;
   }
-  if (!(ROLES as readonly string[]).includes(command)) throw new ConfigError(`unknown command "${command}"; use one of: ${ROLES.join(', ')}, hash-password, reset-sensor`);
+  if (command === '--help' || command === 'help') {
+    process.stdout.write(`usage: manku [${ROLES.join('|')}|hash-password|reset-sensor LOT SENSOR|ngsi registration --endpoint URL]\n`);
+    return;
+  }
+  if (!(ROLES as readonly string[]).includes(command)) throw new ConfigError(`unknown command "${command}"; use one of: ${ROLES.join(', ')}, hash-password, reset-sensor, ngsi`);
   await run(command as Role);
 }
 

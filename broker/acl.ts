@@ -29,7 +29,7 @@ const spec = (kind: TopicKind): TopicSpec => TOPICS[kind];
 const publishes = (role: TopicRole, kind: TopicKind) => spec(kind).publisher === role;
 const subscribes = (role: TopicRole, kind: TopicKind) => spec(kind).subscribers.includes(role);
 
-const WHO: Record<TopicRole, string> = { sensor: 'sensors', ingest: 'ingest', api: 'the api account', reader: 'reader accounts' };
+const WHO: Record<TopicRole, string> = { sensor: 'sensors', ingest: 'ingest', api: 'the api account', reader: 'reader accounts', push: 'the push account' };
 
 /** Why a role was refused, from the table: the topics it may publish or the filters it may subscribe to. */
 function refusal(role: TopicRole, verb: 'publish' | 'subscribe', allowed: (role: TopicRole, kind: TopicKind) => boolean): string {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Id, isTimeZone, LocalizedName } from '../protocol/index.js';
 import { Thresholds } from './levels.js';
+import { LotPlace } from './place.js';
 
 /** `scrypt$N$r$p$salt$hash` (base64), as printed by `manku hash-password`. */
 export interface ScryptHash {
@@ -53,11 +54,13 @@ export const LotConfig = z.strictObject({
   staleAfterS: z.int().min(1).default(180),
   thresholds: Thresholds.default(Thresholds.parse({})),
   sensors: z.array(SensorConfig).min(1),
+  /** Optional: location, address, category, url, operator (core/place.ts). */
+  ...LotPlace,
 });
 export type LotConfig = z.infer<typeof LotConfig>;
 
-/** reader: status only (e.g. the MaaS app); api: the API service; ingest: the ingest service. */
-export const AccountRole = z.enum(['reader', 'api', 'ingest']);
+/** reader: status only (e.g. the MaaS app); api: the API service; ingest: the ingest service; push: the NGSI push. */
+export const AccountRole = z.enum(['reader', 'api', 'ingest', 'push']);
 export type AccountRole = z.infer<typeof AccountRole>;
 
 export const AccountConfig = z.strictObject({

@@ -31,7 +31,7 @@ export const TOPIC_PARAMS = {
 export type TopicParam = keyof typeof TOPIC_PARAMS;
 
 /** The roles of broker accounts (a sensor, or a service account). */
-export type TopicRole = 'sensor' | 'ingest' | 'api' | 'reader';
+export type TopicRole = 'sensor' | 'ingest' | 'api' | 'reader' | 'push';
 
 export interface TopicSpec {
   /** Levels joined by '/'; `{name}` is a parameter of `TOPIC_PARAMS`. */
@@ -48,7 +48,7 @@ export const TOPICS = {
   /** A gate sensor's counts (CounterMessage); a sensor may publish only its own (broker/acl.ts). */
   counter: { pattern: 'parking/v1/{lotId}/{sensorId}/counter', qos: 1, retain: false, publisher: 'sensor', subscribers: ['ingest'] },
   /** A lot's LotStatus. */
-  status: { pattern: 'parking/v1/{lotId}/status', qos: 1, retain: true, publisher: 'ingest', subscribers: ['ingest', 'api', 'reader'] },
+  status: { pattern: 'parking/v1/{lotId}/status', qos: 1, retain: true, publisher: 'ingest', subscribers: ['ingest', 'api', 'reader', 'push'] },
   /** Set a lot's count or reset a sensor's reference (LotCommand). */
   calibration: { pattern: 'parking/v1/{lotId}/calibration', qos: 1, retain: false, publisher: 'api', subscribers: ['ingest'] },
   /** The outcome of a calibration command (CalibrationResult). */
@@ -57,6 +57,8 @@ export const TOPICS = {
   ingestHealth: { pattern: 'manku/v1/ingest/{clientId}/health', qos: 1, retain: true, publisher: 'ingest', subscribers: ['api'] },
   /** The broker's refusals (BrokerHealth), published by the broker itself. */
   brokerHealth: { pattern: 'manku/v1/broker/{brokerId}/health', qos: 1, retain: true, publisher: 'broker', subscribers: ['api'] },
+  /** The NGSI push's liveness and counters (PushHealth); also its last will. */
+  pushHealth: { pattern: 'manku/v1/push/{clientId}/health', qos: 1, retain: true, publisher: 'push', subscribers: ['api'] },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKind = keyof typeof TOPICS;
@@ -203,6 +205,8 @@ export const calibrationResultTopic = (lotId: string) => build('calibrationResul
 export const healthTopic = (clientId: string) => build('ingestHealth', { clientId });
 /** @example brokerHealthTopic('manku-broker') // 'manku/v1/broker/manku-broker/health' */
 export const brokerHealthTopic = (brokerId: string) => build('brokerHealth', { brokerId });
+/** @example pushHealthTopic('manku-ngsi-push') // 'manku/v1/push/manku-ngsi-push/health' */
+export const pushHealthTopic = (clientId: string) => build('pushHealth', { clientId });
 
 export type CounterTopic = TopicParams<'counter'>;
 export const parseCounterTopic = (topic: string): CounterTopic | null => parseAs('counter', topic);
@@ -215,6 +219,8 @@ export const parseCalibrationResultTopic = (topic: string) => parseAs('calibrati
 export const parseHealthTopic = (topic: string) => parseAs('ingestHealth', topic)?.clientId ?? null;
 /** The broker id of a broker health topic, or null. */
 export const parseBrokerHealthTopic = (topic: string) => parseAs('brokerHealth', topic)?.brokerId ?? null;
+/** The client id of an NGSI push health topic, or null. */
+export const parsePushHealthTopic = (topic: string) => parseAs('pushHealth', topic)?.clientId ?? null;
 
 /** Filters on every lot (every sensor, client, broker) of one kind. */
 export const COUNTER_FILTER = filterFor('counter');
@@ -223,3 +229,4 @@ export const CALIBRATION_FILTER = filterFor('calibration');
 export const CALIBRATION_RESULT_FILTER = filterFor('calibrationResult');
 export const HEALTH_FILTER = filterFor('ingestHealth');
 export const BROKER_HEALTH_FILTER = filterFor('brokerHealth');
+export const PUSH_HEALTH_FILTER = filterFor('pushHealth');

@@ -4,18 +4,21 @@ import { z } from 'zod';
 import { requireBearer } from '../bearer.js';
 import type { IngestHealthBoard } from '../ingest-health.js';
 import type { Metrics } from '../metrics.js';
+import type { PushHealthBoard } from '../push-health.js';
 import { Readiness } from '../schemas.js';
 
 export interface OpsRouteDeps {
   brokerConnected: () => boolean;
   board: IngestHealthBoard;
+  /** The NGSI push: a failing one makes the API degraded (200), never not ready. */
+  pushes: PushHealthBoard;
   metrics: Metrics;
   /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
   now: () => number;
 }
 
-export function registerOpsRoutes(app: OpenAPIHono, { brokerConnected, board, metrics, metricsToken, now }: OpsRouteDeps) {
+export function registerOpsRoutes(app: OpenAPIHono, { brokerConnected, board, pushes, metrics, metricsToken, now }: OpsRouteDeps) {
   app.openapi(
     createRoute({
       method: 'get',
@@ -30,7 +33,7 @@ export function registerOpsRoutes(app: OpenAPIHono, { brokerConnected, board, me
     createRoute({
       method: 'get',
       path: '/readyz',
-      summary: 'Readiness: broker reachable, an ingest connected, its store writing or buffering',
+      summary: 'Readiness: broker reachable, an ingest connected, its store writing or buffering; degraded (still 200) while the NGSI push fails',
       responses: {
         200: { content: { 'application/json': { schema: Readiness } }, description: 'Ready' },
         503: { content: { 'application/json': { schema: Readiness } }, description: 'Not ready; `reasons` says why' },
@@ -45,7 +48,10 @@ export function registerOpsRoutes(app: OpenAPIHono, { brokerConnected, board, me
         ageS: Math.round((now() - v.receivedAtMs) / 100) / 10,
         ...(v.health.store ? { store: v.health.store.state } : {}),
       }));
-      const body = { status: reasons.length ? ('not_ready' as const) : ('ready' as const), reasons, broker, ingest };
+      const warnings = pushes.warnings();
+      const push = pushes.all().map((v) => ({ clientId: v.health.clientId, running: v.health.running, ...(v.health.state ? { state: v.health.state } : {}), pending: v.health.pending ?? 0 }));
+      const status = reasons.length ? ('not_ready' as const) : warnings.length ? ('degraded' as const) : ('ready' as const);
+      const body = { status, reasons, broker, ingest, ...(push.length ? { push, warnings } : {}) };
       return reasons.length ? c.json(body, 503) : c.json(body, 200);
     },
   );

@@ -288,11 +288,14 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/v1/live',
       '/api/v1/lots',
+      '/api/v1/lots.geojson',
       '/api/v1/lots/{lotId}',
       '/api/v1/lots/{lotId}/calibration',
       '/api/v1/lots/{lotId}/history',
       '/api/v1/lots/{lotId}/sensors/{sensorId}/reset',
       '/healthz',
+      '/ngsi-ld/v1/entities',
+      '/ngsi-ld/v1/entities/{entityId}',
       '/readyz',
     ]);
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['LotStatus', 'LiveClientMessage', 'LiveServerMessage', 'History', 'Error']));

@@ -6,6 +6,7 @@ const sensor: Principal = { role: 'sensor', username: 'gate-1', lotId: 'lot-a', 
 const reader: Principal = { role: 'reader', username: 'reader' };
 const ingest: Principal = { role: 'ingest', username: 'ingest' };
 const api: Principal = { role: 'api', username: 'api' };
+const push: Principal = { role: 'push', username: 'push' };
 
 describe('canPublish', () => {
   it('a sensor publishes only to its own counter topic', () => {
@@ -79,7 +80,7 @@ describe('broker health (manku/v1/broker/{brokerId}/health)', () => {
  */
 describe('every role and kind, as decided before the topic table', () => {
   const other: Principal = { role: 'sensor', username: 'gate-2', lotId: 'lot-a', sensorId: 'gate-2' };
-  const roles = { sensor, reader, ingest, api };
+  const roles = { sensor, reader, ingest, api, push };
   const topics = {
     counter: 'parking/v1/lot-a/gate-1/counter',
     status: 'parking/v1/lot-a/status',
@@ -87,6 +88,7 @@ describe('every role and kind, as decided before the topic table', () => {
     calibrationResult: 'parking/v1/lot-a/calibration/result',
     ingestHealth: 'manku/v1/ingest/manku-ingest/health',
     brokerHealth: 'manku/v1/broker/manku-broker/health',
+    pushHealth: 'manku/v1/push/manku-ngsi-push/health',
   };
   const publishers: Record<keyof typeof topics, string[]> = {
     counter: ['sensor'],
@@ -95,14 +97,16 @@ describe('every role and kind, as decided before the topic table', () => {
     calibrationResult: ['ingest'],
     ingestHealth: ['ingest'],
     brokerHealth: [],
+    pushHealth: ['push'],
   };
   const subscribers: Record<keyof typeof topics, string[]> = {
     counter: ['ingest'],
-    status: ['reader', 'ingest', 'api'],
+    status: ['reader', 'ingest', 'api', 'push'],
     calibration: ['ingest'],
     calibrationResult: ['api'],
     ingestHealth: ['api'],
     brokerHealth: ['api'],
+    pushHealth: ['api'],
   };
   const allLots = (topic: string) => topic.replace(/^(parking\/v1|manku\/v1\/\w+)\/[^/]+/, '$1/+');
   const cases = Object.entries(topics).flatMap(([kind, topic]) => Object.entries(roles).map(([role, p]) => ({ kind, topic, role, p })));
@@ -149,7 +153,7 @@ describe('every role and kind, as decided before the topic table', () => {
     );
     expect(reason(canSubscribe(sensor, topics.status))).toBe('sensors may not subscribe');
     expect(reason(canSubscribe(reader, topics.counter))).toBe('reader accounts may subscribe only to parking/v1/{lotId|+}/status');
-    expect(reason(canSubscribe(api, topics.counter))).toMatch(/^the api account may subscribe only to parking\/v1\/\{lotId\|\+\}\/status, .*manku\/v1\/broker\/\{brokerId\|\+\}\/health$/);
+    expect(reason(canSubscribe(api, topics.counter))).toMatch(/^the api account may subscribe only to parking\/v1\/\{lotId\|\+\}\/status, .*manku\/v1\/push\/\{clientId\|\+\}\/health$/);
     expect(reason(canSubscribe(reader, '#'))).toBe('$SYS and root wildcards are reserved');
   });
 });

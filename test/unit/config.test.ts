@@ -90,12 +90,14 @@ describe('lots file', () => {
 describe('demo credentials', () => {
   it('finds every account whose password is "demo"', async () => {
     const names = await demoCredentials(loadConfig({}));
-    expect(names).toEqual(['demo-gate-1', 'demo-gate-2', 'demo-reader', 'demo-api', 'demo-ingest', 'INGEST_MQTT_PASSWORD', 'API_MQTT_PASSWORD']);
+    expect(names).toEqual(['demo-gate-1', 'demo-gate-2', 'demo-reader', 'demo-api', 'demo-ingest', 'demo-push', 'INGEST_MQTT_PASSWORD', 'API_MQTT_PASSWORD']);
   });
 
   it('checks only what the running role uses', async () => {
     const config = loadConfig({});
-    expect(await demoCredentials(config, 'broker')).toEqual(['demo-gate-1', 'demo-gate-2', 'demo-reader', 'demo-api', 'demo-ingest']);
+    expect(await demoCredentials(config, 'broker')).toEqual(['demo-gate-1', 'demo-gate-2', 'demo-reader', 'demo-api', 'demo-ingest', 'demo-push']);
+    expect(await demoCredentials(config, 'push')).toEqual([]); // no NGSI_PUSH_URL: the push does not run
+    expect(await demoCredentials(loadConfig({ NGSI_PUSH_URL: 'http://orion:1026' }), 'push')).toEqual(['PUSH_MQTT_PASSWORD']);
     expect(await demoCredentials(config, 'ingest')).toEqual(['INGEST_MQTT_PASSWORD']);
     expect(await demoCredentials(config, 'api')).toEqual(['API_MQTT_PASSWORD']);
     const real = loadConfig({ LOTS_FILE: write('real-split.json', { lots: [lot('a', ['g1'])] }), INGEST_MQTT_PASSWORD: 'x1' });

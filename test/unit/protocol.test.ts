@@ -30,6 +30,7 @@ const EXPECTED: Record<TopicKind, string> = {
   calibrationResult: 'parking/v1/lot-1/calibration/result',
   ingestHealth: 'manku/v1/ingest/manku-ingest/health',
   brokerHealth: 'manku/v1/broker/manku-broker/health',
+  pushHealth: 'manku/v1/push/manku-ingest/health',
 };
 
 /** The parameters a kind's pattern names. */
@@ -81,11 +82,12 @@ describe('the topic table', () => {
     const roles = Object.fromEntries(TOPIC_KINDS.map((k) => [k, [TOPICS[k].publisher, [...TOPICS[k].subscribers].sort()]]));
     expect(roles).toEqual({
       counter: ['sensor', ['ingest']],
-      status: ['ingest', ['api', 'ingest', 'reader']],
+      status: ['ingest', ['api', 'ingest', 'push', 'reader']],
       calibration: ['api', ['ingest']],
       calibrationResult: ['ingest', ['api']],
       ingestHealth: ['ingest', ['api']],
       brokerHealth: ['broker', ['api']],
+      pushHealth: ['push', ['api']],
     });
     for (const k of TOPIC_KINDS) expect([TOPICS[k].qos, TOPICS[k].retain]).toEqual([1, k === 'status' || k.endsWith('Health')]);
   });
@@ -95,7 +97,7 @@ describe('the topic table', () => {
     const rows = new Map(
       [...doc.matchAll(/^\| `([^`]+)` \| (\w+) \| (\d) \| (yes|no) \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => [m[1], m.slice(2, 7).map((c) => c!.trim())]),
     );
-    const roleWords = (cell: string) => [...new Set(cell.match(/\b(sensor|ingest|api|reader|broker)\b/g))].sort();
+    const roleWords = (cell: string) => [...new Set(cell.match(/\b(sensor|ingest|api|reader|broker|push)\b/g))].sort();
     for (const kind of TOPIC_KINDS) {
       const row = rows.get(TOPICS[kind].pattern);
       expect(row, `docs/protocol.md lists ${TOPICS[kind].pattern}`).toBeDefined();
