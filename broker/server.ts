@@ -159,7 +159,8 @@ export function createBroker({
    * aedes: the one place for checks on the connection itself.
    */
   function accept(socket: Socket) {
-    aedes?.handle(socket);
+    if (!aedes) return void socket.destroy(); // stopping
+    aedes.handle(socket);
   }
 
   async function listen<S extends Server>(s: S, listenPort: number): Promise<AddressInfo> {
