@@ -5,3 +5,4 @@ export * from './live.js';
 export * from './ops.js';
 export * from './json.js';
 export * from './time-zone.js';
+export * from './history-csv.js';

@@ -1,0 +1,6 @@
+export * from './train.js';
+export * from './forecast.js';
+export * from './evaluate.js';
+export * from './grid.js';
+export * from './holidays.js';
+export * from './local-clock.js';
