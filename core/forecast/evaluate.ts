@@ -8,7 +8,7 @@
  * of capacity, of the occupancy rounded to whole vehicles as the service would serve it.
  */
 import { FEATURES } from './features.js';
-import { freshestPhase, gridOf, percentOf, type Sample } from './grid.js';
+import { freshestPhase, gridOf, percentOf, valueAt, type Sample } from './grid.js';
 import type { HolidayCalendar } from './holidays.js';
 import { createLocalClock, localDay } from './local-clock.js';
 import { DEFAULT_THRESHOLDS } from '../levels.js';
@@ -80,7 +80,7 @@ export function evaluate(series: readonly LotSeries[], o: EvaluateOptions): Eval
     if (samples.length === 0) continue;
     const capacity = samples.at(-1)!.capacity ?? 1;
     const actual = gridOf(samples, stepMs, capacity, undefined, phaseMs);
-    const valueAt = (t: number) => actual.pct[(t - phaseMs) / stepMs - actual.firstDay * actual.slotsPerDay];
+    const valueOn = (t: number) => valueAt(actual, (t - phaseMs) / stepMs - actual.firstDay * actual.slotsPerDay);
     for (const day of testDays) {
       const from = startOf(day);
       const to = startOf(day + 1);
@@ -94,12 +94,12 @@ export function evaluate(series: readonly LotSeries[], o: EvaluateOptions): Eval
       const model = trained.model;
       const weights = METHOD_NAMES.map((m) => [m, METHODS[m](model)] as const);
       for (let t = Math.ceil((from - phaseMs) / stepMs) * stepMs + phaseMs; t < to; t += stepMs) {
-        const y = valueAt(t);
-        if (y === undefined || Number.isNaN(y)) continue;
+        const y = valueOn(t);
+        if (Number.isNaN(y)) continue;
         for (const h of o.horizonsMin) {
-          const truth = valueAt(t + h * 60_000);
-          if (truth === undefined || Number.isNaN(truth)) continue;
-          const predicted = weights.map(([m, w]) => [m, predictPct(model, w, t, y, valueAt(t - stepMs) ?? NaN, h, true)] as const);
+          const truth = valueOn(t + h * 60_000);
+          if (Number.isNaN(truth)) continue;
+          const predicted = weights.map(([m, w]) => [m, predictPct(model, w, t, y, valueOn(t - stepMs), h, true)] as const);
           if (predicted.some(([, p]) => typeof p === 'string')) continue;
           for (const [m, p] of predicted) {
             const served = percentOf(Math.round(((p as number) / 100) * capacity), capacity);

@@ -4,7 +4,7 @@
  * thresholds give, with the same hysteresis as the live level, starting from the current one.
  */
 import { nextLevel, type KnownLevel } from '../levels.js';
-import { FEATURES, featuresAt } from './features.js';
+import { createIssue, FEATURES, featuresAt, prepareIssue } from './features.js';
 import { percentOf } from './grid.js';
 import type { Model } from './train.js';
 
@@ -54,13 +54,14 @@ export function predictPct(model: Model, weights: Weights, nowMs: number, y: num
   // The current value stands at the grid time just before now; the target is exactly now + horizon.
   const k = (local + horizonMin * 60_000) / stepMs - index;
   const k0 = Math.floor(k);
+  const issue = createIssue();
+  if (!prepareIssue(profile, day, model.typeOf(day), slot, y, yBefore, issue)) return 'no history at this time of day for this day of the week';
+  const x = new Float64Array(FEATURES);
   const at = (kk: number): number | string => {
     if (kk === 0) return y;
     const w = weights(kk);
     if (!w) return `no training pairs ${kk * model.options.stepMin} min apart`;
-    const x = new Float64Array(FEATURES);
-    const type = model.typeOf(day);
-    const quality = featuresAt(profile, model.typeOf, day, type, slot, kk, y, yBefore, x);
+    const quality = featuresAt(profile, issue, kk, model.typeOf(day + Math.floor((slot + kk) / S)), x);
     if (!quality) return 'no history at this time of day for this day of the week';
     if (requireRecent && quality !== 'full') return 'no recent day of this kind with data at these times';
     let change = 0;

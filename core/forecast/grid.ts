@@ -25,6 +25,11 @@ export interface Grid {
   pct: Float64Array;
 }
 
+/** The value at index i (row × slotsPerDay + slot); NaN outside the grid (never an out-of-range typed-array read: slow in V8). */
+export function valueAt(grid: Grid, i: number): number {
+  return i >= 0 && i < grid.pct.length ? grid.pct[i]! : NaN;
+}
+
 export const percentOf = (occupied: number, capacity: number) => Math.min(100, Math.max(0, (occupied / capacity) * 100));
 
 /**

@@ -6,9 +6,9 @@
  */
 import type { Thresholds } from '../levels.js';
 import { dayTypeOf } from './calendar.js';
-import { FEATURES, featuresAt } from './features.js';
-import { createLeastSquares, quantileSorted } from './fit.js';
-import { gridOf, type Grid, type Sample } from './grid.js';
+import { createIssue, FEATURES, featuresAt, prepareIssue } from './features.js';
+import { createLeastSquares, quantile } from './fit.js';
+import { gridOf, valueAt, type Grid, type Sample } from './grid.js';
 import type { HolidayCalendar } from './holidays.js';
 import { createLocalClock, type LocalClock } from './local-clock.js';
 import { addDay, emptyProfile, RECENT_DAYS, type Profile } from './profile.js';
@@ -37,7 +37,14 @@ export interface ForecasterOptions {
 export const MIN_HISTORY_DAYS = 14;
 /** A day counts towards the minimum when the grid has at least this many hours of values in it. */
 export const MIN_HOURS_PER_DAY = 2;
-const IRLS_ROUNDS = 3;
+const IRLS_ROUNDS = 2;
+/**
+ * The weights are fitted on the pairs of the last 6 weeks only: they follow the lot's recent
+ * behaviour, and training time stays bounded however long the history (the profile uses it all).
+ */
+const FIT_DAYS = 42;
+/** At most about this many issue times per fit, evenly spaced (neighbouring ones say nearly the same). */
+const FIT_ISSUES = 2048;
 
 export interface Model {
   readonly options: Required<ForecasterOptions>;
@@ -83,35 +90,41 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
 
   const K = Math.ceil(o.maxHorizonMin / o.stepMin) + 1;
   const profile = emptyProfile(grid);
-  const pairs = Array.from({ length: K + 1 }, () => ({ x: [] as number[], y: [] as number[] }));
+  const fitFrom = Math.max(0, grid.days - FIT_DAYS);
+  const room = (grid.days - fitFrom) * grid.slotsPerDay;
+  const stride = Math.ceil(room / FIT_ISSUES);
+  const pairs = Array.from({ length: K + 1 }, (_, k) => ({ x: new Float64Array(k ? room * FEATURES : 0), y: new Float64Array(k ? room : 0), n: 0 }));
   const x = new Float64Array(FEATURES);
   const S = grid.slotsPerDay;
+  const issue = createIssue();
+  const rowTypes = Array.from({ length: grid.days + 2 }, (_, d) => typeOf(grid.firstDay + d));
   for (let d = 0; d < grid.days; d++) {
     const day = grid.firstDay + d;
-    const type = typeOf(day);
-    for (let s = 0; s < S; s++) {
+    for (let s = 0; s < S && d >= fitFrom; s += stride) {
       const y = grid.pct[d * S + s]!;
-      if (Number.isNaN(y)) continue;
+      if (Number.isNaN(y) || !prepareIssue(profile, day, rowTypes[d]!, s, y, valueAt(grid, d * S + s - 1), issue)) continue;
       for (let k = 1; k <= K; k++) {
-        const target = grid.pct[d * S + s + k];
-        if (target === undefined || Number.isNaN(target)) continue;
-        if (featuresAt(profile, typeOf, day, type, s, k, y, d * S + s > 0 ? grid.pct[d * S + s - 1]! : NaN, x) !== 'full') continue;
-        for (let a = 0; a < FEATURES; a++) pairs[k]!.x.push(x[a]!);
-        pairs[k]!.y.push(target - y);
+        const target = valueAt(grid, d * S + s + k);
+        if (Number.isNaN(target)) continue;
+        if (featuresAt(profile, issue, k, rowTypes[d + Math.floor((s + k) / S)]!, x) !== 'full') continue;
+        const pk = pairs[k]!;
+        pk.x.set(x, pk.n * FEATURES);
+        pk.y[pk.n++] = target - y;
       }
     }
-    addDay(profile, day, type);
+    addDay(profile, day, rowTypes[d]!);
   }
 
   // Prior for the ridge: Helsinki's method (the recent change alone).
   const prior = [1, 0, 0, 0, 0, 0];
-  const weights = pairs.map((p, k) => (k === 0 ? null : fitAbsolute(p.x, p.y, prior)));
+  const weights = pairs.map((p, k) => (k === 0 ? null : fitAbsolute(p.x, p.y.subarray(0, p.n), prior)));
   const low = new Float64Array(K + 1);
   const high = new Float64Array(K + 1);
   const maePct = new Float64Array(K + 1).fill(NaN);
   for (let k = 1; k <= K; k++) {
     const w = weights[k];
-    const { x: xs, y: ys } = pairs[k]!;
+    const { x: xs, y: all, n } = pairs[k]!;
+    const ys = all.subarray(0, n);
     if (!w) continue;
     const residuals = new Float64Array(ys.length);
     let abs = 0;
@@ -121,9 +134,8 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
       residuals[i] = ys[i]! - f;
       abs += Math.abs(residuals[i]!);
     }
-    residuals.sort();
-    low[k] = quantileSorted(residuals, 0.1);
-    high[k] = quantileSorted(residuals, 0.9);
+    low[k] = quantile(residuals, 0.1);
+    high[k] = quantile(residuals, 0.9);
     maePct[k] = abs / ys.length;
   }
 
@@ -149,7 +161,7 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
  * Weights minimising the absolute error (what the evaluation measures): least squares reweighted
  * by 1 / |residual| a few times (IRLS), residuals floored at 0.5 percentage points.
  */
-function fitAbsolute(xs: readonly number[], ys: readonly number[], prior: readonly number[]): Float64Array | null {
+function fitAbsolute(xs: Float64Array, ys: Float64Array, prior: readonly number[]): Float64Array | null {
   const x = new Float64Array(FEATURES);
   let w: Float64Array | null = null;
   for (let round = 0; round <= IRLS_ROUNDS; round++) {
