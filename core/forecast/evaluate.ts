@@ -44,6 +44,17 @@ export interface EvaluateOptions {
   testDays: number;
   horizonsMin: number[];
   stepMin: number;
+  /** Called with every evaluated pair (for inspection and tests). */
+  onPair?: (pair: EvaluatedPair) => void;
+}
+
+export interface EvaluatedPair {
+  lot: string;
+  issuedAtMs: number;
+  horizonMin: number;
+  actualPct: number;
+  /** Per method, the served forecast in percent of capacity. */
+  predictedPct: Record<MethodName, number>;
 }
 
 export interface MethodResult {
@@ -101,13 +112,15 @@ export function evaluate(series: readonly LotSeries[], o: EvaluateOptions): Eval
           if (Number.isNaN(truth)) continue;
           const predicted = weights.map(([m, w]) => [m, predictPct(model, w, t, y, valueOn(t - stepMs), h, true)] as const);
           if (predicted.some(([, p]) => typeof p === 'string')) continue;
+          const served = {} as Record<MethodName, number>;
           for (const [m, p] of predicted) {
-            const served = percentOf(Math.round(((p as number) / 100) * capacity), capacity);
+            served[m] = percentOf(Math.round(((p as number) / 100) * capacity), capacity);
             const acc = sums.get(key(m, h)) ?? { abs: 0, n: 0 };
-            acc.abs += Math.abs(served - truth);
+            acc.abs += Math.abs(served[m] - truth);
             acc.n++;
             sums.set(key(m, h), acc);
           }
+          o.onPair?.({ lot, issuedAtMs: t, horizonMin: h, actualPct: truth, predictedPct: served });
         }
       }
     }

@@ -14,7 +14,7 @@ const jpTable = holidayJp.holidays as Readonly<Record<string, unknown>>;
 export const HOLIDAY_CALENDARS = {
   /** Japan: 国民の祝日 and 振替休日, from @holiday-jp/holiday_jp (maintained table, 1970–2050). */
   JP: (isoDate: string) => Object.hasOwn(jpTable, isoDate),
-  none: () => false,
+  none: (_isoDate: string) => false,
 } satisfies Record<string, IsHoliday>;
 
 export type HolidayCalendar = keyof typeof HOLIDAY_CALENDARS;
