@@ -39,10 +39,10 @@ export const MIN_HISTORY_DAYS = 14;
 export const MIN_HOURS_PER_DAY = 2;
 const IRLS_ROUNDS = 2;
 /**
- * The weights are fitted on the pairs of the last 6 weeks only: they follow the lot's recent
- * behaviour, and training time stays bounded however long the history (the profile uses it all).
+ * The weights are fitted on the pairs of the last 12 weeks only (and at most FIT_ISSUES issue
+ * times of them), so training time stays bounded however long the history (the profile uses it all).
  */
-const FIT_DAYS = 42;
+const FIT_DAYS = 84;
 /** At most about this many issue times per fit, evenly spaced (neighbouring ones say nearly the same). */
 const FIT_ISSUES = 2048;
 
