@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi.
+ * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi, forecast.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -14,6 +14,7 @@ import { liveBench } from './live/index.js';
 import { replayBench } from './replay/index.js';
 import { truthBench } from './truth/index.js';
 import { widgetBench } from './widget/index.js';
+import { BIRMINGHAM_CSV, forecastBench } from './forecast/index.js';
 
 const benches = {
   ingest: (args: Record<string, string>) =>
@@ -39,6 +40,8 @@ const benches = {
   widget: (args: Record<string, string>) => widgetBench({ loads: Number(args.loads ?? 10) }),
   floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
   ngsi: (args: Record<string, string>) => ngsiBench({ changes: Number(args.changes ?? 50), gapMs: Number(args.gap ?? 100), flavor: args.flavor === 'v2' ? 'v2' : 'ld' }),
+  forecast: (args: Record<string, string>) =>
+    forecastBench({ csv: args.csv ?? BIRMINGHAM_CSV, trainRuns: Number(args['train-runs'] ?? 15), forecasts: Number(args.forecasts ?? 10_000) }),
 };
 
 function parseArgs(argv: string[]) {

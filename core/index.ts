@@ -7,3 +7,4 @@ export * from './rate-gate.js';
 export * from './token-bucket.js';
 export * from './history.js';
 export * from './place.js';
+export * from './forecast/index.js';

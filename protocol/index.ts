@@ -6,3 +6,4 @@ export * from './ops.js';
 export * from './json.js';
 export * from './time-zone.js';
 export * from './push.js';
+export * from './history-csv.js';

@@ -1,0 +1,100 @@
+/**
+ * The features a forecast of the change over k slots is made of. Every method, the baselines
+ * included, is a weighted sum of them (see METHODS in evaluate.ts), so all are computed by the
+ * same code on the same pairs (y: the current value; R: the last 3 days of the same type; P: the
+ * long-run profile of that type; all in percent of capacity):
+ *   x0 recent change: the mean change of R from now to k slots later (Helsinki's method is y + x0)
+ *   x1 pull to the long-run profile at the target: P(target) − y (the profile alone is y + x1)
+ *   x2 long-run profile change: P(target) − P(now) (the deviation carried forward is y + x2)
+ *   x3 pull to the recent level: R(now) − y
+ *   x4 momentum: our change over the last slot minus R's change over it
+ *   x5 yesterday's change over the same k slots minus x0 (this week's drift)
+ * Split in two steps for speed: what depends on the issue time only, then per horizon.
+ */
+import { valueAt } from './grid.js';
+import { meanAt, RECENT_DAYS, type Profile } from './profile.js';
+
+export const FEATURES = 6;
+
+/** 'full': every feature known; 'fallback': no recent day of the type, the long-run profile stands in; null: no profile at that time. */
+export type FeatureQuality = 'full' | 'fallback' | null;
+
+/** A forecast's issue: the current value, and what the profile says about that time of day. */
+export interface Issue {
+  day: number;
+  slot: number;
+  y: number;
+  pNow: number;
+  /** Grid indices (at the issue slot) of the recent days of the type that have a value there. */
+  recent: number[];
+  level: number;
+  momentum: number;
+  /** Grid index of yesterday at the issue slot. */
+  yesterday: number;
+}
+
+export function createIssue(): Issue {
+  return { day: 0, slot: 0, y: NaN, pNow: NaN, recent: [], level: NaN, momentum: 0, yesterday: -1 };
+}
+
+/** Fills `out` for an issue at `slot` of `day` (of type `type`) with current value y and the value one slot before (NaN if unknown); false without a profile there. */
+export function prepareIssue(p: Profile, day: number, type: number, slot: number, y: number, yBefore: number, out: Issue): boolean {
+  const { grid } = p;
+  const S = grid.slotsPerDay;
+  out.day = day;
+  out.slot = slot;
+  out.y = y;
+  out.pNow = meanAt(p, type, slot);
+  if (Number.isNaN(out.pNow)) return false;
+  out.recent.length = 0;
+  const days = p.daysByType[type]!;
+  let level = 0;
+  let last = 0;
+  let m = 0;
+  for (let j = days.length - 1; j >= 0 && j >= days.length - RECENT_DAYS; j--) {
+    const i = (days[j]! - grid.firstDay) * S + slot;
+    const a = valueAt(grid, i);
+    if (Number.isNaN(a)) continue;
+    out.recent.push(i);
+    level += a;
+    const before = valueAt(grid, i - 1);
+    if (!Number.isNaN(before)) {
+      last += a - before;
+      m++;
+    }
+  }
+  out.level = out.recent.length ? level / out.recent.length : out.pNow;
+  out.momentum = Number.isNaN(yBefore) || m === 0 ? 0 : y - yBefore - last / m;
+  out.yesterday = (day - 1 - grid.firstDay) * S + slot;
+  return true;
+}
+
+/**
+ * Fills `x` for the issue, k slots ahead.
+ * @param targetType the day type of the target's day
+ */
+export function featuresAt(p: Profile, issue: Issue, k: number, targetType: number, x: Float64Array): FeatureQuality {
+  const { grid } = p;
+  const S = grid.slotsPerDay;
+  const pTarget = meanAt(p, targetType, (issue.slot + k) % S);
+  if (Number.isNaN(pTarget)) return null;
+  let change = 0;
+  let n = 0;
+  for (const i of issue.recent) {
+    const b = valueAt(grid, i + k);
+    if (Number.isNaN(b)) continue;
+    change += b - grid.pct[i]!;
+    n++;
+  }
+  const full = n > 0;
+  change = full ? change / n : pTarget - issue.pNow;
+  const y = issue.y;
+  x[0] = change;
+  x[1] = pTarget - y;
+  x[2] = pTarget - issue.pNow;
+  x[3] = issue.level - y;
+  x[4] = issue.momentum;
+  const drift = valueAt(grid, issue.yesterday + k) - valueAt(grid, issue.yesterday) - change;
+  x[5] = Number.isNaN(drift) ? 0 : drift;
+  return full ? 'full' : 'fallback';
+}
