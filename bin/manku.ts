@@ -7,7 +7,7 @@
  *   manku ingest         ingest alone (needs a broker at MQTT_URL)
  *   manku api            the API alone (needs a broker at MQTT_URL)
  *   manku hash-password  print an scrypt hash for the lots file (password on stdin or as argument)
- *   manku reset-sensor LOT SENSOR   forget a sensor's reference, through the running API (ADMIN_TOKEN, API_URL)
+ *   manku reset-sensor LOT SENSOR   forget a sensor's reference, through the running API (ADMIN_BEARER or ADMIN_TOKEN, API_URL)
  */
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -25,7 +25,7 @@ import {
 } from '../storage/index.js';
 import { resetSensorCommand } from './admin.js';
 import { createLogger } from './logger.js';
-import { ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
+import { apiSecurityOf, ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
 
 type Part = { start(): Promise<unknown>; stop(): Promise<void> };
 const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api'];
@@ -91,6 +91,7 @@ function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore 
     drainTimeoutMs: env.WS_DRAIN_TIMEOUT_MS,
     maxClientsPerAddress: env.WS_MAX_CLIENTS_PER_ADDRESS,
     frameAncestors: env.FRAME_ANCESTORS,
+    ...apiSecurityOf(env),
     logger,
   });
 }

@@ -6,3 +6,4 @@ export * from './clock.js';
 export * from './rate-gate.js';
 export * from './token-bucket.js';
 export * from './history.js';
+export * from './keyed-limiter.js';
