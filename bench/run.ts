@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay, truth, widget.
+ * Benchmarks: ingest, live, floor, replay, truth, widget, limits.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -13,6 +13,7 @@ import { liveBench } from './live/index.js';
 import { replayBench } from './replay/index.js';
 import { truthBench } from './truth/index.js';
 import { widgetBench } from './widget/index.js';
+import { limitsBench } from './limits/index.js';
 
 const benches = {
   ingest: (args: Record<string, string>) =>
@@ -37,6 +38,7 @@ const benches = {
   truth: (args: Record<string, string>) => truthBench({ seed: Number(args.seed ?? 1), capacity: Number(args.capacity ?? 200) }),
   widget: (args: Record<string, string>) => widgetBench({ loads: Number(args.loads ?? 10) }),
   floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
+  limits: (args: Record<string, string>) => limitsBench({ addresses: Number(args.addresses ?? 50_000), takes: Number(args.takes ?? 1_000_000) }),
 };
 
 function parseArgs(argv: string[]) {

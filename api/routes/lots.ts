@@ -25,6 +25,8 @@ const LotList = z.object({ lots: z.array(LotStatus) }).meta({ id: 'LotList' });
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errorResponse = (description: string) => json(ErrorBody, description);
+/** Every route here may answer 429 (api/rate-limit.ts). */
+const limited = { 429: errorResponse('Too many requests from this address; see Retry-After') };
 
 const timedOut = (c: Context) =>
   fail(c, 504, 'ingest_timeout', 'ingest did not confirm in time, and the command has expired: it was not applied and will not be; is ingest running?');
@@ -41,7 +43,7 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
       method: 'get',
       path: '/api/v1/lots',
       summary: 'Every lot with its live status',
-      responses: { 200: json(LotList, 'The lots, in lots-file order') },
+      responses: { 200: json(LotList, 'The lots, in lots-file order'), ...limited },
     }),
     (c) => c.json({ lots: feed.all() }, 200),
   );
@@ -52,7 +54,7 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
       path: '/api/v1/lots/{lotId}',
       summary: "A lot's live status",
       request: { params: LotParams },
-      responses: { 200: json(LotStatus, 'The status'), 400: errorResponse('Malformed lotId'), 404: errorResponse('No such lot') },
+      responses: { 200: json(LotStatus, 'The status'), 400: errorResponse('Malformed lotId'), 404: errorResponse('No such lot'), ...limited },
     }),
     (c) => {
       const { lotId } = c.req.valid('param');
@@ -72,6 +74,7 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
         400: errorResponse('A bad, reversed or too long range, or an unknown step'),
         404: errorResponse('No such lot'),
         503: errorResponse('No history store reachable from this API process'),
+        ...limited,
       },
     }),
     async (c) => {
@@ -114,6 +117,7 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
         415: errorResponse('Body not sent as application/json'),
         503: errorResponse('No way to reach ingest from this API, or the OpenID Connect provider unreachable'),
         504: errorResponse('Ingest did not confirm in time; the command has expired and will never be applied'),
+        ...limited,
       },
     }),
     async (c) => {
@@ -150,6 +154,7 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
         404: errorResponse('No such lot or sensor'),
         503: errorResponse('No way to reach ingest from this API, or the OpenID Connect provider unreachable'),
         504: errorResponse('Ingest did not confirm in time; the command has expired and will never be applied'),
+        ...limited,
       },
     }),
     async (c) => {
