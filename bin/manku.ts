@@ -104,6 +104,7 @@ async function readStdin(): Promise<string> {
 
 async function run(role: Role) {
   const config = loadConfig();
+  if (role === 'all' || role === 'api') apiSecurityOf(config.env); // its checks across variables, before any part starts
   const logger = createLogger(config.env, { role });
   logger.info({ lotsFile: config.lotsFile, lots: config.lots.lots.map((l) => l.id) }, 'manku starting');
   const demo = await demoCredentials(config, role);
