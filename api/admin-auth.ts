@@ -55,7 +55,7 @@ export function createAdminAuth({ adminToken, oidc = null, logger = pino({ level
 
   async function identify(c: Context, action: string): Promise<Operator | Response> {
     const header = c.req.header('authorization');
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+    const token = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim(); // as bearerMatches reads it
     if (!token) return refuse(c, action, 401, 'unauthorized', `send Authorization: Bearer <${adminToken ? 'ADMIN_TOKEN' : ''}${adminToken && oidc ? ' or ' : ''}${oidc ? 'an access token from the OpenID Connect provider' : ''}>`);
     if (adminToken && bearerMatches(header, adminToken)) return { via: 'admin-token' };
     if (!oidc) return refuse(c, action, 401, 'unauthorized', 'wrong bearer token: send Authorization: Bearer <ADMIN_TOKEN>');
