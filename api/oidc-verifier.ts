@@ -8,7 +8,7 @@
  * then 503 (the operator may retry, or use ADMIN_TOKEN), and the provider is not asked again for
  * `retryMs`, so a burst of admin requests cannot hammer a provider that is down.
  */
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { claimAt, claimHolds, operatorOf, type Operator } from './operator-claims.js';
 
@@ -49,6 +49,10 @@ const Discovery = z.looseObject({ issuer: z.string(), jwks_uri: z.url({ protocol
 /** OpenID Connect Discovery 1.0 §4: the issuer with any trailing slash removed, plus the well-known path. */
 export const discoveryUrl = (issuer: string) => `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 
+/** jose is loaded on first use: a deployment without OpenID Connect (and every CLI command) does not pay for it at start. */
+let joseModule: Promise<typeof import('jose')> | null = null;
+const jose = () => (joseModule ??= import('jose'));
+
 /** jose errors that mean the provider (not the token) is at fault. */
 const PROVIDER_ERRORS = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
 
@@ -75,6 +79,7 @@ export function createOidcVerifier({
     if (!doc.success) throw new Error(`${url} is no discovery document: ${z.prettifyError(doc.error)}`);
     // §4.3: the document's issuer must be identical to the one it was fetched for.
     if (doc.data.issuer !== issuer) throw new Error(`${url} names issuer "${doc.data.issuer}", not "${issuer}"`);
+    const { createRemoteJWKSet } = await jose();
     return createRemoteJWKSet(new URL(doc.data.jwks_uri), { cooldownDuration: jwksCooldownMs, timeoutDuration: fetchTimeoutMs });
   }
 
@@ -114,6 +119,7 @@ export function createOidcVerifier({
       }
     },
     async verify(token) {
+      const { decodeProtectedHeader, errors, jwtVerify } = await jose();
       // The token's shape and algorithm first: a forgery is refused without asking the provider.
       let alg: string | undefined;
       try {
