@@ -3,12 +3,18 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { compress } from 'hono/compress';
 import { cors } from 'hono/cors';
+import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../core/index.js';
 import type { HistorySource } from '../storage/index.js';
+import { createAdminAuth } from './admin-auth.js';
 import type { Calibrator } from './calibration.js';
+import { createClientAddress, peerOf } from './client-address.js';
+import { handlerTimeout } from './handler-timeout.js';
+import type { OidcVerifier } from './oidc-verifier.js';
+import { rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { errorBody } from './errors.js';
 import { createIngestHealthBoard, type IngestHealthBoard } from './ingest-health.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -47,6 +53,14 @@ export interface AppOptions {
   ngsiLanguage?: Language;
   /** The NGSI push processes' health, for /readyz (degraded) and /metrics. */
   pushes?: PushHealthBoard;
+  /** Operators' access tokens from the OpenID Connect provider (beside or instead of adminToken). */
+  adminOidc?: Pick<OidcVerifier, 'verify'> | null;
+  /** REST requests per address (see rate-limit.ts); perSecond 0: off (the default here; bin/config.ts sets the service's). */
+  rateLimit?: Pick<RateLimitOptions, 'perSecond' | 'burst' | 'maxAddresses'>;
+  /** A handler that has not answered by then gets 503 (0: no limit). */
+  handlerTimeoutMs?: number;
+  /** The client's address from the TCP peer and X-Forwarded-For (client-address.ts); default the peer. */
+  clientAddress?: (peer: string | undefined, forwardedFor: string | undefined) => string;
 }
 
 export { errorBody } from './errors.js';
@@ -74,7 +88,13 @@ export function createApp({
   lots = [],
   ngsiLanguage = 'ja',
   pushes = createPushHealthBoard(),
+  adminOidc = null,
+  rateLimit: limit = { perSecond: 0, burst: 1, maxAddresses: 1 },
+  handlerTimeoutMs = 0,
+  clientAddress = createClientAddress(),
 }: AppOptions) {
+  const addressOf = (c: Context) => clientAddress(peerOf(c), c.req.header('x-forwarded-for'));
+  const registry = metrics ?? createMetrics({ board, feed, pushes });
   const app = new OpenAPIHono({
     // A request that fails validation gets a 400 that names what to fix.
     defaultHook: (result, c) => {
@@ -98,17 +118,27 @@ export function createApp({
   // Never the live path: a WebSocket upgrade must stay an untouched HTTP/1.1 exchange.
   const gzip = compress({ encoding: 'gzip' });
   app.use('*', (c, next) => (c.req.path === LIVE_PATH ? next() : gzip(c, next)));
-  app.use('/api/v1/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'] }));
+  app.use('/api/v1/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], exposeHeaders: ['Retry-After'] }));
   app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json(errorBody('body_too_large', 'request bodies are limited to 16 KiB'), 413) }));
 
-  registerOpsRoutes(app, { brokerConnected, board, pushes, metrics: metrics ?? createMetrics({ board, feed, pushes }), metricsToken, now: () => clock.now() });
-  registerLotRoutes(app, { feed, history, calibrator, adminToken, sensorsOf, now: () => clock.now() });
+  // Abuse limits (issue 12): per-address rate first, so a flood costs as little as possible.
+  // Limits run on the monotonic clock: they are about real time, not the domain clock tests may move.
+  app.use('*', rateLimit({ ...limit, addressOf, now: () => performance.now(), onLimited: () => registry.rateLimited('http') }));
+  app.use('*', handlerTimeout({ ms: handlerTimeoutMs, onTimeout: () => registry.timedOut('handler') }));
+
+  const admin = createAdminAuth({ adminToken, oidc: adminOidc, logger, addressOf, now: () => performance.now() });
+  registerOpsRoutes(app, { brokerConnected, board, pushes, metrics: registry, metricsToken, now: () => clock.now() });
+  registerLotRoutes(app, { feed, history, calibrator, admin, sensorsOf, now: () => clock.now() });
   registerLiveRoute(app);
   registerGeoJsonRoute(app, { lots, feed });
   registerNgsiLdRoutes(app, { lots, feed, language: ngsiLanguage });
   registerPages(app, { widget, feed, frameAncestors });
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'ADMIN_TOKEN, or an operator\'s access token (a JWT) from the OpenID Connect provider named by ADMIN_OIDC_ISSUER',
+  });
   const docConfig = { openapi: '3.0.3', info: OPENAPI_INFO, servers: [{ url: '/' }] };
   app.doc('/api/v1/openapi.json', docConfig);
   registerDocsPage(app, () => app.getOpenAPIDocument(docConfig), { frameAncestors });

@@ -1,4 +1,4 @@
-/** Bearer-token checks for protected routes (the metrics endpoint; see docs/operations.md). */
+/** Bearer-token checks for protected routes (the metrics endpoint, ADMIN_TOKEN; see docs/operations.md). */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { fail } from './errors.js';
@@ -18,17 +18,6 @@ export interface RequireBearerOptions {
   realm?: string;
   /** Names the setting in the 401 message, e.g. `METRICS_TOKEN`. */
   setting?: string;
-}
-
-/**
- * Admin routes: 403 while no ADMIN_TOKEN is set (they are off by default), else 401 without it.
- * @example app.use('/api/v1/lots/:lotId/calibration', requireAdmin(env.ADMIN_TOKEN))
- */
-export function requireAdmin(adminToken: string | undefined): MiddlewareHandler {
-  if (!adminToken) {
-    return async (c) => fail(c, 403, 'admin_disabled', 'admin routes are disabled: set ADMIN_TOKEN on the API to enable them');
-  }
-  return requireBearer({ token: adminToken, realm: 'manku admin', setting: 'ADMIN_TOKEN' });
 }
 
 /**

@@ -4,3 +4,5 @@ export { createStatusFeed, type StatusFeed, type StatusFeedOptions } from './sta
 export { createLiveHub, type LiveHub, type LiveHubOptions } from './live-hub.js';
 export { originAllowed, attachLiveUpgrade, LIVE_PATH } from './live-upgrade.js';
 export { buildWidget, type WidgetBundle } from './widget-assets.js';
+export { createClientAddress, trustList, addressKey } from './client-address.js';
+export { createOidcVerifier, type OidcOptions, type OidcVerifier } from './oidc-verifier.js';

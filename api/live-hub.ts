@@ -51,10 +51,11 @@ export interface LiveHub {
   /** False when `address` already holds as many connections as it may. */
   accepts(address: string | undefined): boolean;
   /**
-   * Takes over an open socket; `lots` from the `?lots=` query. Broadcasts are written to the
+   * Takes over an open socket; `lots` from the `?lots=` query; `address` the client's (default the
+   * socket's peer), as counted by `accepts`. Broadcasts are written to the
    * upgraded TCP socket as one pre-built frame (no per-client framing).
    */
-  attach(ws: WebSocket, lots: string[], socket: Socket): void;
+  attach(ws: WebSocket, lots: string[], socket: Socket, address?: string): void;
   stats(): { clients: number; dropped: Record<DropReason, number> };
 }
 
@@ -281,8 +282,7 @@ export function createLiveHub({
     accepts(address) {
       return maxClientsPerAddress <= 0 || (byAddress.get(address ?? '') ?? 0) < maxClientsPerAddress;
     },
-    attach(ws, lots, socket) {
-      const address = socket.remoteAddress ?? '';
+    attach(ws, lots, socket, address = socket.remoteAddress ?? '') {
       const peer: Peer = {
         ws,
         socket,

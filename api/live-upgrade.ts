@@ -9,6 +9,8 @@ import type { WebSocketServer } from 'ws';
 import pino, { type Logger } from 'pino';
 import { errorBody } from './errors.js';
 import type { LiveHub } from './live-hub.js';
+import { addressKey } from './client-address.js';
+import type { UpgradeLimits } from './upgrade-limits.js';
 
 export const LIVE_PATH = '/api/v1/live';
 
@@ -22,16 +24,31 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
   return allowed.includes(origin);
 }
 
-function refuse(socket: Duplex, status: number, reason: string, message: string) {
+function refuse(socket: Duplex, status: number, reason: string, message: string, retryAfterS?: number) {
   const body = JSON.stringify(errorBody(reason, message));
+  const retry = retryAfterS === undefined ? '' : `Retry-After: ${retryAfterS}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n${retry}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+}
+
+export interface LiveUpgradeOptions {
+  wss: WebSocketServer;
+  hub: LiveHub;
+  allowedOrigins: readonly string[];
+  logger?: Logger;
+  /** The client's address (TRUST_PROXY aware); default the TCP peer's. */
+  addressOf?: (req: IncomingMessage) => string;
+  /** Upgrades per second (none: unlimited). */
+  limits?: UpgradeLimits;
+  now?: () => number;
+  /** Told of every upgrade refused with 429, by kind. */
+  onLimited?: (kind: 'ws_upgrade' | 'ws_upgrade_global' | 'ws_connections') => void;
 }
 
 export function attachLiveUpgrade(
   server: Server,
-  { wss, hub, allowedOrigins, logger = pino({ level: 'silent' }) }: { wss: WebSocketServer; hub: LiveHub; allowedOrigins: readonly string[]; logger?: Logger },
+  { wss, hub, allowedOrigins, logger = pino({ level: 'silent' }), addressOf = (req) => req.socket.remoteAddress ?? '', limits, now = Date.now, onLimited }: LiveUpgradeOptions,
 ) {
   const log = logger.child({ component: 'live' });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -39,14 +56,22 @@ export function attachLiveUpgrade(
     socket.on('error', (err) => log.debug({ err: err.message, address: req.socket.remoteAddress }, 'live upgrade socket error'));
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== LIVE_PATH) return refuse(socket, 404, 'not_found', `WebSocket upgrades are served at ${LIVE_PATH} only`);
+    const address = addressOf(req);
+    const limited = limits?.check(address, now());
+    if (limited) {
+      onLimited?.(limited.kind);
+      return refuse(socket, 429, 'too_many_upgrades', limited.message, limited.retryAfterS);
+    }
     if (!originAllowed(req.headers.origin, allowedOrigins)) {
       return refuse(socket, 403, 'origin_not_allowed', 'this Origin is not in ALLOWED_ORIGINS');
     }
     if (!hub.running) return refuse(socket, 503, 'not_ready', 'the live hub is not running');
-    if (!hub.accepts(req.socket.remoteAddress)) {
-      return refuse(socket, 429, 'too_many_connections', 'this address holds as many live connections as it may; close some, or share one socket between widgets');
+    const key = addressKey(address);
+    if (!hub.accepts(key)) {
+      onLimited?.('ws_connections');
+      return refuse(socket, 429, 'too_many_connections', 'this address holds as many live connections as it may; close some, or share one socket between widgets', 5);
     }
     const lots = (url.searchParams.get('lots') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws, lots, req.socket));
+    wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws, lots, req.socket, key));
   });
 }

@@ -14,7 +14,18 @@ type Sample<L extends string> = [LabelValues<L>, number];
 export interface Metrics {
   registry: Registry;
   observeFanout(seconds: number, clients: number): void;
+  /** Counts one request or upgrade refused with 429. */
+  rateLimited(kind: RateLimitKind): void;
+  /** Counts one request closed or answered for taking too long. */
+  timedOut(kind: TimeoutKind): void;
 }
+
+/** http: REST per address; ws_upgrade: upgrades per address; ws_upgrade_global: all upgrades; ws_connections: connections per address. */
+export const RATE_LIMIT_KINDS = ['http', 'ws_upgrade', 'ws_upgrade_global', 'ws_connections'] as const;
+export type RateLimitKind = (typeof RATE_LIMIT_KINDS)[number];
+/** request: headers or request not received in time (Node closed it, 408); handler: no answer in time (503). */
+export const TIMEOUT_KINDS = ['request', 'handler'] as const;
+export type TimeoutKind = (typeof TIMEOUT_KINDS)[number];
 
 export function createMetrics({
   board,
@@ -107,5 +118,14 @@ export function createMetrics({
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [registry],
   });
-  return { registry, observeFanout: (seconds) => fanout.observe(seconds) };
+  const limited = new Counter({ name: 'manku_api_rate_limited_total', help: 'Requests and WebSocket upgrades refused with 429, by limit', labelNames: ['kind'], registers: [registry] });
+  for (const kind of RATE_LIMIT_KINDS) limited.inc({ kind }, 0);
+  const timeouts = new Counter({ name: 'manku_api_timeouts_total', help: 'Requests closed or answered for taking too long, by kind', labelNames: ['kind'], registers: [registry] });
+  for (const kind of TIMEOUT_KINDS) timeouts.inc({ kind }, 0);
+  return {
+    registry,
+    observeFanout: (seconds) => fanout.observe(seconds),
+    rateLimited: (kind) => limited.inc({ kind }),
+    timedOut: (kind) => timeouts.inc({ kind }),
+  };
 }

@@ -24,6 +24,11 @@ import { attachLiveUpgrade } from './live-upgrade.js';
 import { createMetrics } from './metrics.js';
 import { createStatusFeed } from './status-feed.js';
 import { createWidgetAssets } from './widget-assets.js';
+import { createClientAddress } from './client-address.js';
+import { applyHttpLimits } from './http-limits.js';
+import { createOidcVerifier, type OidcOptions } from './oidc-verifier.js';
+import type { RateLimitOptions } from './rate-limit.js';
+import { createUpgradeLimits, type UpgradeLimitsOptions } from './upgrade-limits.js';
 
 export interface ApiOptions {
   lots: LotsFile;
@@ -57,6 +62,19 @@ export interface ApiOptions {
   tls?: Pick<TlsFiles, 'certFile' | 'keyFile'>;
   /** NGSI_LANGUAGE: the language of NGSI-LD names and addresses. */
   ngsiLanguage?: 'ja' | 'en';
+  /** Operators sign in with the city's OpenID Connect provider (admin routes accept its access tokens). */
+  adminOidc?: OidcOptions;
+  /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; none: the TCP peer is the client. */
+  trustProxy?: readonly string[];
+  /** REST requests per address; perSecond 0: off. */
+  rateLimit?: Pick<RateLimitOptions, 'perSecond' | 'burst' | 'maxAddresses'>;
+  /** WebSocket upgrades per second, per address and in all. */
+  upgradeLimits?: UpgradeLimitsOptions;
+  /** Slow clients: headers, and the whole request, must arrive within these (Node answers 408). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** A handler that has not answered by then gets 503 (0: no limit). */
+  handlerTimeoutMs?: number;
 }
 
 export interface Api {
@@ -90,8 +108,18 @@ export function createApi({
   mqttTls,
   tls,
   ngsiLanguage,
+  adminOidc,
+  trustProxy = [],
+  rateLimit = { perSecond: 50, burst: 500, maxAddresses: 50_000 },
+  upgradeLimits = {},
+  headersTimeoutMs = 20_000,
+  requestTimeoutMs = 30_000,
+  handlerTimeoutMs = 20_000,
 }: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
+  const clientAddress = createClientAddress(trustProxy);
+  const oidc = adminOidc ? createOidcVerifier({ ...adminOidc, now: adminOidc.now ?? (() => clock.now()) }) : null;
+  const upgrades = createUpgradeLimits(upgradeLimits);
   const feed = createStatusFeed({ lots, clock, logger });
   const board = createIngestHealthBoard({ clock });
   const brokers = createBrokerHealthBoard();
@@ -124,6 +152,10 @@ export function createApi({
     lots: lots.lots,
     ngsiLanguage,
     pushes,
+    adminOidc: oidc,
+    rateLimit,
+    handlerTimeoutMs,
+    clientAddress,
   });
   let server: ServerType | null = null;
   let wss: WebSocketServer | null = null;
@@ -145,16 +177,26 @@ export function createApi({
       const address = await new Promise<AddressInfo>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, hostname: host, port, ...https }, (info) => resolve(info));
         s.once('error', reject);
-        // Idle keep-alive connections outlive clients' own idle timeouts (undici 4 s, proxies and
-        // browsers ~60 s), so no client reuses one at the moment we close it (ECONNRESET).
-        (s as Server).keepAliveTimeout = 65_000;
-        (s as Server).headersTimeout = 66_000;
-        attachLiveUpgrade(s as Server, { wss: ws, hub, allowedOrigins, logger });
+        applyHttpLimits(s as Server, { headersTimeoutMs, requestTimeoutMs, onTimeout: () => metrics.timedOut('request') });
+        attachLiveUpgrade(s as Server, {
+          wss: ws,
+          hub,
+          allowedOrigins,
+          logger,
+          addressOf: (req) => clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'] as string | undefined),
+          limits: upgrades,
+          now: () => performance.now(),
+          onLimited: metrics.rateLimited,
+        });
         server = s;
       });
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       const scheme = credentials ? 'https' : 'http';
-      log.info({ url: `${scheme}://${shown}:${address.port}`, history: history?.kind ?? 'none', admin: Boolean(adminToken), ...credentials?.certificate }, 'API listening');
+      log.info({ url: `${scheme}://${shown}:${address.port}`, history: history?.kind ?? 'none', admin: Boolean(adminToken), adminOidc: adminOidc?.issuer ?? null, ...credentials?.certificate }, 'API listening');
+      // Not awaited: the API serves its public routes whether or not the provider answers.
+      void oidc?.discover().then((error) =>
+        error ? log.warn({ issuer: adminOidc!.issuer, error }, 'OpenID Connect provider unreachable: admin tokens from it get 503 until it answers') : log.info({ issuer: adminOidc!.issuer }, 'OpenID Connect provider discovered'),
+      );
       return { host: address.address, port: address.port };
     },
     async stop() {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi, forecast.
+ * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi, forecast, limits.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -15,6 +15,7 @@ import { replayBench } from './replay/index.js';
 import { truthBench } from './truth/index.js';
 import { widgetBench } from './widget/index.js';
 import { BIRMINGHAM_CSV, forecastBench } from './forecast/index.js';
+import { limitsBench } from './limits/index.js';
 
 const benches = {
   ingest: (args: Record<string, string>) =>
@@ -42,6 +43,7 @@ const benches = {
   ngsi: (args: Record<string, string>) => ngsiBench({ changes: Number(args.changes ?? 50), gapMs: Number(args.gap ?? 100), flavor: args.flavor === 'v2' ? 'v2' : 'ld' }),
   forecast: (args: Record<string, string>) =>
     forecastBench({ csv: args.csv ?? BIRMINGHAM_CSV, trainRuns: Number(args['train-runs'] ?? 15), forecasts: Number(args.forecasts ?? 10_000) }),
+  limits: (args: Record<string, string>) => limitsBench({ addresses: Number(args.addresses ?? 50_000), takes: Number(args.takes ?? 1_000_000) }),
 };
 
 function parseArgs(argv: string[]) {

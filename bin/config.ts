@@ -12,11 +12,14 @@ import { InfluxUrl } from '../storage/index.js';
 import type { BrokerTlsOptions } from '../broker/index.js';
 import type { MqttTlsOptions, TlsFiles } from '../transport/index.js';
 import { apiTlsOf, brokerTlsOf, checkListenerFiles, mqttClientTlsOf, mqttUrlOf, tlsEnvIssues } from './tls-config.js';
+import { trustList } from '../api/client-address.js';
+import type { ApiOptions } from '../api/index.js';
 
 export const DEMO_LOTS_FILE = fileURLToPath(new URL('../config/demo-lots.json', import.meta.url));
 export const DEMO_PASSWORD = 'demo';
 
 const port = z.coerce.number().int().min(0).max(65535);
+const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
 const positive = z.coerce.number().int().positive();
 
 export const Env = z.object({
@@ -58,6 +61,39 @@ export const Env = z.object({
   WS_MAX_BUFFERED_BYTES: positive.default(1 << 20),
   WS_DRAIN_TIMEOUT_MS: positive.default(15_000),
   WS_MAX_CLIENTS_PER_ADDRESS: z.coerce.number().int().min(0).default(100),
+  /** Operators sign in with the city's OpenID Connect provider (issue 12); see docs/configuration.md. */
+  ADMIN_OIDC_ISSUER: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => u.startsWith('https:') || LOOPBACK.test(new URL(u).hostname), 'use https:// (plain http only on a loopback address, for tests)')
+    .optional(),
+  ADMIN_OIDC_AUDIENCE: z.string().min(1).optional(),
+  ADMIN_OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
+  ADMIN_OIDC_ROLE: z.string().min(1).default('manku-admin'),
+  ADMIN_OIDC_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  ADMIN_OIDC_JWKS_COOLDOWN_S: z.coerce.number().int().min(1).default(30),
+  /** The admin CLI's bearer token (an operator's access token); default ADMIN_TOKEN. */
+  ADMIN_BEARER: z.string().min(1).optional(),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((s) => (s ?? '').split(',').map((a) => a.trim()).filter(Boolean))
+    .superRefine((list, ctx) => {
+      try {
+        trustList(list);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; use addresses or CIDR ranges of your reverse proxies, comma-separated` });
+      }
+    }),
+  HTTP_RATE_LIMIT_PER_S: z.coerce.number().min(0).default(50),
+  HTTP_RATE_LIMIT_BURST: positive.default(500),
+  RATE_LIMIT_MAX_ADDRESSES: positive.default(50_000),
+  WS_UPGRADES_PER_S: z.coerce.number().min(0).default(1000),
+  WS_UPGRADE_BURST: positive.default(2000),
+  WS_UPGRADES_PER_ADDRESS_PER_S: z.coerce.number().min(0).default(20),
+  WS_UPGRADE_BURST_PER_ADDRESS: positive.default(100),
+  HTTP_HEADERS_TIMEOUT_MS: positive.default(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: positive.default(30_000),
+  HTTP_HANDLER_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
   FRAME_ANCESTORS: z.string().min(1).optional(),
   /** Where admin CLI commands reach the API (default http://HOST:PORT). */
   API_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -170,4 +206,42 @@ export async function demoCredentials(config: Config, role: Role = 'all'): Promi
   if (runs('api') && env.API_MQTT_PASSWORD === DEMO_PASSWORD) names.push('API_MQTT_PASSWORD');
   if (runs('push') && env.NGSI_PUSH_URL && env.PUSH_MQTT_PASSWORD === DEMO_PASSWORD) names.push('PUSH_MQTT_PASSWORD');
   return [...new Set(names)];
+}
+
+/**
+ * The API's operator sign-in and abuse limits from the environment (issue 12), with the checks that
+ * span variables.
+ */
+export function apiSecurityOf(env: Env): Pick<ApiOptions, 'adminOidc' | 'trustProxy' | 'rateLimit' | 'upgradeLimits' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'handlerTimeoutMs'> {
+  if (Boolean(env.ADMIN_OIDC_ISSUER) !== Boolean(env.ADMIN_OIDC_AUDIENCE)) {
+    throw new ConfigError('invalid environment: set ADMIN_OIDC_ISSUER and ADMIN_OIDC_AUDIENCE together (the provider, and the audience its tokens for manku carry)');
+  }
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid environment: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
+  return {
+    adminOidc:
+      env.ADMIN_OIDC_ISSUER && env.ADMIN_OIDC_AUDIENCE
+        ? {
+            issuer: env.ADMIN_OIDC_ISSUER,
+            audience: env.ADMIN_OIDC_AUDIENCE,
+            roleClaim: env.ADMIN_OIDC_ROLE_CLAIM,
+            role: env.ADMIN_OIDC_ROLE,
+            clockToleranceS: env.ADMIN_OIDC_CLOCK_TOLERANCE_S,
+            jwksCooldownMs: env.ADMIN_OIDC_JWKS_COOLDOWN_S * 1000,
+          }
+        : undefined,
+    trustProxy: env.TRUST_PROXY,
+    rateLimit: { perSecond: env.HTTP_RATE_LIMIT_PER_S, burst: env.HTTP_RATE_LIMIT_BURST, maxAddresses: env.RATE_LIMIT_MAX_ADDRESSES },
+    upgradeLimits: {
+      perSecond: env.WS_UPGRADES_PER_S,
+      burst: env.WS_UPGRADE_BURST,
+      perAddressPerSecond: env.WS_UPGRADES_PER_ADDRESS_PER_S,
+      burstPerAddress: env.WS_UPGRADE_BURST_PER_ADDRESS,
+      maxAddresses: env.RATE_LIMIT_MAX_ADDRESSES,
+    },
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    handlerTimeoutMs: env.HTTP_HANDLER_TIMEOUT_MS,
+  };
 }

@@ -9,7 +9,7 @@
  *   manku push           the NGSI push to the city's broker alone (NGSI_PUSH_URL; needs a broker at MQTT_URL)
  *   manku ngsi registration --endpoint URL   print the NGSI-LD context source registration
  *   manku hash-password  print an scrypt hash for the lots file (password on stdin or as argument)
- *   manku reset-sensor LOT SENSOR   forget a sensor's reference, through the running API (ADMIN_TOKEN, API_URL)
+ *   manku reset-sensor LOT SENSOR   forget a sensor's reference, through the running API (ADMIN_BEARER or ADMIN_TOKEN, API_URL)
  */
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -29,7 +29,7 @@ import {
 import { resetSensorCommand } from './admin.js';
 import { ngsiCommand } from './ngsi.js';
 import { createLogger } from './logger.js';
-import { ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
+import { apiSecurityOf, ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
 
 type Part = { start(): Promise<unknown>; stop(): Promise<void>; reloadTls?(): boolean };
 const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api', 'push'];
@@ -100,6 +100,7 @@ function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore 
     maxClientsPerAddress: env.WS_MAX_CLIENTS_PER_ADDRESS,
     frameAncestors: env.FRAME_ANCESTORS,
     ngsiLanguage: env.NGSI_LANGUAGE,
+    ...apiSecurityOf(env),
     logger,
   });
 }
@@ -129,6 +130,7 @@ async function readStdin(): Promise<string> {
 
 async function run(role: Role) {
   const config = loadConfig();
+  if (role === 'all' || role === 'api') apiSecurityOf(config.env); // its checks across variables, before any part starts
   const logger = createLogger(config.env, { role });
   logger.info({ lotsFile: config.lotsFile, lots: config.lots.lots.map((l) => l.id) }, 'manku starting');
   const demo = await demoCredentials(config, role);

@@ -8,3 +8,4 @@ export * from './token-bucket.js';
 export * from './history.js';
 export * from './place.js';
 export * from './forecast/index.js';
+export * from './keyed-limiter.js';

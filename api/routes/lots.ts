@@ -1,11 +1,10 @@
 /** Lot status, history, calibration and sensor-reset routes. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { HISTORY_STEPS, MAX_HISTORY_POINTS } from '../../core/index.js';
 import type { HistorySource } from '../../storage/index.js';
 import { LotStatus } from '../../protocol/index.js';
-import { requireAdmin } from '../bearer.js';
 import { fail } from '../errors.js';
 import type { Calibrator } from '../calibration.js';
 import type { StatusFeed } from '../status-feed.js';
@@ -15,7 +14,8 @@ export interface LotRouteDeps {
   feed: Pick<StatusFeed, 'get' | 'all'>;
   history: HistorySource | null;
   calibrator: Calibrator | null;
-  adminToken: string | undefined;
+  /** The admin check (and audit log) for a route, by action name (admin-auth.ts). */
+  admin: (action: string) => MiddlewareHandler;
   /** The sensors of a lot (empty for an unknown lot). */
   sensorsOf: (lotId: string) => readonly string[];
   now: () => number;
@@ -25,22 +25,25 @@ const LotList = z.object({ lots: z.array(LotStatus) }).meta({ id: 'LotList' });
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errorResponse = (description: string) => json(ErrorBody, description);
+/** Every route here may answer 429 (api/rate-limit.ts). */
+const limited = { 429: errorResponse('Too many requests from this address; see Retry-After') };
 
 const timedOut = (c: Context) =>
   fail(c, 504, 'ingest_timeout', 'ingest did not confirm in time, and the command has expired: it was not applied and will not be; is ingest running?');
 
 const notFound = (c: Context, lotId: string) => fail(c, 404, 'lot_not_found', `no lot "${lotId}"; GET /api/v1/lots lists the lots`);
 
-export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator, adminToken, sensorsOf, now }: LotRouteDeps) {
+export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator, admin, sensorsOf, now }: LotRouteDeps) {
   // Auth before validation: an unauthenticated request learns nothing about the body's shape.
-  for (const path of ['/api/v1/lots/:lotId/calibration', '/api/v1/lots/:lotId/sensors/:sensorId/reset']) app.use(path, requireAdmin(adminToken));
+  app.use('/api/v1/lots/:lotId/calibration', admin('calibration'));
+  app.use('/api/v1/lots/:lotId/sensors/:sensorId/reset', admin('sensor-reset'));
 
   app.openapi(
     createRoute({
       method: 'get',
       path: '/api/v1/lots',
       summary: 'Every lot with its live status',
-      responses: { 200: json(LotList, 'The lots, in lots-file order') },
+      responses: { 200: json(LotList, 'The lots, in lots-file order'), ...limited },
     }),
     (c) => c.json({ lots: feed.all() }, 200),
   );
@@ -51,7 +54,7 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
       path: '/api/v1/lots/{lotId}',
       summary: "A lot's live status",
       request: { params: LotParams },
-      responses: { 200: json(LotStatus, 'The status'), 400: errorResponse('Malformed lotId'), 404: errorResponse('No such lot') },
+      responses: { 200: json(LotStatus, 'The status'), 400: errorResponse('Malformed lotId'), 404: errorResponse('No such lot'), ...limited },
     }),
     (c) => {
       const { lotId } = c.req.valid('param');
@@ -71,6 +74,7 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
         400: errorResponse('A bad, reversed or too long range, or an unknown step'),
         404: errorResponse('No such lot'),
         503: errorResponse('No history store reachable from this API process'),
+        ...limited,
       },
     }),
     async (c) => {
@@ -98,19 +102,22 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
       method: 'post',
       path: '/api/v1/lots/{lotId}/calibration',
       summary: 'Set the true number of vehicles in a lot now (admin)',
-      description: 'Needs `Authorization: Bearer <ADMIN_TOKEN>`. Disabled (403) while ADMIN_TOKEN is not set.',
+      description:
+        'Needs `Authorization: Bearer <ADMIN_TOKEN>` or an operator\'s access token from the OpenID Connect provider (ADMIN_OIDC_ISSUER). ' +
+        'Disabled (403) while neither is configured.',
       security: [{ adminToken: [] }],
       request: { params: LotParams, body: { content: { 'application/json': { schema: CalibrationBody } }, required: true } },
       responses: {
         200: json(CalibrationResponse, 'Applied, broadcast and stored'),
         400: errorResponse('occupied missing or out of 0..capacity'),
-        401: errorResponse('Missing or wrong bearer token'),
-        403: errorResponse('Admin routes disabled'),
+        401: errorResponse('Missing or wrong bearer token, or an invalid access token'),
+        403: errorResponse("Admin routes disabled, or the token's holder is no operator"),
         404: errorResponse('No such lot'),
         413: errorResponse('Body over 16 KiB'),
         415: errorResponse('Body not sent as application/json'),
-        503: errorResponse('No way to reach ingest from this API'),
+        503: errorResponse('No way to reach ingest from this API, or the OpenID Connect provider unreachable'),
         504: errorResponse('Ingest did not confirm in time; the command has expired and will never be applied'),
+        ...limited,
       },
     }),
     async (c) => {
@@ -136,17 +143,18 @@ export function registerLotRoutes(app: OpenAPIHono, { feed, history, calibrator,
       description:
         'Forgets the sensor\'s last (boot, seq, in, out): its next reading becomes the reference and changes no count. ' +
         'For a sensor that keeps being ignored as `old-boot` (e.g. after a firmware that sent a wrong boot number). ' +
-        'Calibrate the lot afterwards if its count is off. Needs `Authorization: Bearer <ADMIN_TOKEN>`.',
+        'Calibrate the lot afterwards if its count is off. Needs `Authorization: Bearer <ADMIN_TOKEN>` or an operator\'s access token.',
       security: [{ adminToken: [] }],
       request: { params: SensorParams },
       responses: {
         200: json(SensorResetResponse, 'Reset: the next reading from this sensor becomes its reference'),
         400: errorResponse('Malformed lot or sensor id'),
-        401: errorResponse('Missing or wrong bearer token'),
-        403: errorResponse('Admin routes disabled'),
+        401: errorResponse('Missing or wrong bearer token, or an invalid access token'),
+        403: errorResponse("Admin routes disabled, or the token's holder is no operator"),
         404: errorResponse('No such lot or sensor'),
-        503: errorResponse('No way to reach ingest from this API'),
+        503: errorResponse('No way to reach ingest from this API, or the OpenID Connect provider unreachable'),
         504: errorResponse('Ingest did not confirm in time; the command has expired and will never be applied'),
+        ...limited,
       },
     }),
     async (c) => {

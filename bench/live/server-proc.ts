@@ -25,7 +25,7 @@ await ingest.start();
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 // Every benchmark client comes from 127.0.0.1: no per-address cap here (as behind a proxy).
-const api = createApi({ lots, mqttUrl, username: 'bench-api', password: 'bench', port: 0, maxClientsPerAddress: 0 });
+const api = createApi({ lots, mqttUrl, username: 'bench-api', password: 'bench', port: 0, maxClientsPerAddress: 0, upgradeLimits: { perSecond: 0, perAddressPerSecond: 0 } });
 const { port: apiPort } = await api.start();
 
 function memory() {

@@ -40,6 +40,9 @@ export async function testLots(overrides: { staleAfterS?: number; capacity?: num
   });
 }
 
+/** Tests share one loopback address and poll freely: per-address limits are off unless a test sets them. */
+export const NO_RATE_LIMITS = { rateLimit: { perSecond: 0, burst: 1, maxAddresses: 1 }, upgradeLimits: { perSecond: 0, perAddressPerSecond: 0 } } satisfies Partial<ApiOptions>;
+
 export const quietLogger = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 export async function startBroker(lots: LotsFile): Promise<{ broker: Broker; url: string; port: number }> {
@@ -71,7 +74,7 @@ export function startIngest(
 }
 
 export async function startApi(lots: LotsFile, url: string, clock: Clock = systemClock, extra: Partial<ApiOptions> = {}): Promise<{ api: Api; base: string }> {
-  const api = createApi({ lots, mqttUrl: url, username: 'api', password: passwordOf('api'), port: 0, clock, logger: quietLogger(), ...extra });
+  const api = createApi({ lots, mqttUrl: url, username: 'api', password: passwordOf('api'), port: 0, clock, logger: quietLogger(), ...NO_RATE_LIMITS, ...extra });
   const { port } = await api.start();
   return { api, base: `http://127.0.0.1:${port}` };
 }
