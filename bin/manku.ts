@@ -26,6 +26,7 @@ import {
 import { resetSensorCommand } from './admin.js';
 import { createLogger } from './logger.js';
 import { ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
+import { brokerLimitsOf } from './config.js';
 
 type Part = { start(): Promise<unknown>; stop(): Promise<void> };
 const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api'];
@@ -57,7 +58,7 @@ function createStore(config: Config, logger: Logger): { store: OccupancyStore; e
 }
 
 function createBrokerPart({ env, lots }: Config, logger: Logger) {
-  return createBroker({ lots, host: env.MQTT_HOST, port: env.MQTT_PORT, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS, id: env.BROKER_ID });
+  return createBroker({ lots, host: env.MQTT_HOST, port: env.MQTT_PORT, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS, id: env.BROKER_ID, limits: brokerLimitsOf(env) });
 }
 
 function createIngestPart({ env, lots }: Config, mqttUrl: string, store: OccupancyStore, logger: Logger) {
