@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay, truth, widget.
+ * Benchmarks: ingest, live, floor, replay, truth, widget, fuzz, packet-guard.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingestBench } from './ingest/index.js';
 import { floorBench } from './floor/index.js';
+import { fuzzBench } from './fuzz/index.js';
+import { packetGuardBench } from './packet-guard/index.js';
 import { liveBench } from './live/index.js';
 import { replayBench } from './replay/index.js';
 import { truthBench } from './truth/index.js';
@@ -37,6 +39,9 @@ const benches = {
   truth: (args: Record<string, string>) => truthBench({ seed: Number(args.seed ?? 1), capacity: Number(args.capacity ?? 200) }),
   widget: (args: Record<string, string>) => widgetBench({ loads: Number(args.loads ?? 10) }),
   floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
+  fuzz: (args: Record<string, string>) =>
+    fuzzBench({ seed: Number(args.seed ?? 20261126), packets: Number(args.packets ?? 10_000), payloads: Number(args.payloads ?? 10_000), concurrency: Number(args.concurrency ?? 16) }),
+  'packet-guard': (args: Record<string, string>) => packetGuardBench({ packets: Number(args.packets ?? 200_000), rounds: Number(args.rounds ?? 7) }),
 };
 
 function parseArgs(argv: string[]) {
