@@ -1,6 +1,8 @@
 /** The broker's abuse limits as pure logic: the fixed-header scanner, login lockout, caps. */
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
+import { brokerLimitsOf, loadEnv } from '../../bin/config.js';
+import { DEFAULT_BROKER_LIMITS } from '../../broker/index.js';
 import { createConnectionCap } from '../../broker/connection-cap.js';
 import { createLoginGuard } from '../../broker/login-guard.js';
 import { createHeaderScanner } from '../../broker/packet-guard.js';
@@ -124,5 +126,23 @@ describe('connection cap and sensor rates', () => {
     expect([0, 0, 0].map((t) => rates.allow('g1', t))).toEqual([true, true, false]);
     expect(rates.allow('g2', 0)).toBe(true);
     expect(rates.allow('g1', 1000)).toBe(true);
+  });
+});
+
+describe('broker limits from the environment', () => {
+  it('defaults: the library\'s packet and login limits, and the rate and connection caps on', () => {
+    const limits = brokerLimitsOf(loadEnv({}));
+    expect(limits).toEqual({ ...DEFAULT_BROKER_LIMITS, sensorRate: { perSecond: 20, burst: 100 }, maxConnectionsPerAddress: 1000 });
+  });
+
+  it('0 turns the rate and connection caps off; seconds become milliseconds', () => {
+    const limits = brokerLimitsOf(loadEnv({ MQTT_SENSOR_MSGS_PER_S: '0', MQTT_MAX_CONNECTIONS_PER_ADDRESS: '0', MQTT_LOGIN_LOCKOUT_S: '5', MQTT_LOGIN_MAX_LOCKOUT_S: '40' }));
+    expect(limits).toMatchObject({ sensorRate: null, maxConnectionsPerAddress: 0, login: { lockoutMs: 5000, maxLockoutMs: 40_000 } });
+    expect(brokerLimitsOf(loadEnv({ MQTT_SENSOR_MSGS_PER_S: '0.5' })).sensorRate).toEqual({ perSecond: 0.5, burst: 100 });
+  });
+
+  it('refuses a packet limit too small for a counter message, naming the variable', () => {
+    expect(() => loadEnv({ MQTT_MAX_PACKET_BYTES: '512' })).toThrow(/MQTT_MAX_PACKET_BYTES/);
+    expect(() => loadEnv({ MQTT_SENSOR_MSGS_PER_S: '-1' })).toThrow(/MQTT_SENSOR_MSGS_PER_S/);
   });
 });
