@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('fuzzing the wire', () => {
-  it(`${PAYLOADS} malformed payloads and ${PACKETS} mutated packets: each refusal counted with its reason, counts unchanged, the broker still up`, async () => {
+  it(`${PAYLOADS} malformed payloads and ${PACKETS} mutated packets: payloads counted exactly by reason, packets refused and counted, counts unchanged, the broker still up`, async () => {
     const report = await runFuzzCampaign({
       broker,
       ingest,

@@ -37,7 +37,8 @@ function open(port: number, localAddress?: string): Promise<Socket> {
 
 /**
  * One case: [CONNECT as the sensor, CONNACK 0], the bytes, PINGREQ; then PINGRESP, close, or
- * after `answerMs` our FIN and the broker's close within `timeoutMs`.
+ * after `answerMs` our FIN and the broker's close within `timeoutMs` (3 × that for the whole
+ * case before the FIN: a CONNACK can be slow on a loaded machine).
  */
 export async function sendCase(target: Target, prefix: Buffer | null, bytes: Buffer, { answerMs = 200, timeoutMs = 10_000 } = {}): Promise<CaseOutcome> {
   const s = await open(target.port, target.localAddress);
@@ -66,7 +67,7 @@ export async function sendCase(target: Target, prefix: Buffer | null, bytes: Buf
     if (prefix) s.write(prefix);
     else (s.write(bytes), s.write(PINGREQ), sent());
     // The CONNACK may take long on a loaded machine: the answer clock starts once the case is sent.
-    const first = await Promise.race([answered, closed, after(timeoutMs, 'stalled' as const), wasSent.then(() => Promise.race([answered, closed, after(answerMs, 'waiting' as const)]))]);
+    const first = await Promise.race([answered, closed, after(3 * timeoutMs, 'stalled' as const), wasSent.then(() => Promise.race([answered, closed, after(answerMs, 'waiting' as const)]))]);
     if (first !== 'waiting') return first;
     s.end();
     return await Promise.race([closed.then(() => 'waiting' as const), after(timeoutMs, 'stalled' as const)]);
