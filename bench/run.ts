@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi, forecast, limits.
+ * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { ingestBench } from './ingest/index.js';
 import { ngsiBench } from './ngsi/index.js';
 import { floorBench } from './floor/index.js';
+import { fuzzBench } from './fuzz/index.js';
+import { packetGuardBench } from './packet-guard/index.js';
 import { liveBench } from './live/index.js';
 import { replayBench } from './replay/index.js';
 import { truthBench } from './truth/index.js';
@@ -44,6 +46,9 @@ const benches = {
   forecast: (args: Record<string, string>) =>
     forecastBench({ csv: args.csv ?? BIRMINGHAM_CSV, trainRuns: Number(args['train-runs'] ?? 15), forecasts: Number(args.forecasts ?? 10_000) }),
   limits: (args: Record<string, string>) => limitsBench({ addresses: Number(args.addresses ?? 50_000), takes: Number(args.takes ?? 1_000_000) }),
+  fuzz: (args: Record<string, string>) =>
+    fuzzBench({ seed: Number(args.seed ?? 20261126), packets: Number(args.packets ?? 10_000), payloads: Number(args.payloads ?? 10_000), concurrency: Number(args.concurrency ?? 16) }),
+  'packet-guard': (args: Record<string, string>) => packetGuardBench({ packets: Number(args.packets ?? 200_000), rounds: Number(args.rounds ?? 7) }),
 };
 
 function parseArgs(argv: string[]) {

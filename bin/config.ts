@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LotsFile } from '../core/index.js';
 import { Id } from '../protocol/index.js';
-import { verifyPassword } from '../broker/index.js';
+import { verifyPassword, type BrokerLimits } from '../broker/index.js';
 import { InfluxUrl } from '../storage/index.js';
 import type { BrokerTlsOptions } from '../broker/index.js';
 import type { MqttTlsOptions, TlsFiles } from '../transport/index.js';
@@ -34,6 +34,16 @@ export const Env = z.object({
   MQTT_URL: z.url({ protocol: /^mqtts?$/ }).optional(),
   MQTT_CONNECT_TIMEOUT_MS: positive.default(10_000),
   BROKER_ID: Id.default('manku-broker'),
+  // Broker abuse limits (broker/limits.ts, docs/operations.md).
+  MQTT_MAX_PACKET_BYTES: positive.min(1024).default(4096),
+  MQTT_LOGIN_MAX_FAILURES: positive.default(10),
+  MQTT_LOGIN_MAX_FAILURES_PER_ADDRESS: positive.default(100),
+  MQTT_LOGIN_WINDOW_S: positive.default(600),
+  MQTT_LOGIN_LOCKOUT_S: positive.default(60),
+  MQTT_LOGIN_MAX_LOCKOUT_S: positive.default(1800),
+  MQTT_SENSOR_MSGS_PER_S: z.coerce.number().min(0).default(20),
+  MQTT_SENSOR_BURST: positive.default(100),
+  MQTT_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(1000),
   INGEST_MQTT_USERNAME: z.string().min(1).default('demo-ingest'),
   INGEST_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
   INGEST_CLIENT_ID: z.string().min(1).max(23).default('manku-ingest'),
@@ -180,6 +190,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const tls = { mqttTls, brokerTls: brokerTlsOf(env), apiTls: apiTlsOf(env) };
   return { env, lotsFile, lots: loadLotsFile(lotsFile), mqttUrl: mqttUrlOf(env), ...tls };
+}
+
+/** The broker's abuse limits from the environment; a rate or cap of 0 turns it off. */
+export function brokerLimitsOf(env: Env): BrokerLimits {
+  return {
+    maxPacketBytes: env.MQTT_MAX_PACKET_BYTES,
+    login: {
+      maxFailures: env.MQTT_LOGIN_MAX_FAILURES,
+      maxFailuresPerAddress: env.MQTT_LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowMs: env.MQTT_LOGIN_WINDOW_S * 1000,
+      lockoutMs: env.MQTT_LOGIN_LOCKOUT_S * 1000,
+      maxLockoutMs: Math.max(env.MQTT_LOGIN_LOCKOUT_S, env.MQTT_LOGIN_MAX_LOCKOUT_S) * 1000,
+    },
+    sensorRate: env.MQTT_SENSOR_MSGS_PER_S > 0 ? { perSecond: env.MQTT_SENSOR_MSGS_PER_S, burst: env.MQTT_SENSOR_BURST } : null,
+    maxConnectionsPerAddress: env.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+  };
 }
 
 /** The parts a role runs; `all` runs every one. */

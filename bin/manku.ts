@@ -29,7 +29,7 @@ import {
 import { resetSensorCommand } from './admin.js';
 import { ngsiCommand } from './ngsi.js';
 import { createLogger } from './logger.js';
-import { apiSecurityOf, ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
+import { apiSecurityOf, brokerLimitsOf, ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
 
 type Part = { start(): Promise<unknown>; stop(): Promise<void>; reloadTls?(): boolean };
 const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api', 'push'];
@@ -62,7 +62,7 @@ function createStore(config: Config, logger: Logger): { store: OccupancyStore; e
 
 function createBrokerPart({ env, lots, brokerTls }: Config, logger: Logger) {
   const port = env.MQTT_PORT === 'off' ? null : env.MQTT_PORT;
-  return createBroker({ lots, host: env.MQTT_HOST, port, tls: brokerTls, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS, id: env.BROKER_ID });
+  return createBroker({ lots, host: env.MQTT_HOST, port, tls: brokerTls, logger, connectTimeoutMs: env.MQTT_CONNECT_TIMEOUT_MS, id: env.BROKER_ID, limits: brokerLimitsOf(env) });
 }
 
 function createIngestPart({ env, lots, mqttTls }: Config, mqttUrl: string, store: OccupancyStore, logger: Logger) {

@@ -18,6 +18,11 @@ import { createCounterSubscribers } from './counter-subscribers.js';
 import { createBrokerHealthReporter } from './health.js';
 import { createPersistence } from './persistence.js';
 import { noRefusals, refusalError, refusalOf } from './refusals.js';
+import { createConnectionCap } from './connection-cap.js';
+import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './limits.js';
+import { createLoginGuard } from './login-guard.js';
+import { guardPackets } from './packet-guard.js';
+import { createSensorRates } from './sensor-rates.js';
 
 export interface BrokerOptions {
   lots: LotsFile;
@@ -42,6 +47,8 @@ export interface BrokerOptions {
    * subscribed to its counter topic, so no reading is acknowledged that nobody will keep.
    */
   holdSensorsUntilSubscribed?: boolean;
+  /** Abuse limits (broker/limits.ts); each key left out keeps its default. */
+  limits?: Partial<BrokerLimits>;
 }
 
 export interface BrokerTlsOptions extends TlsFiles {
@@ -76,6 +83,12 @@ const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
+/** Where a sensor's PUBLISH over its rate goes: a topic nobody may subscribe to ($SYS, acl.ts). */
+const DROPPED_TOPIC = '$SYS/manku/dropped';
+
+/** The connection's remote address (what the login guard keys on), '' when unknown. */
+const remoteAddress = (client: Client) => (client.conn as Partial<Socket>).remoteAddress ?? '';
+
 export function createBroker({
   lots,
   host = '127.0.0.1',
@@ -88,6 +101,7 @@ export function createBroker({
   healthIntervalMs = 5000,
   holdSensorsUntilSubscribed = true,
   tls,
+  limits: limitOverrides = {},
 }: BrokerOptions): Broker {
   if (!isId(id)) throw new Error(`broker id "${id}" must match [a-z0-9-]{1,64}: it is a topic level`);
   if (port === null && !tls) throw new Error('the broker needs a listener: a plain port, TLS, or both');
@@ -101,6 +115,10 @@ export function createBroker({
   const refused = noRefusals();
   const subscribers = createCounterSubscribers();
   const gate = createRateGate({ perWindow: 20 });
+  const limits: BrokerLimits = { ...DEFAULT_BROKER_LIMITS, ...limitOverrides };
+  const logins = createLoginGuard(limits.login);
+  const sensorRates = limits.sensorRate && createSensorRates(limits.sensorRate);
+  const connections = limits.maxConnectionsPerAddress > 0 ? createConnectionCap(limits.maxConnectionsPerAddress) : null;
   let aedes: Aedes | null = null;
   let server: Server | null = null;
   let tlsServer: TlsServer | null = null;
@@ -132,14 +150,22 @@ export function createBroker({
     if (!username || !password) {
       throw refuse('anonymous', { clientId: client.id }, 'connection without credentials refused', { returnCode: NOT_AUTHORIZED });
     }
+    const address = remoteAddress(client);
+    const lock = logins.locked(username, address, Date.now());
+    if (lock) {
+      // Unchecked, and answered exactly as a wrong password: known or not, a username looks the same.
+      throw refuse('login-locked', { clientId: client.id, username, address, locked: lock }, 'login refused: too many failures', { returnCode: BAD_USERNAME_OR_PASSWORD });
+    }
     const credential = credentials.get(username);
     const digest = createHash('sha256').update(password).digest('hex');
     if (credential && verified.get(username) === digest) return admitted(client, credential.principal);
     const ok = await verifyPassword(password.toString('utf8'), credential?.passwordHash ?? DECOY_HASH);
     if (!credential || !ok) {
+      logins.failed(username, address, Date.now());
       throw refuse('bad-credentials', { clientId: client.id, username }, 'bad username or password', { returnCode: BAD_USERNAME_OR_PASSWORD });
     }
     verified.set(username, digest);
+    logins.succeeded(username);
     return admitted(client, credential.principal);
   }
 
@@ -155,12 +181,22 @@ export function createBroker({
   }
 
   /**
-   * Every connection, plain or TLS (after its handshake), enters here and nowhere else before
-   * aedes: the one place for checks on the connection itself.
+   * Every accepted connection, plain or TLS, goes through here to aedes: the per-address cap,
+   * then the packet guard (packet-guard.ts) on the socket itself.
    */
   function accept(socket: Socket) {
-    if (!aedes) return void socket.destroy(); // stopping
-    aedes.handle(socket);
+    const broker = aedes;
+    const address = socket.remoteAddress ?? '';
+    if (!broker) return void socket.destroy();
+    if (connections) {
+      if (!connections.open(address)) {
+        refuse('too-many-connections', { address }, `more than ${limits.maxConnectionsPerAddress} connections from this address; closed`);
+        return void socket.destroy();
+      }
+      socket.once('close', () => connections.close(address));
+    }
+    const guarded = guardPackets(socket, limits.maxPacketBytes, ({ kind, message }) => refuse(kind, { address }, `${message}; connection closed`));
+    broker.handle(guarded);
   }
 
   async function listen<S extends Server>(s: S, listenPort: number): Promise<AddressInfo> {
@@ -207,6 +243,13 @@ export function createBroker({
         if (packet.payload.length > limit) {
           const reason = `payload of ${packet.payload.length} bytes exceeds ${limit}`;
           return done(refuse('oversize', { username: principal.username, topic: packet.topic }, reason));
+        }
+        if (principal.role === 'sensor' && sensorRates && !sensorRates.allow(principal.sensorId, Date.now())) {
+          // Dropped, not refused: an error would close the connection, and QoS 1 is still acked
+          // (aedes acks before routing), so the sensor does not pile up unacked readings to
+          // replay. Counters are cumulative: the next reading that passes carries these cars.
+          refuse('rate-limited', { username: principal.username }, `over ${limits.sensorRate!.perSecond} messages/s; dropped`);
+          Object.assign(packet, { topic: DROPPED_TOPIC, retain: false });
         }
         done(null);
       },

@@ -82,7 +82,8 @@ export type IngestHealth = z.infer<typeof IngestHealth>;
  * Why the broker refused a client, a fixed set (it becomes a metric label):
  * - anonymous, bad-credentials: CONNECT without credentials, or with wrong ones;
  * - publish-denied, subscribe-denied: the ACL said no;
- * - oversize: a payload over the limit for its topic;
+ * - oversize: a payload over the limit for its topic, or a packet whose fixed header announces
+ *   more than the packet limit (refused before its body is read);
  * - protocol-error: not MQTT 3.1.1 (garbage, a packet before CONNECT, a malformed packet, MQTT 5);
  * - connect-timeout: a connection that sent no CONNECT in time.
  */
@@ -100,6 +101,12 @@ export const BROKER_REFUSAL_KINDS = [
   'tls-handshake',
   /** A client certificate not signed by MQTT_TLS_CA_FILE, whose CN is not the username, or missing from a sensor (MQTT_TLS_CLIENT_CERT=required). */
   'client-cert',
+  /** A login from a locked-out username or address (too many failures; answered as a bad password). */
+  'login-locked',
+  /** A sensor's PUBLISH over its rate cap: acknowledged and dropped, the connection kept. */
+  'rate-limited',
+  /** A connection over the per-address cap, closed at accept. */
+  'too-many-connections',
 ] as const;
 export const BrokerRefusalKind = z.enum(BROKER_REFUSAL_KINDS);
 export type BrokerRefusalKind = z.infer<typeof BrokerRefusalKind>;

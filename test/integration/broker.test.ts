@@ -3,7 +3,6 @@
  * and raw sockets; ingest runs beside it to prove counts never move.
  */
 import { mkdtempSync } from 'node:fs';
-import { connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqttPacket from 'mqtt-packet';
@@ -13,6 +12,7 @@ import type { LotsFile } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { connectClient, counterJson, passwordOf, startBroker, startIngest, testLots, waitForOccupied } from '../support/stack.js';
+import { connectPacket, rawSocket as rawSocketTo, sendAndWaitClose as sendAndWaitCloseTo } from '../support/raw-mqtt.js';
 import { waitFor } from '../../testkit/wait.js';
 
 let lots: LotsFile;
@@ -192,37 +192,8 @@ describe('ACL', () => {
 });
 
 describe('raw malformed MQTT', () => {
-  function rawSocket(): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const s = tcpConnect(port, '127.0.0.1', () => resolve(s));
-      s.once('error', reject);
-    });
-  }
-
-  /** Sends bytes and waits until the broker closes the socket; returns what it answered first. */
-  async function sendAndWaitClose(...chunks: Buffer[]): Promise<Buffer> {
-    const s = await rawSocket();
-    const received: Buffer[] = [];
-    s.on('data', (d) => received.push(d));
-    s.on('error', () => {});
-    const ended = new Promise<void>((resolve) => s.once('close', () => resolve()));
-    for (const c of chunks) s.write(c);
-    await ended;
-    return Buffer.concat(received);
-  }
-
-  const connectPacket = (username: string, password: string, extra: Record<string, unknown> = {}) =>
-    mqttPacket.generate({
-      cmd: 'connect',
-      protocolId: 'MQTT',
-      protocolVersion: 4,
-      clean: true,
-      clientId: `raw-${Math.random().toString(16).slice(2, 10)}`,
-      keepalive: 10,
-      username,
-      password: Buffer.from(password),
-      ...extra,
-    } as mqttPacket.IConnectPacket);
+  const rawSocket = () => rawSocketTo(port);
+  const sendAndWaitClose = (...chunks: Uint8Array[]) => sendAndWaitCloseTo(port, ...chunks);
 
   it('garbage bytes: the connection is closed and counted as a protocol error, the broker stays up', async () => {
     await refusals({ 'protocol-error': 2 }, async () => {
@@ -252,8 +223,8 @@ describe('raw malformed MQTT', () => {
     await stillCounting();
   });
 
-  it('a truncated packet that claims a huge length, then hangs up, is harmless (and no refusal: the peer left)', async () => {
-    await refusals({}, async () => {
+  it('a truncated packet that claims a huge length is refused from its header (oversize), and is harmless', async () => {
+    await refusals({ oversize: 1 }, async () => {
       const s = await rawSocket();
       s.on('error', () => {});
       s.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x04]));

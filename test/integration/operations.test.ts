@@ -18,6 +18,7 @@ import { createEmbeddedStore, createInfluxStore } from '../../storage/index.js';
 import { startInfluxd } from '../../testkit/influxd.js';
 import { waitFor } from '../../testkit/wait.js';
 import { connectClient, counterJson, liveClient, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
+import { BROKER_REFUSAL_KINDS } from '../../protocol/index.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const run = promisify(execFile);
@@ -207,7 +208,7 @@ describe('metrics', () => {
 });
 
 describe('broker refusals in /metrics', () => {
-  const KINDS = ['anonymous', 'bad-credentials', 'publish-denied', 'subscribe-denied', 'oversize', 'protocol-error', 'connect-timeout', 'ingest-not-ready', 'tls-handshake', 'client-cert'];
+  const KINDS = [...BROKER_REFUSAL_KINDS];
 
   async function refusals(): Promise<Record<string, number>> {
     const text = await (await fetch(`${base}/metrics`)).text();

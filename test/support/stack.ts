@@ -2,7 +2,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { createApi, type Api, type ApiOptions } from '../../api/index.js';
-import { createBroker, hashPassword, type Broker } from '../../broker/index.js';
+import { createBroker, hashPassword, type Broker, type BrokerOptions } from '../../broker/index.js';
 import { LotsFile, systemClock, type Clock } from '../../core/index.js';
 import { createIngest, type Ingest, type IngestOptions } from '../../ingest/index.js';
 import type { OccupancyStore } from '../../storage/index.js';
@@ -45,8 +45,8 @@ export const NO_RATE_LIMITS = { rateLimit: { perSecond: 0, burst: 1, maxAddresse
 
 export const quietLogger = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-export async function startBroker(lots: LotsFile): Promise<{ broker: Broker; url: string; port: number }> {
-  const broker = createBroker({ lots, port: 0, logger: quietLogger(), connectTimeoutMs: 2000 });
+export async function startBroker(lots: LotsFile, extra: Partial<BrokerOptions> = {}): Promise<{ broker: Broker; url: string; port: number }> {
+  const broker = createBroker({ lots, port: 0, logger: quietLogger(), connectTimeoutMs: 2000, ...extra });
   const { port } = await broker.start();
   return { broker, url: `mqtt://127.0.0.1:${port}`, port: port! };
 }
