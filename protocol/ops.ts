@@ -117,7 +117,10 @@ export const BrokerHealth = z.object({
   at: z.iso.datetime(),
   /** Connected MQTT clients. */
   clients: counter,
-  /** Refusals since the broker started, every kind present. */
-  refusals: z.record(BrokerRefusalKind, counter),
+  /**
+   * Refusals since the broker started; the broker sends every kind it knows. Read tolerantly: a
+   * broker one version apart (a rolling upgrade) may know kinds this reader does not, or lack some.
+   */
+  refusals: z.record(z.string().regex(/^[a-z][a-z-]{0,39}$/), counter),
 });
 export type BrokerHealth = z.infer<typeof BrokerHealth>;

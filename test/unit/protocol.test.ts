@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  BrokerHealth,
   build,
   counterTopic,
   filterFor,
@@ -228,5 +229,19 @@ describe('LotStatus', () => {
     expect(LotStatus.safeParse({ ...status, label: '満' }).success).toBe(false);
     expect(LotStatus.safeParse({ ...status, stale: true }).success).toBe(false);
     expect(LotStatus.safeParse({ ...status, stale: true, level: 'unknown', label: '—' }).success).toBe(true);
+  });
+});
+
+describe('BrokerHealth', () => {
+  const health = { brokerId: 'manku-broker', at: '2026-11-26T09:00:00.000Z', clients: 3 };
+
+  it('is read from a broker one version apart: unknown kinds kept, missing kinds absent (a rolling upgrade)', () => {
+    const parsed = BrokerHealth.parse({ ...health, refusals: { anonymous: 1, 'some-future-kind': 2 } });
+    expect(parsed.refusals).toEqual({ anonymous: 1, 'some-future-kind': 2 });
+  });
+
+  it('refuses counts that are not counters and kinds that are not kind names', () => {
+    expect(BrokerHealth.safeParse({ ...health, refusals: { anonymous: -1 } }).success).toBe(false);
+    expect(BrokerHealth.safeParse({ ...health, refusals: { 'Not A Kind': 1 } }).success).toBe(false);
   });
 });
