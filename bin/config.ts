@@ -36,6 +36,7 @@ export const Env = z.object({
   BROKER_ID: Id.default('manku-broker'),
   // Broker abuse limits (broker/limits.ts, docs/operations.md).
   MQTT_MAX_PACKET_BYTES: positive.min(1024).default(4096),
+  MQTT_MAX_SERVICE_PACKET_BYTES: positive.min(4096).max(256 * 1024 * 1024).default(1 << 20),
   MQTT_LOGIN_MAX_FAILURES: positive.default(10),
   MQTT_LOGIN_MAX_FAILURES_PER_ADDRESS: positive.default(100),
   MQTT_LOGIN_WINDOW_S: positive.default(600),
@@ -196,6 +197,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 export function brokerLimitsOf(env: Env): BrokerLimits {
   return {
     maxPacketBytes: env.MQTT_MAX_PACKET_BYTES,
+    maxServicePacketBytes: Math.max(env.MQTT_MAX_PACKET_BYTES, env.MQTT_MAX_SERVICE_PACKET_BYTES),
     login: {
       maxFailures: env.MQTT_LOGIN_MAX_FAILURES,
       maxFailuresPerAddress: env.MQTT_LOGIN_MAX_FAILURES_PER_ADDRESS,

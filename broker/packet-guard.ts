@@ -20,9 +20,11 @@ export interface PacketRefusal {
 export type HeaderScanner = (chunk: Uint8Array) => PacketRefusal | null;
 
 /**
- * @example const scan = createHeaderScanner(4096); scan(Buffer.from([0x30, 0xff, 0xff, 0x03])) // oversize (65535 bytes)
+ * `maxBytes` is read at each fixed header, so a connection's limit can change once it has logged
+ * in (a service account's health message is larger than anything a sensor may send).
+ * @example const scan = createHeaderScanner(() => 4096); scan(Buffer.from([0x30, 0xff, 0xff, 0x03])) // oversize (65535 bytes)
  */
-export function createHeaderScanner(maxBytes: number): HeaderScanner {
+export function createHeaderScanner(maxBytes: () => number): HeaderScanner {
   let body = 0; // body bytes still to skip
   let inLength = false; // reading a remaining-length varint
   let length = 0;
@@ -50,7 +52,8 @@ export function createHeaderScanner(maxBytes: number): HeaderScanner {
           if (lengthBytes === 4) return { kind: 'protocol-error', message: 'malformed remaining length (more than 4 bytes)' };
           continue;
         }
-        if (length > maxBytes) return { kind: 'oversize', message: `packet of ${length} bytes announced, limit is ${maxBytes}` };
+        const limit = maxBytes();
+        if (length > limit) return { kind: 'oversize', message: `packet of ${length} bytes announced, limit is ${limit}` };
         inLength = false;
         body = length;
       }
@@ -68,7 +71,7 @@ export function createHeaderScanner(maxBytes: number): HeaderScanner {
  * for tuneForService), so the broker keeps the real socket (TCP or TLS) with no second stream
  * and no extra copy on the read or the write path.
  */
-export function guardPackets<T extends Duplex>(conn: T, maxBytes: number, onRefuse: (refusal: PacketRefusal) => void): T {
+export function guardPackets<T extends Duplex>(conn: T, maxBytes: () => number, onRefuse: (refusal: PacketRefusal) => void): T {
   const scan = createHeaderScanner(maxBytes);
   const read = conn.read;
   let refused = false;

@@ -118,6 +118,8 @@ export function createBroker({
   const limits: BrokerLimits = { ...DEFAULT_BROKER_LIMITS, ...limitOverrides };
   const logins = createLoginGuard(limits.login);
   const sensorRates = limits.sensorRate && createSensorRates(limits.sensorRate);
+  // Connections logged in with a service account: they get maxServicePacketBytes.
+  const serviceConnections = new WeakSet<object>();
   const connections = limits.maxConnectionsPerAddress > 0 ? createConnectionCap(limits.maxConnectionsPerAddress) : null;
   let aedes: Aedes | null = null;
   let server: Server | null = null;
@@ -195,7 +197,8 @@ export function createBroker({
       }
       socket.once('close', () => connections.close(address));
     }
-    const guarded = guardPackets(socket, limits.maxPacketBytes, ({ kind, message }) => refuse(kind, { address }, `${message}; connection closed`));
+    const limitOf = () => (serviceConnections.has(socket) ? limits.maxServicePacketBytes : limits.maxPacketBytes);
+    const guarded = guardPackets(socket, limitOf, ({ kind, message }) => refuse(kind, { address }, `${message}; connection closed`));
     broker.handle(guarded);
   }
 
@@ -228,7 +231,10 @@ export function createBroker({
         authenticate(client, username ?? undefined, password ?? undefined).then(
           (principal) => {
             principals.set(client, principal);
-            if (principal.role !== 'sensor') tuneForService(client.conn as Socket);
+            if (principal.role !== 'sensor') {
+              serviceConnections.add(client.conn);
+              tuneForService(client.conn as Socket);
+            }
             done(null, true);
           },
           (err) => done(err, false),
@@ -239,7 +245,7 @@ export function createBroker({
         if (!principal) return done(new Error('not authenticated'));
         const decision = canPublish(principal, packet.topic);
         if (!decision.ok) return done(refuse('publish-denied', { username: principal.username, topic: packet.topic }, decision.reason));
-        const limit = parseCounterTopic(packet.topic) ? MAX_COUNTER_BYTES : maxPayloadBytes;
+        const limit = parseCounterTopic(packet.topic) ? MAX_COUNTER_BYTES : principal.role === 'sensor' ? maxPayloadBytes : limits.maxServicePacketBytes;
         if (packet.payload.length > limit) {
           const reason = `payload of ${packet.payload.length} bytes exceeds ${limit}`;
           return done(refuse('oversize', { username: principal.username, topic: packet.topic }, reason));

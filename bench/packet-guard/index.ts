@@ -38,7 +38,7 @@ async function readOver(stream: Buffer, guarded: boolean): Promise<number> {
   const accepted = once(server, 'connection') as Promise<[Socket]>;
   const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
   const [socket] = await accepted;
-  const conn = guarded ? guardPackets(socket, 4096, () => {}) : socket;
+  const conn = guarded ? guardPackets(socket, () => 4096, () => {}) : socket;
   const cpu = process.cpuUsage();
   let received = 0;
   await new Promise<void>((resolve) => {
@@ -61,7 +61,7 @@ export async function packetGuardBench(o: PacketGuardBenchOptions) {
   const scanNs: number[] = [];
   // CPU time, not wall time: on a shared machine the process is descheduled often. Round 0 warms up.
   for (let r = 0; r <= o.rounds; r++) {
-    const scan = createHeaderScanner(4096);
+    const scan = createHeaderScanner(() => 4096);
     const cpu = process.cpuUsage();
     for (let i = 0; i < stream.length; i += 65_536) if (scan(stream.subarray(i, i + 65_536))) throw new Error('refused a valid packet');
     const used = process.cpuUsage(cpu);

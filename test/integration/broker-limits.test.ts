@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqttPacket from 'mqtt-packet';
 import { DEFAULT_BROKER_LIMITS, type Broker, type BrokerLimits } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
+import { healthTopic } from '../../protocol/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { waitFor } from '../../testkit/wait.js';
@@ -69,6 +70,32 @@ describe('packets larger than the limit', () => {
     s.write(connectPacket('gate-a1', passwordOf('gate-a1')));
     expect(connackCode(await connack)).toBe(0); // logged in first: the refusal is the packet's size
     const { closedByBroker } = await exchangeOn(s, [header, Buffer.alloc(100, 0x41)]);
+    expect(closedByBroker).toBe(true);
+    expect(refused(broker).oversize).toBe(before + 1);
+  });
+
+  it('a service account may send more than a sensor may (ingest\'s health lists every lot: 27 KB at 500 lots)', async () => {
+    const before = refused(broker).oversize;
+    const payload = JSON.stringify({ clientId: 'big-ingest', running: false, padding: 'x'.repeat(30_000) });
+    const api = await connectClient(url, 'api');
+    const big = await connectClient(url, 'ingest', passwordOf('ingest'), { clientId: 'big-ingest' });
+    try {
+      const received = new Promise<number>((resolve) => api.on('message', (_topic, message) => resolve(message.length)));
+      await api.subscribeAsync(healthTopic('big-ingest'), { qos: 1 });
+      await big.publishAsync(healthTopic('big-ingest'), payload, { qos: 1 });
+      expect(await received).toBe(payload.length);
+      expect(big.connected).toBe(true);
+      expect(refused(broker).oversize).toBe(before);
+    } finally {
+      await Promise.all([api.endAsync(true), big.endAsync(true)]);
+    }
+    // The same size from a sensor is refused from its header.
+    const s = await rawSocket(port);
+    s.on('error', () => {});
+    const connack = new Promise<Buffer>((resolve) => s.once('data', resolve));
+    s.write(connectPacket('gate-a1', passwordOf('gate-a1')));
+    expect(connackCode(await connack)).toBe(0);
+    const { closedByBroker } = await exchangeOn(s, [Buffer.from([0x32, 0xb0, 0xea, 0x01]), Buffer.alloc(100, 0x41)]); // 30,000 bytes
     expect(closedByBroker).toBe(true);
     expect(refused(broker).oversize).toBe(before + 1);
   });

@@ -14,8 +14,8 @@ const publish = (payloadBytes: number, messageId = 1) =>
 describe('fixed-header scanner', () => {
   it('passes a stream of valid packets, whole or split at every byte', () => {
     const stream = Buffer.concat([publish(100), publish(4000), mqttPacket.generate({ cmd: 'pingreq' }), publish(0)]);
-    expect(createHeaderScanner(4096)(stream)).toBeNull();
-    const scan = createHeaderScanner(4096);
+    expect(createHeaderScanner(() => 4096)(stream)).toBeNull();
+    const scan = createHeaderScanner(() => 4096);
     const refusals = Array.from(stream, (_, i) => scan(stream.subarray(i, i + 1))).filter((r) => r !== null);
     expect(refusals).toEqual([]);
   });
@@ -23,24 +23,24 @@ describe('fixed-header scanner', () => {
   it('refuses a packet from its announced length, before any of its body', () => {
     const big = publish(5000);
     const header = big.subarray(0, 3); // type byte + 2-byte remaining length
-    const scan = createHeaderScanner(4096);
+    const scan = createHeaderScanner(() => 4096);
     expect(scan(publish(10))).toBeNull();
     expect(scan(header)).toEqual({ kind: 'oversize', message: `packet of ${big.length - 3} bytes announced, limit is 4096` });
   });
 
   it('refuses the largest length MQTT allows (256 MiB) from 5 bytes', () => {
-    expect(createHeaderScanner(4096)(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]))?.kind).toBe('oversize');
+    expect(createHeaderScanner(() => 4096)(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]))?.kind).toBe('oversize');
   });
 
   it('a remaining length of more than 4 bytes is a protocol error [MQTT-2.2.3]', () => {
-    const scan = createHeaderScanner(1 << 30);
+    const scan = createHeaderScanner(() => 1 << 30);
     expect(scan(Buffer.from([0x30, 0x80, 0x80, 0x80]))).toBeNull();
     expect(scan(Buffer.from([0x80]))?.kind).toBe('protocol-error');
   });
 
   it('a length exactly at the limit passes, one above does not', () => {
-    expect(createHeaderScanner(200)(Buffer.from([0x30, 0xc8, 0x01]))).toBeNull(); // 200
-    expect(createHeaderScanner(200)(Buffer.from([0x30, 0xc9, 0x01]))?.kind).toBe('oversize'); // 201
+    expect(createHeaderScanner(() => 200)(Buffer.from([0x30, 0xc8, 0x01]))).toBeNull(); // 200
+    expect(createHeaderScanner(() => 200)(Buffer.from([0x30, 0xc9, 0x01]))?.kind).toBe('oversize'); // 201
   });
 });
 
