@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay, truth, widget.
+ * Benchmarks: ingest, live, floor, replay, truth, widget, drills, soak.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -13,6 +13,8 @@ import { liveBench } from './live/index.js';
 import { replayBench } from './replay/index.js';
 import { truthBench } from './truth/index.js';
 import { widgetBench } from './widget/index.js';
+import { drillsBench } from './drills/index.js';
+import { soakBench } from './soak/index.js';
 
 const benches = {
   ingest: (args: Record<string, string>) =>
@@ -37,6 +39,25 @@ const benches = {
   truth: (args: Record<string, string>) => truthBench({ seed: Number(args.seed ?? 1), capacity: Number(args.capacity ?? 200) }),
   widget: (args: Record<string, string>) => widgetBench({ loads: Number(args.loads ?? 10) }),
   floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
+  drills: (args: Record<string, string>) =>
+    drillsBench({
+      outageMinutes: Number(args['outage-minutes'] ?? 10),
+      rate: Number(args.rate ?? 500),
+      bufferPoints: args['buffer-points'] ? Number(args['buffer-points']) : null,
+      kills: Number(args.kills ?? 10),
+      brokerRestarts: Number(args['broker-restarts'] ?? 3),
+      clients: Number(args.clients ?? 1000),
+      only: (args.only ?? 'influx,ingest,broker,api').split(','),
+      seed: Number(args.seed ?? 1),
+    }),
+  soak: (args: Record<string, string>) =>
+    soakBench({
+      minutes: Number(args.minutes ?? 10),
+      rate: Number(args.rate ?? 2000),
+      clients: Number(args.clients ?? 5000),
+      lots: Number(args.lots ?? 500),
+      gates: Number(args.gates ?? 4),
+    }),
 };
 
 function parseArgs(argv: string[]) {
