@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInfluxd } from '../../testkit/influxd.js';
-import { median, percentile, startChild, stopChild, writeBenchLots } from '../support/child.js';
+import { ask, median, percentile, startChild, stopChild, writeBenchLots } from '../support/child.js';
 
 export interface SoakBenchOptions {
   minutes: number;
@@ -76,29 +76,33 @@ export async function soakBench(o: SoakBenchOptions) {
     const started = Date.now();
     publisher.proc.send({ type: 'go' });
     const endAt = started + o.minutes * 60_000;
-    let printed = 0;
+    const shown: Record<string, number> = {};
     while (Date.now() < endAt) {
       await new Promise((r) => setTimeout(r, 1000));
-      const n = Math.min(...Object.values(reports).map((r) => r.length));
-      for (; printed < n; printed++) {
-        const line = Object.entries(reports)
-          .map(([name, r]) => `${name} ${Math.round(r[printed]!.rssMiB)}M/${Math.round(r[printed]!.heapUsedMiB)}M lag${round(r[printed]!.lagP99Ms)}`)
-          .join(' | ');
-        console.log(`t=${Math.round((reports.broker![printed]!.at - started) / 1000)}s ${line}`);
-      }
+      const broker = reports.broker!;
+      if (broker.length === (shown.broker ?? 0)) continue;
+      shown.broker = broker.length;
+      const line = Object.entries(reports)
+        .map(([name, r]) => r.at(-1))
+        .map((r, i) => r && `${Object.keys(reports)[i]} ${Math.round(r.rssMiB)}M/${Math.round(r.heapUsedMiB)}M lag${round(r.lagP99Ms)}`)
+        .join(' | ');
+      console.log(`t=${Math.round((Date.now() - started) / 1000)}s rss/heap, loop delay p99 ms: ${line}`);
     }
     const final = await new Promise<Record<string, number>>((resolve) => {
       publisher.proc.on('message', (m: { type: string } & Record<string, number>) => m.type === 'final' && resolve(m));
       publisher.proc.send({ type: 'stop' });
     });
     const seconds = (Date.now() - started) / 1000;
-    // let ingest take what is in flight, then read its last report
-    await new Promise((r) => setTimeout(r, 11_000));
+    // Ingest may be behind: wait (up to 2 min) until it has taken every acknowledged message.
+    const stoppedAt = Date.now();
+    const stats = (name: string) => ask<Record<string, number>>(children[name]!, 'stats');
+    while (((await stats('ingest')).accepted ?? 0) < (final.acked ?? 0) && Date.now() - stoppedAt < 120_000) await new Promise((r) => setTimeout(r, 250));
+    const caughtUpAfterS = round((Date.now() - stoppedAt) / 1000);
     const load2 = { after: loadavg().map((x) => round(x, 2)), uptimeAfter: uptime() };
-
-    const warmupMs = 60_000;
+    const warmupMs = Math.min(60_000, (o.minutes * 60_000) / 5);
     const perProcess = Object.fromEntries(
-      Object.entries(reports).map(([name, series]) => {
+      Object.entries(reports).map(([name, all]) => {
+        const series = all.filter((r) => r.at >= started);
         const warm = series.filter((r) => r.at >= started + warmupMs && r.at <= endAt);
         const last = series.at(-1) ?? ({} as Report);
         return [
@@ -115,15 +119,16 @@ export async function soakBench(o: SoakBenchOptions) {
         ];
       }),
     );
-    const ing = reports.ingest!.at(-1)!;
+    const [ing, apiStats, brokerStats] = await Promise.all([stats('ingest'), stats('api'), stats('broker')]);
     const cl = reports.clients!.at(-1)!;
-    const svc = ['broker', 'ingest', 'api'].map((n) => reports[n]!.at(-1)!);
+    const svc = [brokerStats, ing, apiStats];
+    const problems = svc.flatMap((r) => (r as unknown as { firstProblems: string[] }).firstProblems);
     const errors = {
       serviceLogWarnings: svc.reduce((a, r) => a + (r.warn ?? 0), 0),
       serviceLogErrors: svc.reduce((a, r) => a + (r.error ?? 0) + (r.fatal ?? 0) + (r.uncaught ?? 0), 0),
       ingestRejected: ing.rejected ?? 0,
       storeDropped: ing.dropped ?? 0,
-      wsDropped: reports.api!.at(-1)!.wsDropped ?? 0,
+      wsDropped: apiStats.wsDropped ?? 0,
       publishErrors: final.publishErrors ?? 0,
       sensorDisconnects: final.closes ?? 0,
       wsCloses: cl.closes ?? 0,
@@ -135,6 +140,8 @@ export async function soakBench(o: SoakBenchOptions) {
     const delays = reports.clients!.filter((r) => r.at >= started + warmupMs && r.delayP99Ms !== null);
     const summary = {
       seconds: round(seconds),
+      /** After the load stopped, until ingest had taken every acknowledged message (its backlog). */
+      ingestCaughtUpAfterS: caughtUpAfterS,
       achievedRate: Math.round((final.acked ?? 0) / seconds),
       sent: final.sent,
       acked: final.acked,
@@ -146,6 +153,7 @@ export async function soakBench(o: SoakBenchOptions) {
       statusDelayMs: { p50: median(delays.map((r) => r.delayP50Ms!)), p99OfWindows: percentile(delays.map((r) => r.delayP99Ms!), 50), worstWindowP99: Math.max(...delays.map((r) => r.delayP99Ms!)) },
       errors,
       totalErrors,
+      firstProblems: problems,
       targets: {
         memoryGrowthPct: 5,
         lagP99Ms: 50,

@@ -65,7 +65,7 @@ if (SOAK_ROLE === 'broker') {
 const stopReports = reportEvery(10_000, () => ({ ...extra(), ...logged }));
 process.send!({ type: 'ready', ...ready });
 process.on('message', async (m: { type: string }) => {
-  if (m.type === 'problems') process.send!({ type: 'problems', logged, firstProblems });
+  if (m.type === 'stats') process.send!({ type: 'stats', ...extra(), ...logged, firstProblems });
   if (m.type === 'stop') {
     stopReports();
     await stop();

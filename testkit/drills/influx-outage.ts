@@ -98,6 +98,9 @@ export async function influxOutageDrill(o: InfluxOutageOptions) {
       }
     })();
 
+    // A lot shows a level once every gate has reported: start the clock from there.
+    const fresh = () => site.lotIds.every((id) => polls.findLast((p) => p.lotId === id)?.stale === false);
+    await gates.run(o.rate, 300_000, fresh);
     await gates.run(o.rate, o.beforeMs);
     await influxd.stop();
     phase = 'outage';
