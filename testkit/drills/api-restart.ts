@@ -64,10 +64,10 @@ export async function apiRestartDrill(o: ApiRestartOptions) {
     procs.push(p);
     return p;
   };
+  // started together: ingest and the API retry until the broker listens
   const broker = start('broker');
-  await broker.ready();
   let api = start('api');
-  await Promise.all([start('ingest').ready(), api.ready()]);
+  await Promise.all([broker.ready(), start('ingest').ready(), api.ready()]);
   const gates = createGates({ url: site.mqttUrl, sensors: site.sensors, seed: o.seed, capacity, fill: 1 });
   const clients = createLiveClients({ wsUrl: `${base.replace('http', 'ws')}/api/v1/live`, lotId, count: o.clients, seed: o.seed });
   const { context } = await launchChromium('manku-drill-chromium-');

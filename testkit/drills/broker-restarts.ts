@@ -46,10 +46,10 @@ export async function brokerRestartDrill(o: BrokerRestartOptions) {
     procs.push(p);
     return p;
   };
+  // started together: ingest retries until the broker listens
   let broker = start('broker');
-  await broker.ready();
   const ingest = start('ingest');
-  await ingest.ready();
+  await Promise.all([broker.ready(), ingest.ready()]);
   const watcher = await watchStatuses(site);
   const gates = createGates({ url: site.mqttUrl, sensors: site.sensors, seed: o.seed, capacity: site.capacity });
   const results: BrokerRestart[] = [];

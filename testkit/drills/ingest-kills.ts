@@ -47,10 +47,10 @@ export async function ingestKillDrill(o: IngestKillOptions) {
     procs.push(p);
     return p;
   };
+  // started together: ingest retries until the broker listens
   const broker = start('broker');
-  await broker.ready();
   let ingest = start('ingest');
-  await ingest.ready();
+  await Promise.all([broker.ready(), ingest.ready()]);
   const watcher = await watchStatuses(site);
   const gates = createGates({ url: site.mqttUrl, sensors: site.sensors, seed: o.seed, capacity: site.capacity });
   const results: IngestKill[] = [];
