@@ -55,7 +55,7 @@ export function startManku(role: 'all' | 'broker' | 'ingest' | 'api', env: Recor
     pid: child.pid!,
     lines,
     exited,
-    ready: (timeoutMs = 120_000) =>
+    ready: (timeoutMs = 300_000) =>
       waitFor(
         () => {
           if (child.exitCode !== null) throw new Error(`manku ${role} exited with ${child.exitCode}: ${stderr}`);
