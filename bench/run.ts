@@ -49,6 +49,7 @@ const benches = {
       clients: Number(args.clients ?? 1000),
       only: (args.only ?? 'influx,ingest,broker,api').split(','),
       seed: Number(args.seed ?? 1),
+      killBudgetMinutes: args['kill-budget-minutes'] ? Number(args['kill-budget-minutes']) : null,
     }),
   soak: (args: Record<string, string>) =>
     soakBench({

@@ -4,7 +4,7 @@
  * killed with SIGKILL; the gates (the load) run in this process. Figures: docs/reliability.md.
  *
  *   --outage-minutes 10  --rate 500  --buffer-points (rate × outage × 1.25)
- *   --kills 10  --broker-restarts 3  --clients 1000  --only influx,ingest,broker,api  --seed 1
+ *   --kills 10  --kill-budget-minutes (none)  --broker-restarts 3  --clients 1000  --only influx,ingest,broker,api  --seed 1
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,6 +23,8 @@ export interface DrillsBenchOptions {
   clients: number;
   only: string[];
   seed: number;
+  /** No new ingest kill starts after this many minutes (null: all of them). */
+  killBudgetMinutes: number | null;
 }
 
 const load = () => loadavg().map((x) => Number(x.toFixed(2)));
@@ -39,12 +41,12 @@ export async function drillsBench(o: DrillsBenchOptions) {
       const outageMs = Math.round(o.outageMinutes * 60_000);
       const bufferPoints = o.bufferPoints ?? Math.ceil((o.rate * outageMs * 1.25) / 1000);
       console.log(`drill: InfluxDB down ${o.outageMinutes} min at ${o.rate} msg/s, INFLUX_BUFFER_POINTS=${bufferPoints}`);
-      results.influxOutage = await influxOutageDrill({ dir: sub('influx'), rate: o.rate, beforeMs: 30_000, outageMs, afterMs: 30_000, bufferPoints, seed: o.seed, log });
+      results.influxOutage = await influxOutageDrill({ dir: sub('influx'), rate: o.rate, beforeMs: 30_000, outageMs, afterMs: 30_000, bufferPoints, seed: o.seed, drainTimeoutMs: 20 * 60_000, log });
       loadAverage.afterInflux = load();
     }
     if (wants('ingest')) {
       console.log(`drill: ingest SIGKILLed ${o.kills} times at ${o.rate} msg/s`);
-      results.ingestKills = await ingestKillDrill({ dir: sub('ingest'), kills: o.kills, rate: o.rate, seed: o.seed, minMs: 2000, maxMs: 10_000, log });
+      results.ingestKills = await ingestKillDrill({ dir: sub('ingest'), kills: o.kills, rate: o.rate, seed: o.seed, minMs: 2000, maxMs: 10_000, budgetMs: o.killBudgetMinutes === null ? undefined : o.killBudgetMinutes * 60_000, log });
       loadAverage.afterIngest = load();
     }
     if (wants('broker')) {

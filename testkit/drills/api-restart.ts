@@ -67,7 +67,10 @@ export async function apiRestartDrill(o: ApiRestartOptions) {
   // started together: ingest and the API retry until the broker listens
   const broker = start('broker');
   let api = start('api');
-  await Promise.all([broker.ready(), start('ingest').ready(), api.ready()]);
+  await Promise.all([broker.ready(), start('ingest').ready(), api.ready()]).catch(async (err: unknown) => {
+    for (const p of procs) await p.kill('SIGKILL');
+    throw err;
+  });
   const gates = createGates({ url: site.mqttUrl, sensors: site.sensors, seed: o.seed, capacity, fill: 1 });
   const clients = createLiveClients({ wsUrl: `${base.replace('http', 'ws')}/api/v1/live`, lotId, count: o.clients, seed: o.seed });
   const { context } = await launchChromium('manku-drill-chromium-');

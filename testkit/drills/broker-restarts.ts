@@ -49,7 +49,10 @@ export async function brokerRestartDrill(o: BrokerRestartOptions) {
   // started together: ingest retries until the broker listens
   let broker = start('broker');
   const ingest = start('ingest');
-  await Promise.all([broker.ready(), ingest.ready()]);
+  await Promise.all([broker.ready(), ingest.ready()]).catch(async (err: unknown) => {
+    for (const p of procs) await p.kill('SIGKILL');
+    throw err;
+  });
   const watcher = await watchStatuses(site);
   const gates = createGates({ url: site.mqttUrl, sensors: site.sensors, seed: o.seed, capacity: site.capacity });
   const results: BrokerRestart[] = [];
@@ -69,7 +72,7 @@ export async function brokerRestartDrill(o: BrokerRestartOptions) {
       const sensorsBackMs = Date.now() - killedAt;
       await gates.run(o.rate, 500);
       gates.heartbeatAll();
-      const exact = await waitFor(() => countsExact(watcher.latest, site, truth), { timeoutMs: 30_000, what: 'counts exact' }).then(
+      const exact = await waitFor(() => countsExact(watcher.latest, site, truth), { timeoutMs: 300_000, intervalMs: 50, what: 'counts exact' }).then(
         () => true,
         () => false,
       );

@@ -21,6 +21,8 @@ export interface InfluxOutageOptions {
   /** INFLUX_BUFFER_POINTS for the run: must hold rate × outage readings plus occupancy points. */
   bufferPoints: number;
   seed: number;
+  /** How long to wait, once InfluxDB is back and the traffic stopped, for every reading to be stored. */
+  drainTimeoutMs?: number;
   lots?: number;
   gatesPerLot?: number;
   log?: (line: string) => void;
@@ -119,7 +121,7 @@ export async function influxOutageDrill(o: InfluxOutageOptions) {
       stored = rows[0]?.count ?? 0;
       return stored >= sent;
     };
-    const complete = await waitFor(count, { timeoutMs: 180_000, intervalMs: 500, what: `InfluxDB to hold all ${sent} readings` }).then(
+    const complete = await waitFor(count, { timeoutMs: o.drainTimeoutMs ?? 180_000, intervalMs: 500, what: `InfluxDB to hold all ${sent} readings` }).then(
       () => true,
       () => false,
     );

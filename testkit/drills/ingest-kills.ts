@@ -20,6 +20,10 @@ export interface IngestKillOptions {
   maxMs: number;
   lots?: number;
   gatesPerLot?: number;
+  /** How long to wait for exact counts after a restart (ingest works off the broker's backlog first). */
+  exactTimeoutMs?: number;
+  /** No new kill starts after this long: a slow machine does fewer, and says so (`done` < `planned`). */
+  budgetMs?: number;
   log?: (line: string) => void;
 }
 
@@ -50,13 +54,17 @@ export async function ingestKillDrill(o: IngestKillOptions) {
   // started together: ingest retries until the broker listens
   const broker = start('broker');
   let ingest = start('ingest');
-  await Promise.all([broker.ready(), ingest.ready()]);
+  await Promise.all([broker.ready(), ingest.ready()]).catch(async (err: unknown) => {
+    for (const p of procs) await p.kill('SIGKILL');
+    throw err;
+  });
   const watcher = await watchStatuses(site);
   const gates = createGates({ url: site.mqttUrl, sensors: site.sensors, seed: o.seed, capacity: site.capacity });
   const results: IngestKill[] = [];
   try {
     await gates.start();
-    for (let k = 1; k <= o.kills; k++) {
+    const began = Date.now();
+    for (let k = 1; k <= o.kills && Date.now() - began < (o.budgetMs ?? Infinity); k++) {
       const afterMs = Math.round(o.minMs + random.next() * (o.maxMs - o.minMs));
       await gates.run(o.rate, afterMs);
       await ingest.kill('SIGKILL');
@@ -73,7 +81,7 @@ export async function ingestKillDrill(o: IngestKillOptions) {
       gates.heartbeatAll();
       const t0 = Date.now();
       const truth = (id: string) => gates.truth(id);
-      const exact = await waitFor(() => countsExact(watcher.latest, site, truth), { timeoutMs: 30_000, what: 'counts exact' }).then(
+      const exact = await waitFor(() => countsExact(watcher.latest, site, truth), { timeoutMs: o.exactTimeoutMs ?? 300_000, intervalMs: 50, what: 'counts exact' }).then(
         () => true,
         () => false,
       );
@@ -90,7 +98,7 @@ export async function ingestKillDrill(o: IngestKillOptions) {
       results.push(result);
       log(`kill ${k}/${o.kills} after ${afterMs} ms: restart ${restartMs} ms, ${passesWhileDown} passes while down, exact=${exact} after ${result.exactAfterMs} ms`);
     }
-    return { gates: gates.stats(), kills: results, allExact: results.every((r) => r.exact) };
+    return { planned: o.kills, done: results.length, gates: gates.stats(), kills: results, allExact: results.every((r) => r.exact) };
   } finally {
     await gates.stop();
     await watcher.stop();
