@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard.
+ * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard, drills, soak.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -18,6 +18,8 @@ import { truthBench } from './truth/index.js';
 import { widgetBench } from './widget/index.js';
 import { BIRMINGHAM_CSV, forecastBench } from './forecast/index.js';
 import { limitsBench } from './limits/index.js';
+import { drillsBench } from './drills/index.js';
+import { soakBench } from './soak/index.js';
 
 const benches = {
   ingest: (args: Record<string, string>) =>
@@ -49,6 +51,26 @@ const benches = {
   fuzz: (args: Record<string, string>) =>
     fuzzBench({ seed: Number(args.seed ?? 20261126), packets: Number(args.packets ?? 10_000), payloads: Number(args.payloads ?? 10_000), concurrency: Number(args.concurrency ?? 16) }),
   'packet-guard': (args: Record<string, string>) => packetGuardBench({ packets: Number(args.packets ?? 200_000), rounds: Number(args.rounds ?? 7) }),
+  drills: (args: Record<string, string>) =>
+    drillsBench({
+      outageMinutes: Number(args['outage-minutes'] ?? 10),
+      rate: Number(args.rate ?? 500),
+      bufferPoints: args['buffer-points'] ? Number(args['buffer-points']) : null,
+      kills: Number(args.kills ?? 10),
+      brokerRestarts: Number(args['broker-restarts'] ?? 3),
+      clients: Number(args.clients ?? 1000),
+      only: (args.only ?? 'influx,ingest,broker,api').split(','),
+      seed: Number(args.seed ?? 1),
+      killBudgetMinutes: args['kill-budget-minutes'] ? Number(args['kill-budget-minutes']) : null,
+    }),
+  soak: (args: Record<string, string>) =>
+    soakBench({
+      minutes: Number(args.minutes ?? 10),
+      rate: Number(args.rate ?? 2000),
+      clients: Number(args.clients ?? 5000),
+      lots: Number(args.lots ?? 500),
+      gates: Number(args.gates ?? 4),
+    }),
 };
 
 function parseArgs(argv: string[]) {

@@ -1,0 +1,175 @@
+/**
+ * `npm run bench -- soak --minutes 10`: a split deployment (broker, ingest with InfluxDB, API:
+ * three processes, plus influxd) under `--rate` counter messages per second (default 2,000) from
+ * `--lots` × `--gates` sensors (default 500 × 4: each sensor 1 msg/s) and `--clients` WebSocket
+ * clients (default 5,000, client i on lot i mod lots), the load generators in two more processes.
+ * Every 10 s each process reports RSS, heap and its event-loop delay over IPC.
+ * Targets: memory flat after warm-up (growth < 5 % over the last 5 minutes), zero errors, loop
+ * delay p99 <= 50 ms.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startInfluxd } from '../../testkit/influxd.js';
+import { ask, median, percentile, startChild, stopChild, writeBenchLots } from '../support/child.js';
+
+export interface SoakBenchOptions {
+  minutes: number;
+  rate: number;
+  clients: number;
+  lots: number;
+  gates: number;
+}
+
+type Report = { at: number; rssMiB: number; heapUsedMiB: number; lagP99Ms: number; lagMaxMs: number } & Record<string, number | null>;
+
+const here = new URL('.', import.meta.url).pathname;
+const round = (x: number, d = 1) => Number(x.toFixed(d));
+const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
+
+/** Growth of a series over the last `windowMs`: median of its first 3 samples there vs of the last 3. */
+function growth(series: Report[], key: 'rssMiB' | 'heapUsedMiB', endAt: number, windowMs: number) {
+  const last = series.filter((r) => r.at >= endAt - windowMs);
+  if (last.length < 6) return null;
+  const from = median(last.slice(0, 3).map((r) => r[key]));
+  const to = median(last.slice(-3).map((r) => r[key]));
+  return { fromMiB: round(from), toMiB: round(to), growthPct: round(((to - from) / from) * 100, 2) };
+}
+
+export async function soakBench(o: SoakBenchOptions) {
+  const dir = mkdtempSync(join(tmpdir(), 'manku-bench-soak-'));
+  const influxd = await startInfluxd(join(dir, 'influxd'));
+  const children: Record<string, ChildProcess> = {};
+  const reports: Record<string, Report[]> = {};
+  const listen = (name: string, proc: ChildProcess) => {
+    children[name] = proc;
+    reports[name] = [];
+    proc.on('message', (m: Report & { type: string }) => m.type === 'report' && reports[name]!.push(m));
+  };
+  const load = { before: loadavg().map((x) => round(x, 2)), uptimeBefore: uptime() };
+  try {
+    const { file, sensors } = await writeBenchLots(dir, o.lots, o.gates);
+    const sensorsFile = join(dir, 'sensors.json');
+    const lotsIdsFile = join(dir, 'lot-ids.json');
+    writeFileSync(sensorsFile, JSON.stringify(sensors));
+    writeFileSync(lotsIdsFile, JSON.stringify([...new Set(sensors.map((s) => s.lotId))]));
+    console.log(`soak: ${o.minutes} min, ${o.rate} msg/s from ${sensors.length} sensors in ${o.lots} lots, ${o.clients} WebSocket clients; ${load.uptimeBefore}`);
+
+    const service = { SOAK_LOTS_FILE: file, SOAK_INFLUX_URL: `${influxd.url}/soak` };
+    const broker = await startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'broker' });
+    listen('broker', broker.proc);
+    const mqttUrl = `mqtt://127.0.0.1:${broker.ready.port}`;
+    const [ingest, api] = await Promise.all([
+      startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'ingest', SOAK_MQTT_URL: mqttUrl }),
+      startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'api', SOAK_MQTT_URL: mqttUrl }),
+    ]);
+    listen('ingest', ingest.proc);
+    listen('api', api.proc);
+    const publisher = await startChild(join(here, 'publisher-proc.ts'), { SOAK_MQTT_URL: mqttUrl, SOAK_SENSORS_FILE: sensorsFile, SOAK_RATE: String(o.rate) });
+    listen('publisher', publisher.proc);
+    const clients = await startChild(join(here, 'clients-proc.ts'), { SOAK_WS_URL: `ws://127.0.0.1:${api.ready.port}/api/v1/live`, SOAK_CLIENTS: String(o.clients), SOAK_LOTS: lotsIdsFile });
+    listen('clients', clients.proc);
+    console.log(`all connected: ${sensors.length} sensors, ${String(clients.ready.connected)} WebSocket clients`);
+
+    const started = Date.now();
+    publisher.proc.send({ type: 'go' });
+    const endAt = started + o.minutes * 60_000;
+    const shown: Record<string, number> = {};
+    while (Date.now() < endAt) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const broker = reports.broker!;
+      if (broker.length === (shown.broker ?? 0)) continue;
+      shown.broker = broker.length;
+      const line = Object.entries(reports)
+        .map(([name, r]) => r.at(-1))
+        .map((r, i) => r && `${Object.keys(reports)[i]} ${Math.round(r.rssMiB)}M/${Math.round(r.heapUsedMiB)}M lag${round(r.lagP99Ms)}`)
+        .join(' | ');
+      console.log(`t=${Math.round((Date.now() - started) / 1000)}s rss/heap, loop delay p99 ms: ${line}`);
+    }
+    const final = await new Promise<Record<string, number>>((resolve) => {
+      publisher.proc.on('message', (m: { type: string } & Record<string, number>) => m.type === 'final' && resolve(m));
+      publisher.proc.send({ type: 'stop' });
+    });
+    const seconds = (Date.now() - started) / 1000;
+    // Ingest may be behind: wait (up to 2 min) until it has taken every acknowledged message.
+    const stoppedAt = Date.now();
+    const stats = (name: string) => ask<Record<string, number>>(children[name]!, 'stats');
+    while (((await stats('ingest')).accepted ?? 0) < (final.acked ?? 0) && Date.now() - stoppedAt < 120_000) await new Promise((r) => setTimeout(r, 250));
+    const caughtUpAfterS = round((Date.now() - stoppedAt) / 1000);
+    const load2 = { after: loadavg().map((x) => round(x, 2)), uptimeAfter: uptime() };
+    const warmupMs = Math.min(60_000, (o.minutes * 60_000) / 5);
+    const perProcess = Object.fromEntries(
+      Object.entries(reports).map(([name, all]) => {
+        const series = all.filter((r) => r.at >= started);
+        const warm = series.filter((r) => r.at >= started + warmupMs && r.at <= endAt);
+        const last = series.at(-1) ?? ({} as Report);
+        return [
+          name,
+          {
+            samples: series.length,
+            rss: growth(series.filter((r) => r.at <= endAt), 'rssMiB', endAt, 5 * 60_000),
+            heap: growth(series.filter((r) => r.at <= endAt), 'heapUsedMiB', endAt, 5 * 60_000),
+            /** Event-loop delay p99 per 10 s window after the first minute: the median and the worst window. */
+            lagP99Ms: { median: round(median(warm.map((r) => r.lagP99Ms))), worst: round(Math.max(...warm.map((r) => r.lagP99Ms))) },
+            lagMaxMs: round(Math.max(...warm.map((r) => r.lagMaxMs))),
+            last,
+          },
+        ];
+      }),
+    );
+    const [ing, apiStats, brokerStats] = await Promise.all([stats('ingest'), stats('api'), stats('broker')]);
+    const cl = reports.clients!.at(-1)!;
+    const svc = [brokerStats, ing, apiStats];
+    const problems = svc.flatMap((r) => (r as unknown as { firstProblems: string[] }).firstProblems);
+    const errors = {
+      serviceLogWarnings: svc.reduce((a, r) => a + (r.warn ?? 0), 0),
+      serviceLogErrors: svc.reduce((a, r) => a + (r.error ?? 0) + (r.fatal ?? 0) + (r.uncaught ?? 0), 0),
+      ingestRejected: ing.rejected ?? 0,
+      storeDropped: ing.dropped ?? 0,
+      wsDropped: apiStats.wsDropped ?? 0,
+      publishErrors: final.publishErrors ?? 0,
+      sensorDisconnects: final.closes ?? 0,
+      wsCloses: cl.closes ?? 0,
+      wsErrors: (cl.errors ?? 0) + (cl.serverErrors ?? 0),
+      /** Published and acknowledged, but not accepted by ingest. */
+      notAccepted: (final.acked ?? 0) - (ing.accepted ?? 0),
+    };
+    const totalErrors = Object.values(errors).reduce((a, n) => a + Math.max(0, n), 0);
+    const delays = reports.clients!.filter((r) => r.at >= started + warmupMs && r.delayP99Ms !== null);
+    const summary = {
+      seconds: round(seconds),
+      /** After the load stopped, until ingest had taken every acknowledged message (its backlog). */
+      ingestCaughtUpAfterS: caughtUpAfterS,
+      achievedRate: Math.round((final.acked ?? 0) / seconds),
+      sent: final.sent,
+      acked: final.acked,
+      accepted: ing.accepted,
+      stored: ing.stored,
+      wsClientsAtEnd: cl.connected,
+      wsFrames: cl.frames,
+      wsFramesPerS: Math.round((cl.frames ?? 0) / seconds),
+      statusDelayMs: { p50: median(delays.map((r) => r.delayP50Ms!)), p99OfWindows: percentile(delays.map((r) => r.delayP99Ms!), 50), worstWindowP99: Math.max(...delays.map((r) => r.delayP99Ms!)) },
+      errors,
+      totalErrors,
+      firstProblems: problems,
+      targets: {
+        memoryGrowthPct: 5,
+        lagP99Ms: 50,
+        met: {
+          memoryFlat: ['broker', 'ingest', 'api'].every((n) => (perProcess[n]!.rss?.growthPct ?? Infinity) < 5 && (perProcess[n]!.heap?.growthPct ?? Infinity) < 5),
+          zeroErrors: totalErrors === 0,
+          lag: ['broker', 'ingest', 'api'].every((n) => perProcess[n]!.lagP99Ms.worst <= 50),
+        },
+      },
+    };
+    console.log(JSON.stringify({ summary, perProcess: Object.fromEntries(Object.entries(perProcess).map(([n, p]) => [n, { rss: p.rss, heap: p.heap, lagP99Ms: p.lagP99Ms }])) }, null, 2));
+    console.log(load2.uptimeAfter);
+    return { options: o, placement: 'broker, ingest, API, influxd, the publisher and the WebSocket clients each in their own process, not pinned: the OS spreads them over the 2 vCPUs', load: { ...load, ...load2 }, summary, perProcess, reports };
+  } finally {
+    for (const proc of Object.values(children).reverse()) await stopChild(proc).catch(() => proc.kill('SIGKILL'));
+    await influxd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

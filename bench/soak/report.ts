@@ -1,0 +1,26 @@
+/**
+ * Soak children report on themselves every `intervalMs` over IPC: memory (RSS, heap) and the
+ * event loop's delay (p50, p99, max of the window, from perf_hooks), plus whatever `extra` adds.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+export function reportEvery(intervalMs: number, extra: () => Record<string, unknown> = () => ({})) {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    process.send!({
+      type: 'report',
+      at: Date.now(),
+      rssMiB: m.rss / 2 ** 20,
+      heapUsedMiB: m.heapUsed / 2 ** 20,
+      heapTotalMiB: m.heapTotal / 2 ** 20,
+      lagP50Ms: delay.percentile(50) / 1e6,
+      lagP99Ms: delay.percentile(99) / 1e6,
+      lagMaxMs: delay.max / 1e6,
+      ...extra(),
+    });
+    delay.reset();
+  }, intervalMs);
+  return () => clearInterval(timer);
+}
