@@ -9,6 +9,8 @@ import { waitFor } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+export type MankuRole = 'all' | 'broker' | 'ingest' | 'api' | 'push';
+
 export interface MankuProcess {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -24,7 +26,7 @@ export interface MankuProcess {
 }
 
 /** @example const api = startManku('api', { LOTS_FILE, MQTT_URL, PORT: '0' }); await api.ready(); */
-export function startManku(role: 'all' | 'broker' | 'ingest' | 'api', env: Record<string, string>): MankuProcess {
+export function startManku(role: MankuRole, env: Record<string, string>): MankuProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts', role], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
