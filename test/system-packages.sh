@@ -13,6 +13,8 @@ REQUIRED=(
   "/usr/bin/chromium chromium"        # the widget and the docs' live client, headless
   "curl curl"                         # the docs' curl examples, run as written
   "openssl openssl"                   # certificates made at test time (TLS tests)
+  "promtool prometheus"               # deploy/prometheus: promtool check and test rules
+  "systemd-analyze systemd"           # deploy/systemd: systemd-analyze verify and security
 )
 
 missing=()
@@ -29,7 +31,7 @@ fi
 
 install="apt-get update && apt-get install -y ${missing[*]}"
 if ! command -v apt-get >/dev/null; then
-  echo "npm test: missing ${missing[*]} and no apt-get here; install InfluxDB 1.x (influxd), mosquitto_pub, Chromium at /usr/bin/chromium, curl and openssl" >&2
+  echo "npm test: missing ${missing[*]} and no apt-get here; install InfluxDB 1.x (influxd), mosquitto_pub, Chromium at /usr/bin/chromium, curl, openssl, promtool (Prometheus) and systemd-analyze" >&2
   exit 1
 fi
 if [[ $(id -u) -eq 0 ]]; then

@@ -1,6 +1,6 @@
 /**
  * The API's own pages and the widget under Content-Security-Policy, in Debian's Chromium: our
- * pages (/, /embed/{lotId}, /docs) under the policy the API sends, and a hospital page with its own
+ * pages (/, /embed/{lotId}, /docs/overview; /docs itself in docs.test.ts) under the policy the API sends, and a hospital page with its own
  * strict policy that allows only the API's origin.
  */
 import { mkdtempSync } from 'node:fs';
@@ -145,8 +145,8 @@ describe('pages under Content-Security-Policy', () => {
     await page.close();
   });
 
-  it('/docs reports no violation and is styled', async () => {
-    const { page, reports, csp } = await open(`${apiBase}/docs`);
+  it('/docs/overview reports no violation and is styled', async () => {
+    const { page, reports, csp } = await open(`${apiBase}/docs/overview`);
     expect(csp).toMatch(/default-src 'none'/);
     expect(await page.evaluate(() => getComputedStyle(document.querySelector('table')!).borderCollapse)).toBe('collapse');
     expect(reports).toEqual({ violations: [], errors: [] });
@@ -162,7 +162,7 @@ describe('pages under Content-Security-Policy', () => {
   });
 
   it('the listeners do see a violation (the test can fail)', async () => {
-    const { page, reports } = await open(`${apiBase}/docs`);
+    const { page, reports } = await open(`${apiBase}/docs/overview`);
     await page.evaluate(() => {
       const s = document.createElement('style');
       s.textContent = 'body{color:red}';

@@ -304,13 +304,31 @@ describe('OpenAPI', () => {
 });
 
 describe('docs page', () => {
-  it('GET /docs lists every route for people, without external resources', async () => {
-    const res = await fetch(`${base}/docs`);
+  it('GET /docs/overview lists every route for people, without external resources or script', async () => {
+    const res = await fetch(`${base}/docs/overview`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     const html = await res.text();
     for (const path of ['/api/v1/lots/{lotId}/history', '/api/v1/live', '/readyz']) expect(html).toContain(path);
     expect(html).not.toMatch(/<script|https?:\/\/(?!127)/);
+  });
+
+  it('GET /docs is Swagger UI loaded from this server only (no CDN), with the overview linked', async () => {
+    const res = await fetch(`${base}/docs`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    const assets = [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toEqual(expect.arrayContaining(['/docs/overview', '/api/v1/openapi.json']));
+    for (const asset of assets.filter((a) => a.startsWith('/docs/swagger-ui/') || a.startsWith('/docs/init.js'))) {
+      const got = await fetch(`${base}${asset}`);
+      expect(got.status, asset).toBe(200);
+      expect(got.headers.get('cache-control'), asset).toMatch(/max-age=/);
+    }
+    const bundle = await fetch(`${base}/docs/swagger-ui/swagger-ui-bundle.js`);
+    expect(bundle.headers.get('content-type')).toMatch(/javascript/);
+    expect((await bundle.text()).length).toBeGreaterThan(500_000);
+    expect((await fetch(`${base}/docs/swagger-ui/package.json`)).status).toBe(404); // only the files /docs needs
   });
 });
 
