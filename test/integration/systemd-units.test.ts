@@ -82,7 +82,7 @@ describe('deploy/systemd', () => {
     const escaped = await run('systemd-escape', ['1/2'], dir);
     expect(escaped.out.trim()).toBe('1-2');
     const keys = keysOf(readFileSync(join(SOURCE, 'manku-ingest@.service'), 'utf8'));
-    expect(keys.get('Environment')).toEqual(expect.arrayContaining(['INGEST_PARTITION=%I', 'INGEST_CLIENT_ID=manku-ingest-%i']));
+    expect(keys.get('Environment')).toEqual(expect.arrayContaining(['INGEST_PARTITION=%I', 'DATA_DIR=/var/lib/manku/ingest-%i']));
   });
 
   it('systemd-analyze security --offline rates every service "OK" or better (exposure below 2.0)', async () => {
