@@ -4,12 +4,12 @@
  * the hardening docs/operations.md promises, and score "OK" in `systemd-analyze security --offline`.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../support/docs.js';
+import { codeBlocks, REPO_ROOT } from '../support/docs.js';
 
 const execFileAsync = promisify(execFile);
 const SOURCE = join(REPO_ROOT, 'deploy/systemd');
@@ -83,6 +83,19 @@ describe('deploy/systemd', () => {
     expect(escaped.out.trim()).toBe('1-2');
     const keys = keysOf(readFileSync(join(SOURCE, 'manku-ingest@.service'), 'utf8'));
     expect(keys.get('Environment')).toEqual(expect.arrayContaining(['INGEST_PARTITION=%I', 'DATA_DIR=/var/lib/manku/ingest-%i']));
+  });
+
+  it('the install steps in docs/operations.md name files that exist in deploy/', () => {
+    const steps = codeBlocks('docs/operations.md').filter((b) => b.lang === 'bash' && b.code.includes('deploy/'));
+    const paths = steps.flatMap((b) => b.code.match(/deploy\/[\w./@*-]+/g) ?? []);
+    expect(paths).toEqual(expect.arrayContaining(['deploy/systemd/manku.sysusers.conf', 'deploy/prometheus/manku-rules.yml']));
+    for (const path of paths) {
+      const [folder, pattern] = [path.slice(0, path.lastIndexOf('/')), path.slice(path.lastIndexOf('/') + 1)];
+      const matches = pattern.includes('*')
+        ? readdirSync(join(REPO_ROOT, folder)).filter((f) => new RegExp(`^${pattern.replace(/[.@]/g, '\\$&').replace(/\*/g, '.*')}$`).test(f))
+        : [pattern].filter((f) => existsSync(join(REPO_ROOT, folder, f)));
+      expect(matches.length, path).toBeGreaterThan(0);
+    }
   });
 
   it('systemd-analyze security --offline rates every service "OK" or better (exposure below 2.0)', async () => {
