@@ -1,12 +1,17 @@
 /**
  * Swagger UI's files, served from the npm package `swagger-ui-dist` (no CDN): read and gzipped once,
  * on the first request that needs them, so an API that nobody reads the docs of never loads 2 MB.
+ * Both off the event loop (libuv's thread pool): the broker and ingest may share this process.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
 
 /** The files /docs loads, by the name they are served under. */
 export const SWAGGER_UI_FILES = {
@@ -32,14 +37,18 @@ function distFolder(): { dir: string; version: string } {
 }
 
 export function createSwaggerUiAssets() {
-  const cache = new Map<SwaggerUiFile, StaticAsset>();
+  const cache = new Map<SwaggerUiFile, Promise<StaticAsset>>();
   let version: string | undefined;
+  const load = async (name: SwaggerUiFile): Promise<StaticAsset> => {
+    const body = await readFile(join(distFolder().dir, name));
+    return { body, gzip: await gzipAsync(body), contentType: SWAGGER_UI_FILES[name], hash: createHash('sha256').update(body).digest('base64url').slice(0, 16) };
+  };
   return {
-    get(name: SwaggerUiFile): StaticAsset {
+    get(name: SwaggerUiFile): Promise<StaticAsset> {
       let asset = cache.get(name);
       if (!asset) {
-        const body = readFileSync(join(distFolder().dir, name));
-        asset = { body, gzip: gzipSync(body), contentType: SWAGGER_UI_FILES[name], hash: createHash('sha256').update(body).digest('base64url').slice(0, 16) };
+        asset = load(name);
+        asset.catch(() => cache.delete(name)); // a failed read is tried again by the next request
         cache.set(name, asset);
       }
       return asset;

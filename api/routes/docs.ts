@@ -56,10 +56,10 @@ Machine-readable: <a href="${OPENAPI_PATH}">${OPENAPI_PATH}</a> (OpenAPI 3.0).</
     return c.body(INIT_JS);
   });
 
-  app.get(`${ASSETS}/:file`, (c) => {
+  app.get(`${ASSETS}/:file`, async (c) => {
     const name = c.req.param('file');
     if (!isSwaggerUiFile(name)) return fail(c, 404, 'not_found', `no file ${name} under ${ASSETS}`);
-    const asset = assets.get(name);
+    const asset = await assets.get(name);
     const etag = `"${asset.hash}"`;
     c.header('ETag', etag);
     c.header('Vary', 'Accept-Encoding');

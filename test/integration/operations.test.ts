@@ -328,6 +328,8 @@ describe('docs page', () => {
     const bundle = await fetch(`${base}/docs/swagger-ui/swagger-ui-bundle.js`);
     expect(bundle.headers.get('content-type')).toMatch(/javascript/);
     expect((await bundle.text()).length).toBeGreaterThan(500_000);
+    const again = await fetch(`${base}/docs/swagger-ui/swagger-ui-bundle.js`, { headers: { 'if-none-match': bundle.headers.get('etag')! } });
+    expect(again.status).toBe(304);
     expect((await fetch(`${base}/docs/swagger-ui/package.json`)).status).toBe(404); // only the files /docs needs
   });
 });
