@@ -1,6 +1,7 @@
 /** The trend rule (core/trend.ts) and the trend in a lot's status: filling / emptying / steady, with hysteresis; absent when unknown. */
 import { describe, expect, it } from 'vitest';
-import { createLotState, createMovementLog, nextTrend, type Trend } from '../../core/index.js';
+import { createLotState, createMovementLog, nextTrend } from '../../core/index.js';
+import type { Trend } from '../../protocol/index.js';
 import { oneLot } from '../support/fixtures.js';
 
 const MIN = 60_000;
