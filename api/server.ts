@@ -79,6 +79,8 @@ export interface ApiOptions {
   handlerTimeoutMs?: number;
   /** How often each lot's forecast model is retrained from the stored history (FORECAST_REFRESH_S). */
   forecastRefreshMs?: number;
+  /** How often a lot without a forecast model is tried again (default a minute). */
+  forecastColdRetryMs?: number;
 }
 
 export interface Api {
@@ -120,6 +122,7 @@ export function createApi({
   requestTimeoutMs = 30_000,
   handlerTimeoutMs = 20_000,
   forecastRefreshMs = 3_600_000,
+  forecastColdRetryMs = 60_000,
 }: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
   const clientAddress = createClientAddress(trustProxy);
@@ -127,7 +130,7 @@ export function createApi({
   const upgrades = createUpgradeLimits(upgradeLimits);
   const statuses = createStatusFeed({ lots, clock, logger });
   // Every status served carries its forecast: the hub, routes and metrics read this feed.
-  const models = createForecastModels({ lots: lots.lots, history, clock, refreshMs: forecastRefreshMs, logger });
+  const models = createForecastModels({ lots: lots.lots, history, clock, refreshMs: forecastRefreshMs, coldRetryMs: forecastColdRetryMs, logger });
   const feed = createForecastFeed({ feed: statuses, models, clock });
   const board = createIngestHealthBoard({ clock });
   const brokers = createBrokerHealthBoard();

@@ -2,7 +2,7 @@
  * Past occupancy (e.g. from a car park's previous system) loaded into a store as `lot_occupancy`
  * points, so /history shows it and forecasts can start on day one.
  *
- * Imported points carry lotSeq 0: they are history only, never a lot's current state (restore
+ * Imported points carry lotSeq 0 (a gap's mark −1): they are history only, never a lot's current state (restore
  * takes the point with the highest lotSeq above 0, so a live count is never replaced by an
  * imported one), and in InfluxDB a point's timestamp is then its time in ms exactly, so importing
  * the same file again rewrites the same points instead of adding new ones. A gap longer than
@@ -19,8 +19,14 @@ import { INFLUX_SCHEMA, toInfluxPoint } from './influx-schema.js';
 import { parseInfluxUrl } from './influx-target.js';
 import type { OccupancyPoint } from './points.js';
 
-/** The lotSeq of every imported point. */
+/** The lotSeq of every imported row... */
 export const IMPORTED_SEQ = 0;
+/**
+ * ...and of the unknown mark after a gap: −1, so that in InfluxDB (lotSeq mod 10^6 is the
+ * timestamp's nanoseconds) a mark never lands on, and replaces, a row of another imported file at
+ * the same millisecond; read back at ms precision it is 1 ms earlier.
+ */
+export const IMPORTED_GAP_SEQ = -1;
 
 /**
  * One lot's rows (sorted by time) as history points: occupancy clamped to 0..capacity as the live
@@ -44,7 +50,7 @@ export function importedPoints(
     const next = rows[i + 1]?.timeMs ?? Infinity;
     const gapEnd = r.timeMs + maxGapMs;
     if (next > gapEnd && gapEnd <= nowMs) {
-      out.push({ ...base, timeMs: gapEnd, level: 'unknown', stale: true });
+      out.push({ ...base, lotSeq: IMPORTED_GAP_SEQ, timeMs: gapEnd, level: 'unknown', stale: true });
       level = null;
     }
   }
@@ -87,8 +93,8 @@ export async function importIntoEmbedded(dataDir: string, points: readonly Occup
   const kept = new Map<string, number>();
   for (const [lotId, imported] of byLot) {
     const rec: LotRecord = lots.get(lotId) ?? { occupiedRaw: 0, lastSeq: 0, sensors: {}, history: [], calibrations: [] };
-    const times = new Set(imported.map((p) => p.timeMs));
-    const live = rec.history.filter((p) => !(p.lotSeq === IMPORTED_SEQ && times.has(p.timeMs)));
+    const keys = new Set(imported.map((p) => `${p.timeMs}/${p.lotSeq}`));
+    const live = rec.history.filter((p) => !(p.lotSeq <= IMPORTED_SEQ && keys.has(`${p.timeMs}/${p.lotSeq}`)));
     // Stable sort by time: at an equal time a live point (after the imported one) wins, as later points do.
     const merged = [...imported, ...live].sort((a, b) => a.timeMs - b.timeMs);
     rec.history = merged.slice(Math.max(0, merged.length - historyLimit));

@@ -20,7 +20,7 @@ import { LotsFile, type HolidayCalendar } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore, createInfluxHistory, createInfluxStore } from '../../storage/index.js';
 import { occupancyWeeks, typicalShare } from '../../testkit/occupancy-weeks.js';
-import { waitFor } from '../../testkit/wait.js';
+import { freePort, waitFor } from '../../testkit/wait.js';
 import { hashPassword } from '../../broker/index.js';
 import { connectClient, counterJson, liveClient, manualClock, passwordOf, startApi, startBroker, startIngest } from '../support/stack.js';
 
@@ -161,7 +161,10 @@ describe('forecasts served from the imported history', () => {
   beforeAll(async () => {
     ({ broker, url } = await startBroker(lots));
     ingest = await startIngest(lots, url, createInfluxStore({ url: influxUrl, flushIntervalMs: 20 }), clock);
-    ({ api, base } = await startApi(lots, url, clock, { history: createInfluxHistory({ url: influxUrl }) }));
+    ({ api, base } = await startApi(lots, url, clock, { history: createInfluxHistory({ url: influxUrl }), forecastColdRetryMs: 500 }));
+    // Training runs in the API's event loop (one lot at a time): on this shared 2-core machine a lot
+    // can take seconds, so the models are trained before the statuses are watched.
+    await waitFor(async () => /manku_forecast_models\{state="ready"\} 3/.test(await (await fetch(`${base}/metrics`)).text()), { timeoutMs: 60_000, what: 'three models ready' });
     // Every lot's count now: the truth of its history at T.
     for (const l of LOTS) {
       const gate = await connectClient(url, `${l.id}-gate`);
@@ -173,7 +176,6 @@ describe('forecasts served from the imported history', () => {
         throw new Error(`${(err as Error).message}: ${JSON.stringify(last)}`);
       });
     }
-    await waitFor(async () => /manku_forecast_models\{state="ready"\} 3/.test(await (await fetch(`${base}/metrics`)).text()), { timeoutMs: 60_000, what: 'three models ready' });
   }, 120_000);
 
   it('GET /forecast gives points at 30 and 60 minutes with a band, a level and the basis', async () => {
@@ -264,5 +266,36 @@ describe('forecasts served from the imported history', () => {
     await live.next((m) => m.status?.trend === 'steady', 'trend steady');
     gate.end(true);
     live.close();
+  });
+
+  it('a cold lot gets its forecast as soon as history is imported into the running service, pushed live', async () => {
+    const live = await liveClient(`${base.replace('http', 'ws')}/api/v1/live?lots=cold-lot`);
+    expect((await live.next((m) => m.status?.lotId === 'cold-lot')).status.forecast).toBeUndefined();
+    const more = join(dir, 'cold-more.csv');
+    const lot = LOTS[3]!;
+    const weeks = occupancyWeeks({ timeZone: lot.timeZone, holidays: 'JP', from: '2026-10-26', days: 24, stepMin: 15, capacity: lot.capacity, seed: 4 }).filter((s) => s.timeMs < Date.parse('2026-11-18T00:00:00+09:00'));
+    writeFileSync(more, csvOf(weeks.map((s) => `cold-lot,${new Date(s.timeMs).toISOString()},${s.occupied},${lot.capacity}`)));
+    await importHistoryCommand(['--csv', more, '--lots', lotsPath], { INFLUX_URL: influxUrl }, quiet);
+    await waitFor(async () => /manku_forecast_models\{state="ready"\} 4/.test(await (await fetch(`${base}/metrics`)).text()), { timeoutMs: 30_000, what: 'the cold lot trained' });
+    const pushed = await live.next((m) => m.status?.lotId === 'cold-lot' && m.status.forecast, 'cold-lot with a forecast');
+    expect(pushed.status.forecast.points.length).toBeGreaterThan(0);
+    expect((await get('/api/v1/lots/cold-lot/forecast')).status).toBe(200);
+    live.close();
+  });
+});
+
+describe('a history store that cannot be read', () => {
+  it('counts refresh failures, keeps serving, and answers 409 with the reason', async () => {
+    const down = `http://127.0.0.1:${await freePort()}/manku`;
+    const other = await startApi(lots, url ?? (await startBroker(lots)).url, clock, { history: createInfluxHistory({ url: down, requestTimeoutMs: 500 }), forecastColdRetryMs: 200 });
+    try {
+      await waitFor(async () => /manku_forecast_refresh_failures_total [1-9]/.test(await (await fetch(`${other.base}/metrics`)).text()), { timeoutMs: 20_000, what: 'refresh failures counted' });
+      const res = await fetch(`${other.base}/api/v1/lots/jp-lot/forecast`);
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { reason: string }).reason).toMatch(/being trained/);
+      expect((await fetch(`${other.base}/api/v1/lots/jp-lot`)).status).toBe(200);
+    } finally {
+      await other.api.stop();
+    }
   });
 });

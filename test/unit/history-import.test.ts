@@ -31,15 +31,15 @@ describe('checkHistoryCsv', () => {
 describe('importedPoints', () => {
   const rows = [0, 15, 30, 180].map((min, i) => ({ lot: 'a', timeMs: NOW - 86_400_000 + min * 60_000, occupied: [5, 9, 12, 3][i]!, capacity: 10 }));
 
-  it('levels with hysteresis, clamped occupancy (raw kept), lotSeq 0, and an unknown mark after a gap and after the end', () => {
+  it('levels with hysteresis, clamped occupancy (raw kept), lotSeq 0, and an unknown mark (lotSeq −1) after a gap and after the end', () => {
     const points = importedPoints(rows, { id: 'a', thresholds: DEFAULT_THRESHOLDS }, { maxGapMs: 3_600_000, nowMs: NOW });
     expect(points.map((p) => [(p.timeMs - rows[0]!.timeMs) / 60_000, p.occupied, p.occupiedRaw, p.level, p.stale, p.lotSeq])).toEqual([
       [0, 5, 5, 'vacant', false, 0],
       [15, 9, 9, 'crowded', false, 0],
       [30, 10, 12, 'full', false, 0],
-      [90, 10, 12, 'unknown', true, 0],
+      [90, 10, 12, 'unknown', true, -1],
       [180, 3, 3, 'vacant', false, 0],
-      [240, 3, 3, 'unknown', true, 0],
+      [240, 3, 3, 'unknown', true, -1],
     ]);
   });
 
