@@ -1,12 +1,12 @@
 /**
- * Publishes each lot's status (QoS 1, retained) when what it shows changes, when it goes stale,
+ * Publishes each lot's status (QoS 1, retained) when what it shows or its trend changes, when it goes stale,
  * and at most every `refreshMs` otherwise; hands material changes to the history writer.
  *
  * Two throttles, both leading-edge (the first change after a quiet spell goes out at once):
  * - all lots: changes within `intervalMs` (a few ms) are gathered into one pass;
  * - per lot: a change of the count alone is published at most once per `lotIntervalMs` (by the
  *   clock, so virtual-time runs throttle in virtual time); the latest count goes out when the
- *   window ends. A change of level or staleness is never held back. Under load that turns
+ *   window ends. A change of level, staleness or trend is never held back. Under load that turns
  *   thousands of readings a second into at most one status per lot per second, which is what the
  *   broker, the API and every live client would otherwise pay for, while nobody reads a sign
  *   faster than that. History still hears of every change (the history writer coalesces itself).
@@ -113,8 +113,10 @@ export function createStatusPublisher({
       }
       const before = last.get(lotId);
       const material = !before || !sameShown(before.status, status);
-      if (!material && (before.status.observedAt === status.observedAt || now - before.atMs < refreshMs)) continue;
-      const urgent = !before || before.status.level !== status.level || before.status.stale !== status.stale;
+      // A trend change alone is published at once, but is no history point (recorded above compares sameShown).
+      const trendChanged = before !== undefined && before.status.trend !== status.trend;
+      if (!material && !trendChanged && (before.status.observedAt === status.observedAt || now - before.atMs < refreshMs)) continue;
+      const urgent = !before || before.status.level !== status.level || before.status.stale !== status.stale || trendChanged;
       if (material && !urgent && now - before.atMs < lotIntervalMs) {
         if (!held.has(lotId)) held.set(lotId, before.atMs + lotIntervalMs);
         continue;
