@@ -30,6 +30,10 @@ import { registerNgsiLdRoutes } from './routes/ngsi-ld.js';
 import type { Language, NgsiLot } from '../ngsi/index.js';
 import { createPushHealthBoard, type PushHealthBoard } from './push-health.js';
 import type { StatusFeed } from './status-feed.js';
+import type { GateBoard } from './gate-board.js';
+import { registerGateRoutes } from './routes/gates.js';
+import { registerConsolePage } from './routes/console.js';
+import type { ConsoleAssets } from './console-assets.js';
 
 export interface AppOptions {
   feed: Pick<StatusFeed, 'get' | 'all' | 'has'>;
@@ -61,6 +65,10 @@ export interface AppOptions {
   handlerTimeoutMs?: number;
   /** The client's address from the TCP peer and X-Forwarded-For (client-address.ts); default the peer. */
   clientAddress?: (peer: string | undefined, forwardedFor: string | undefined) => string;
+  /** Each lot's gates, from ingest (none: GET /api/v1/lots/{lotId}/gates answers 404). */
+  gates?: Pick<GateBoard, 'get'>;
+  /** The operators' console bundle for /ops (none: /ops answers 503). */
+  console?: Pick<ConsoleAssets, 'bundle'>;
 }
 
 export { errorBody } from './errors.js';
@@ -92,6 +100,8 @@ export function createApp({
   rateLimit: limit = { perSecond: 0, burst: 1, maxAddresses: 1 },
   handlerTimeoutMs = 0,
   clientAddress = createClientAddress(),
+  gates = { get: () => null },
+  console: consoleAssets = { bundle: null },
 }: AppOptions) {
   const addressOf = (c: Context) => clientAddress(peerOf(c), c.req.header('x-forwarded-for'));
   const registry = metrics ?? createMetrics({ board, feed, pushes });
@@ -133,6 +143,8 @@ export function createApp({
   registerGeoJsonRoute(app, { lots, feed });
   registerNgsiLdRoutes(app, { lots, feed, language: ngsiLanguage });
   registerPages(app, { widget, feed, frameAncestors });
+  registerGateRoutes(app, { gates, admin });
+  registerConsolePage(app, { assets: consoleAssets });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
     type: 'http',

@@ -5,7 +5,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
-import { BROKER_HEALTH_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER, parse, PUSH_HEALTH_FILTER, STATUS_FILTER } from '../protocol/index.js';
+import { BROKER_HEALTH_FILTER, CALIBRATION_RESULT_FILTER, GATES_FILTER, HEALTH_FILTER, parse, PUSH_HEALTH_FILTER, STATUS_FILTER } from '../protocol/index.js';
 import { openMqttSession, tlsFailure, type MqttTlsOptions } from '../transport/index.js';
 
 export interface BrokerLinkOptions {
@@ -18,7 +18,7 @@ export interface BrokerLinkOptions {
 }
 
 /** The kinds of message the link hands on, each to the handlers registered for it. */
-export type LinkMessageKind = 'status' | 'calibrationResult' | 'health' | 'brokerHealth' | 'pushHealth';
+export type LinkMessageKind = 'status' | 'calibrationResult' | 'health' | 'brokerHealth' | 'pushHealth' | 'gates';
 export type LinkHandler = (topic: string, payload: Buffer) => void;
 
 export interface BrokerLink {
@@ -33,7 +33,7 @@ export interface BrokerLink {
 export function createBrokerLink({ mqttUrl, username, password, logger = pino({ level: 'silent' }), tls }: BrokerLinkOptions): BrokerLink {
   const log = logger.child({ component: 'broker-link' });
   let client: MqttClient | null = null;
-  const handlers: Record<LinkMessageKind, LinkHandler[]> = { status: [], calibrationResult: [], health: [], brokerHealth: [], pushHealth: [] };
+  const handlers: Record<LinkMessageKind, LinkHandler[]> = { status: [], calibrationResult: [], health: [], brokerHealth: [], pushHealth: [], gates: [] };
   const hand = (kind: LinkMessageKind, topic: string, payload: Buffer) => {
     for (const h of handlers[kind]) h(topic, payload);
   };
@@ -51,6 +51,8 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
         return hand('brokerHealth', topic, payload);
       case 'pushHealth':
         return hand('pushHealth', topic, payload);
+      case 'gates':
+        return hand('gates', topic, payload);
     }
   }
 
@@ -67,7 +69,7 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
       c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
       c.on('connect', () => {
         log.info({ url: mqttUrl }, 'API connected to broker');
-        c.subscribe([STATUS_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER, BROKER_HEALTH_FILTER, PUSH_HEALTH_FILTER], { qos: 1 }, (err, granted) => {
+        c.subscribe([STATUS_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER, BROKER_HEALTH_FILTER, PUSH_HEALTH_FILTER, GATES_FILTER], { qos: 1 }, (err, granted) => {
           if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, `could not subscribe; is "${username}" an account with role "api"?`);
         });
       });

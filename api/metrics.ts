@@ -5,6 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
 import { createBrokerHealthBoard, type BrokerHealthBoard } from './broker-health.js';
 import type { IngestHealthBoard } from './ingest-health.js';
+import { gateSeries, type GateSeriesOptions } from './gate-metrics.js';
 import type { PushHealthBoard } from './push-health.js';
 import type { LiveHub } from './live-hub.js';
 import type { StatusFeed } from './status-feed.js';
@@ -33,7 +34,10 @@ export function createMetrics({
   hub = null,
   feed,
   pushes = null,
+  gates = null,
 }: {
+  /** Per-gate series (gate-metrics.ts), capped; none: no per-gate series. */
+  gates?: GateSeriesOptions | null;
   board: IngestHealthBoard;
   /** The NGSI push processes' health (none: no push metrics). */
   pushes?: Pick<PushHealthBoard, 'all'> | null;
@@ -112,6 +116,7 @@ export function createMetrics({
   reported('manku_ngsi_push_superseded_total', 'Lot statuses replaced by a newer one before they were sent', ['push'], () => pushing().map((h): Sample<'push'> => [{ push: h.clientId }, h.superseded ?? 0]));
   gauge('manku_ngsi_push_pending', 'Lots waiting to be sent (at most one per lot)', ['push'], () => pushing().map((h): Sample<'push'> => [{ push: h.clientId }, h.pending ?? 0]));
   gauge('manku_ngsi_push_up', '1 while an NGSI push reports itself running', ['push'], () => (pushes?.all() ?? []).map((v): Sample<'push'> => [{ push: v.health.clientId }, v.health.running ? 1 : 0]));
+  if (gates) gateSeries(gates, gauge, reported);
   const fanout = new Histogram({
     name: 'manku_ws_fanout_seconds',
     help: 'Time to hand one status change to every subscribed WebSocket client',

@@ -24,6 +24,8 @@ import { attachLiveUpgrade } from './live-upgrade.js';
 import { createMetrics } from './metrics.js';
 import { createStatusFeed } from './status-feed.js';
 import { createWidgetAssets } from './widget-assets.js';
+import { createConsoleAssets } from './console-assets.js';
+import { createGateBoard } from './gate-board.js';
 import { createClientAddress } from './client-address.js';
 import { applyHttpLimits } from './http-limits.js';
 import { createOidcVerifier, type OidcOptions } from './oidc-verifier.js';
@@ -75,6 +77,8 @@ export interface ApiOptions {
   requestTimeoutMs?: number;
   /** A handler that has not answered by then gets 503 (0: no limit). */
   handlerTimeoutMs?: number;
+  /** Gates with per-gate metric series (METRICS_MAX_GATES). */
+  metricsMaxGates?: number;
 }
 
 export interface Api {
@@ -115,6 +119,7 @@ export function createApi({
   headersTimeoutMs = 20_000,
   requestTimeoutMs = 30_000,
   handlerTimeoutMs = 20_000,
+  metricsMaxGates = 1000,
 }: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
   const clientAddress = createClientAddress(trustProxy);
@@ -132,7 +137,10 @@ export function createApi({
   const pushes = createPushHealthBoard({ clock });
   link.on('pushHealth', pushes.onMessage);
   const hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, drainTimeoutMs, maxClientsPerAddress, logger });
-  const metrics = createMetrics({ board, brokers, hub, feed, pushes });
+  const gates = createGateBoard({ lots, clock, logger });
+  link.on('gates', gates.onMessage);
+  const consoleAssets = createConsoleAssets();
+  const metrics = createMetrics({ board, brokers, hub, feed, pushes, gates: { board: gates, maxGates: metricsMaxGates, logger } });
   hub.onFanout(metrics.observeFanout);
   const widget = createWidgetAssets();
   const app = createApp({
@@ -156,6 +164,8 @@ export function createApi({
     rateLimit,
     handlerTimeoutMs,
     clientAddress,
+    gates,
+    console: consoleAssets,
   });
   let server: ServerType | null = null;
   let wss: WebSocketServer | null = null;
@@ -166,6 +176,8 @@ export function createApi({
     async start() {
       const built = await widget.start();
       log.info({ bytes: built.bytes, gzipBytes: built.gzipBytes }, 'widget.js built');
+      const ops = await consoleAssets.start();
+      log.info({ bytes: ops.bytes, gzipBytes: ops.gzipBytes }, 'ops.js built');
       await link.start();
       hub.start();
       ticker = setInterval(feed.tick, tickMs);

@@ -132,6 +132,9 @@ export const Env = z.object({
   PUSH_MQTT_USERNAME: z.string().min(1).default('demo-push'),
   PUSH_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
   PUSH_CLIENT_ID: z.string().min(1).max(23).default('manku-ngsi-push'),
+  /** Operators' gate view (issue 13, docs/operations.md#gates): ingest's coalescing, the API's cap on per-gate metric series. */
+  GATE_STATE_INTERVAL_MS: positive.default(5000),
+  METRICS_MAX_GATES: z.coerce.number().int().min(0).default(1000),
 });
 export type Env = z.infer<typeof Env>;
 

@@ -75,6 +75,7 @@ function createIngestPart({ env, lots, mqttTls }: Config, mqttUrl: string, store
     password: env.INGEST_MQTT_PASSWORD,
     clientId: env.INGEST_CLIENT_ID,
     skewToleranceMs: env.CLOCK_SKEW_TOLERANCE_S * 1000,
+    gateIntervalMs: env.GATE_STATE_INTERVAL_MS,
     logger,
   });
 }
@@ -100,6 +101,7 @@ function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore 
     maxClientsPerAddress: env.WS_MAX_CLIENTS_PER_ADDRESS,
     frameAncestors: env.FRAME_ANCESTORS,
     ngsiLanguage: env.NGSI_LANGUAGE,
+    metricsMaxGates: env.METRICS_MAX_GATES,
     ...apiSecurityOf(env),
     logger,
   });
