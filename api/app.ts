@@ -33,7 +33,7 @@ import type { StatusFeed } from './status-feed.js';
 import type { GateBoard } from './gate-board.js';
 import { registerGateRoutes } from './routes/gates.js';
 import { registerConsolePage } from './routes/console.js';
-import type { ConsoleAssets } from './console-assets.js';
+import { createConsoleAssets, type ConsoleAssets } from './console-assets.js';
 
 export interface AppOptions {
   feed: Pick<StatusFeed, 'get' | 'all' | 'has'>;
@@ -67,7 +67,7 @@ export interface AppOptions {
   clientAddress?: (peer: string | undefined, forwardedFor: string | undefined) => string;
   /** Each lot's gates, from ingest (none: GET /api/v1/lots/{lotId}/gates answers 404). */
   gates?: Pick<GateBoard, 'get'>;
-  /** The operators' console bundle for /ops (none: /ops answers 503). */
+  /** The operators' console bundle for /ops (built on first use). */
   console?: Pick<ConsoleAssets, 'bundle'>;
 }
 
@@ -101,7 +101,7 @@ export function createApp({
   handlerTimeoutMs = 0,
   clientAddress = createClientAddress(),
   gates = { get: () => null },
-  console: consoleAssets = { bundle: null },
+  console: consoleAssets = createConsoleAssets(),
 }: AppOptions) {
   const addressOf = (c: Context) => clientAddress(peerOf(c), c.req.header('x-forwarded-for'));
   const registry = metrics ?? createMetrics({ board, feed, pushes });

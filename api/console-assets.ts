@@ -1,6 +1,7 @@
 /**
- * ops.js, the operators' console (console/), bundled with uPlot by esbuild when the API starts (no
- * CDN, no build step to forget), and its stylesheet: ours plus uPlot's, inlined in /ops under a hash.
+ * ops.js, the operators' console (console/), bundled with uPlot by esbuild on the first request
+ * for /ops (no CDN, no build step to forget; an API nobody opens the console on never pays for it),
+ * and its stylesheet: ours plus uPlot's, inlined in /ops under a hash.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,23 +14,19 @@ export interface ConsoleBundle extends ScriptBundle {
 }
 
 export interface ConsoleAssets {
-  start(): Promise<ConsoleBundle>;
-  /** null until start() has built it (/ops answers 503 meanwhile). */
-  readonly bundle: ConsoleBundle | null;
+  /** Builds once; every caller gets the same bundle. */
+  bundle(): Promise<ConsoleBundle>;
 }
 
 const entry = fileURLToPath(new URL('../console/main.ts', import.meta.url));
 const uplotCss = () => readFileSync(createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'), 'utf8');
 
 export function createConsoleAssets(): ConsoleAssets {
-  let bundle: ConsoleBundle | null = null;
+  let built: Promise<ConsoleBundle> | null = null;
   return {
-    async start() {
-      bundle ??= { ...(await bundleScript(entry)), css: `${uplotCss()}\n${CONSOLE_CSS}` };
-      return bundle;
-    },
-    get bundle() {
-      return bundle;
+    bundle() {
+      built ??= bundleScript(entry).then((js) => ({ ...js, css: `${uplotCss()}\n${CONSOLE_CSS}` }));
+      return built;
     },
   };
 }

@@ -176,8 +176,6 @@ export function createApi({
     async start() {
       const built = await widget.start();
       log.info({ bytes: built.bytes, gzipBytes: built.gzipBytes }, 'widget.js built');
-      const ops = await consoleAssets.start();
-      log.info({ bytes: ops.bytes, gzipBytes: ops.gzipBytes }, 'ops.js built');
       await link.start();
       hub.start();
       ticker = setInterval(feed.tick, tickMs);

@@ -11,9 +11,8 @@ export const CONSOLE_PATH = '/ops';
 const SCRIPT_PATH = '/ops.js';
 
 export function registerConsolePage(app: OpenAPIHono, { assets }: { assets: Pick<ConsoleAssets, 'bundle'> }) {
-  app.get(CONSOLE_PATH, (c) => {
-    const b = assets.bundle;
-    if (!b) return c.text('the console is not built yet; try again in a moment', 503);
+  app.get(CONSOLE_PATH, async (c) => {
+    const b = await assets.bundle();
     c.header('Cache-Control', 'no-store');
     // The page is the same for everybody; the console script fills it in (and the language).
     const html = `<!doctype html>
@@ -25,9 +24,8 @@ export function registerConsolePage(app: OpenAPIHono, { assets }: { assets: Pick
     return htmlWithPolicy(c, html, { styles: [b.css], frameAncestors: "'none'" });
   });
 
-  app.get(SCRIPT_PATH, (c) => {
-    const b = assets.bundle;
-    if (!b) return c.text('// console not built yet', 503);
+  app.get(SCRIPT_PATH, async (c) => {
+    const b = await assets.bundle();
     c.header('Content-Type', 'text/javascript; charset=utf-8');
     c.header('Cache-Control', c.req.query('v') === b.hash ? 'public, max-age=31536000, immutable' : 'no-cache');
     c.header('ETag', `W/"${b.hash}"`);
