@@ -76,6 +76,7 @@ function createIngestPart({ env, lots, mqttTls }: Config, mqttUrl: string, store
     clientId: env.INGEST_CLIENT_ID,
     skewToleranceMs: env.CLOCK_SKEW_TOLERANCE_S * 1000,
     gateIntervalMs: env.GATE_STATE_INTERVAL_MS,
+    statusLotIntervalMs: env.STATUS_MIN_INTERVAL_MS,
     logger,
   });
 }

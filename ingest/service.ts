@@ -44,6 +44,8 @@ export interface IngestOptions {
   refreshMs?: number;
   /** Changes within this window are coalesced into one status publish. */
   statusIntervalMs?: number;
+  /** A lot's count-only changes are published at most this often (level/staleness changes at once). */
+  statusLotIntervalMs?: number;
   /** How often ingest publishes its health (retained) for the API's readiness and metrics. */
   healthIntervalMs?: number;
   /** Count-only changes are written to history at most this often per lot. */
@@ -82,6 +84,7 @@ export function createIngest({
   tickMs = 1000,
   refreshMs = 10_000,
   statusIntervalMs = 5,
+  statusLotIntervalMs = 1000,
   healthIntervalMs = 5000,
   historyIntervalMs = 1000,
   gateIntervalMs = 5000,
@@ -101,6 +104,7 @@ export function createIngest({
     clock,
     history,
     intervalMs: statusIntervalMs,
+    lotIntervalMs: statusLotIntervalMs,
     refreshMs,
     tickMs,
     logger,
