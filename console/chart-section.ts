@@ -5,7 +5,7 @@ import { getHistory } from './api.js';
 import { COLORS, drawChart } from './chart.js';
 import { h } from './dom.js';
 import type { Texts } from './texts.js';
-import { bySlot, daysToFetch, SLOT_MS, slotHours, typicalDay, weekdayOf } from './typical-day.js';
+import { bySlot, daysToFetch, forecastSlots, SLOT_MS, slotHours, typicalDay, weekdayOf } from './typical-day.js';
 
 /** The contract's live forecast (helper fcapi); absent until the forecast is served. */
 type WithForecast = LotStatus & { forecast?: { points?: Array<{ at: string; occupied: number }> } };
@@ -28,11 +28,7 @@ export function chartSection(t: Texts, lang: 'ja' | 'en', lots: () => LotStatus[
   function draw() {
     const s = lots().find((l) => l.lotId === pick.value);
     if (!data || !s) return;
-    const fc: Array<number | null> = new Array(data.today.length).fill(null);
-    for (const p of forecast?.points ?? []) {
-      const slot = Math.round((Date.parse(p.at) - data.dayStart) / SLOT_MS);
-      if (slot >= 0 && slot < fc.length) fc[slot] = p.occupied;
-    }
+    const fc = forecastSlots(forecast?.points ?? [], data.dayStart);
     const wd = t.weekdays[weekdayOf(data.zone, data.dayStart)] ?? '';
     const labels = { today: t.today, typical: t.typical(wd), forecast: t.forecast };
     plot = drawChart(box, { x: slotHours(), today: data.today, typical: data.typical, forecast: fc, capacity: s.capacity, labels }, plot);

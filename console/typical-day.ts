@@ -47,6 +47,19 @@ export function typicalDay(days: ReadonlyArray<ReadonlyArray<number | null>>): A
   return out;
 }
 
+/**
+ * Forecast points (the live status' `forecast.points`, 30 and 60 minutes ahead) on today's slots:
+ * each at the slot nearest its time; points outside today are left out.
+ */
+export function forecastSlots(points: ReadonlyArray<{ at: string; occupied: number }>, dayStartMs: number): Array<number | null> {
+  const out: Array<number | null> = new Array(SLOTS).fill(null);
+  for (const p of points) {
+    const slot = Math.round((Date.parse(p.at) - dayStartMs) / SLOT_MS);
+    if (slot >= 0 && slot < SLOTS) out[slot] = p.occupied;
+  }
+  return out;
+}
+
 /** x values: hours since local midnight at each slot's start. */
 export const slotHours = (): number[] => Array.from({ length: SLOTS }, (_, i) => (i * SLOT_MS) / 3_600_000);
 

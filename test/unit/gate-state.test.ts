@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { oneLot } from '../support/fixtures.js';
 import { createGatePublisher, createGateTracker, createLedger } from '../../ingest/index.js';
 import type { LotGates } from '../../protocol/index.js';
-import { bySlot, daysToFetch, typicalDay, weekdayOf } from '../../console/typical-day.js';
+import { bySlot, daysToFetch, forecastSlots, typicalDay, weekdayOf } from '../../console/typical-day.js';
 
 const lots = oneLot({ sensors: ['g1', 'g2'], staleAfterS: 60 });
 const msg = (seq: number, i: number, ts = 0) => Buffer.from(JSON.stringify({ boot: 1, seq, ts, in: i, out: 0 }));
@@ -119,5 +119,11 @@ describe('typical day', () => {
     expect(typical.slice(0, 3)).toEqual([20, 20, null]);
     expect(typical).toHaveLength(96);
     expect(bySlot([{ t: '2026-11-19T15:00:00Z', occupied: 1 }], day).every((v) => v === null)).toBe(true); // the next day is not this one
+  });
+
+  it("puts the live status' forecast points (contract: forecast.points[].at, occupied) on the nearest slots of today", () => {
+    const day = Date.parse('2026-11-25T15:00:00Z');
+    const fc = forecastSlots([{ at: '2026-11-26T01:37:00Z', occupied: 40 }, { at: '2026-11-26T02:07:00Z', occupied: 44 }, { at: '2026-11-26T15:30:00Z', occupied: 1 }], day);
+    expect(fc.flatMap((v, i) => (v === null ? [] : [[i, v]]))).toEqual([[42, 40], [44, 44]]); // 10:37 → 10:30 slot, 11:07 → 11:00; tomorrow left out
   });
 });
