@@ -66,6 +66,14 @@ export function createGatePublisher({ tracker, lotIds, clock, publish, intervalM
     timer.unref();
   }
 
+  const urgent = new Set<string>();
+  let urgentTurn: NodeJS.Immediate | null = null;
+  function sendUrgent() {
+    urgentTurn = null;
+    for (const lotId of urgent) if (flipped(lotId)) send(lotId);
+    urgent.clear();
+  }
+
   function touch(lotId: string) {
     dirty.add(lotId);
     schedule((lastAt.get(lotId) ?? -Infinity) + intervalMs - performance.now());
@@ -80,8 +88,12 @@ export function createGatePublisher({ tracker, lotIds, clock, publish, intervalM
 
   return {
     changed(lotId, sensorId) {
-      // A gate not shown online that was just heard from is news now, not in a few seconds.
-      if (shownOnline.get(lotId)?.get(sensorId) !== true && flipped(lotId)) return send(lotId);
+      // A gate not shown online that was just heard from is news now, not in a few seconds; on the
+      // next turn of the event loop, so the lot's status (scheduled first) goes out before it.
+      if (shownOnline.get(lotId)?.get(sensorId) !== true) {
+        urgent.add(lotId);
+        urgentTurn ??= setImmediate(sendUrgent);
+      }
       touch(lotId);
     },
     touch,
@@ -99,6 +111,9 @@ export function createGatePublisher({ tracker, lotIds, clock, publish, intervalM
       ticker = null;
       if (timer) clearTimeout(timer);
       timer = null;
+      if (urgentTurn) clearImmediate(urgentTurn);
+      urgentTurn = null;
+      urgent.clear();
       for (const lotId of [...dirty]) send(lotId);
     },
   };
