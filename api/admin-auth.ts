@@ -63,7 +63,8 @@ export function createAdminAuth({ adminToken, oidc = null, logger = pino({ level
     return verdict.ok ? verdict.operator : refuse(c, action, verdict.status, verdict.code, verdict.message);
   }
 
-  return function admin(action: string): MiddlewareHandler {
+  /** `audit: false` for reads (the gates view a console polls): refusals are still logged, answers are not. */
+  return function admin(action: string, { audit = true }: { audit?: boolean } = {}): MiddlewareHandler {
     if (!adminToken && !oidc) {
       return async (c) =>
         fail(c, 403, 'admin_disabled', 'admin routes are disabled: set ADMIN_TOKEN, or ADMIN_OIDC_ISSUER and ADMIN_OIDC_AUDIENCE, on the API to enable them');
@@ -72,6 +73,7 @@ export function createAdminAuth({ adminToken, oidc = null, logger = pino({ level
       const operator = await identify(c, action);
       if (operator instanceof Response) return operator;
       await next();
+      if (!audit) return;
       const { lotId, sensorId } = c.req.param() as Record<string, string | undefined>;
       log.info({ action, lotId, ...(sensorId ? { sensorId } : {}), operator, status: c.res.status, result: await resultOf(c.res) }, 'admin action');
     };

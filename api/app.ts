@@ -33,6 +33,10 @@ import type { StatusFeed } from './status-feed.js';
 import type { ForecastFeed } from './forecast-feed.js';
 import type { ForecastModels } from './forecast-models.js';
 import { registerForecastRoute } from './routes/forecast.js';
+import type { GateBoard } from './gate-board.js';
+import { registerGateRoutes } from './routes/gates.js';
+import { registerConsolePage } from './routes/console.js';
+import { createConsoleAssets, type ConsoleAssets } from './console-assets.js';
 
 export interface AppOptions {
   feed: Pick<StatusFeed, 'get' | 'all' | 'has'>;
@@ -67,6 +71,10 @@ export interface AppOptions {
   /** Forecasts (api/forecast-feed.ts) and the models behind them; none: /forecast answers 409. */
   forecasts?: Pick<ForecastFeed, 'forecastNow'>;
   models?: Pick<ForecastModels, 'get'>;
+  /** Each lot's gates, from ingest (none: GET /api/v1/lots/{lotId}/gates answers 404). */
+  gates?: Pick<GateBoard, 'get'>;
+  /** The operators' console bundle for /ops (built on first use). */
+  console?: Pick<ConsoleAssets, 'bundle'>;
 }
 
 export { errorBody } from './errors.js';
@@ -100,6 +108,8 @@ export function createApp({
   clientAddress = createClientAddress(),
   forecasts = { forecastNow: (lotId) => (feed.has(lotId) ? { ok: false, reason: 'this API process runs no forecast service' } : undefined) },
   models = { get: () => undefined },
+  gates = { get: () => null },
+  console: consoleAssets = createConsoleAssets(),
 }: AppOptions) {
   const addressOf = (c: Context) => clientAddress(peerOf(c), c.req.header('x-forwarded-for'));
   const registry = metrics ?? createMetrics({ board, feed, pushes });
@@ -142,6 +152,8 @@ export function createApp({
   registerGeoJsonRoute(app, { lots, feed });
   registerNgsiLdRoutes(app, { lots, feed, language: ngsiLanguage });
   registerPages(app, { widget, feed, frameAncestors });
+  registerGateRoutes(app, { gates, admin });
+  registerConsolePage(app, { assets: consoleAssets });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
     type: 'http',

@@ -5,7 +5,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
-import { BROKER_HEALTH_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER, parse, PUSH_HEALTH_FILTER, STATUS_FILTER } from '../protocol/index.js';
+import { BROKER_HEALTH_FILTER, CALIBRATION_RESULT_FILTER, GATES_FILTER, HEALTH_FILTER, parse, PUSH_HEALTH_FILTER, STATUS_FILTER } from '../protocol/index.js';
 import { openMqttSession, tlsFailure, type MqttTlsOptions } from '../transport/index.js';
 
 export interface BrokerLinkOptions {
@@ -18,7 +18,7 @@ export interface BrokerLinkOptions {
 }
 
 /** The kinds of message the link hands on, each to the handlers registered for it. */
-export type LinkMessageKind = 'status' | 'calibrationResult' | 'health' | 'brokerHealth' | 'pushHealth';
+export type LinkMessageKind = 'status' | 'calibrationResult' | 'health' | 'brokerHealth' | 'pushHealth' | 'gates';
 export type LinkHandler = (topic: string, payload: Buffer) => void;
 
 export interface BrokerLink {
@@ -33,7 +33,7 @@ export interface BrokerLink {
 export function createBrokerLink({ mqttUrl, username, password, logger = pino({ level: 'silent' }), tls }: BrokerLinkOptions): BrokerLink {
   const log = logger.child({ component: 'broker-link' });
   let client: MqttClient | null = null;
-  const handlers: Record<LinkMessageKind, LinkHandler[]> = { status: [], calibrationResult: [], health: [], brokerHealth: [], pushHealth: [] };
+  const handlers: Record<LinkMessageKind, LinkHandler[]> = { status: [], calibrationResult: [], health: [], brokerHealth: [], pushHealth: [], gates: [] };
   const hand = (kind: LinkMessageKind, topic: string, payload: Buffer) => {
     for (const h of handlers[kind]) h(topic, payload);
   };
@@ -51,6 +51,8 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
         return hand('brokerHealth', topic, payload);
       case 'pushHealth':
         return hand('pushHealth', topic, payload);
+      case 'gates':
+        return hand('gates', topic, payload);
     }
   }
 
@@ -70,7 +72,8 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
         // Statuses at QoS 0: each is the lot's whole state, retained, latest wins; a clean session
         // gets every lot's newest again on reconnect, so there is nothing to acknowledge, and a busy
         // API never leaves a queue of outdated statuses in the broker.
-        const filters = { [STATUS_FILTER]: { qos: 0 as const }, ...Object.fromEntries([CALIBRATION_RESULT_FILTER, HEALTH_FILTER, BROKER_HEALTH_FILTER, PUSH_HEALTH_FILTER].map((f) => [f, { qos: 1 as const }])) };
+        // A lot's gates likewise (whole state, retained, latest wins).
+        const filters = { [STATUS_FILTER]: { qos: 0 as const }, [GATES_FILTER]: { qos: 0 as const }, ...Object.fromEntries([CALIBRATION_RESULT_FILTER, HEALTH_FILTER, BROKER_HEALTH_FILTER, PUSH_HEALTH_FILTER].map((f) => [f, { qos: 1 as const }])) };
         c.subscribe(filters, (err, granted) => {
           if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, `could not subscribe; is "${username}" an account with role "api"?`);
         });

@@ -5,6 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
 import { createBrokerHealthBoard, type BrokerHealthBoard } from './broker-health.js';
 import type { IngestHealthBoard } from './ingest-health.js';
+import { gateSeries, type GateSeriesOptions } from './gate-metrics.js';
 import type { PushHealthBoard } from './push-health.js';
 import type { LiveHub } from './live-hub.js';
 import type { StatusFeed } from './status-feed.js';
@@ -35,9 +36,12 @@ export function createMetrics({
   feed,
   pushes = null,
   forecasts = null,
+  gates = null,
 }: {
   /** The forecast models (none: no forecast metrics). */
   forecasts?: Pick<ForecastModels, 'stats'> | null;
+  /** Per-gate series (gate-metrics.ts), capped; none: no per-gate series. */
+  gates?: GateSeriesOptions | null;
   board: IngestHealthBoard;
   /** The NGSI push processes' health (none: no push metrics). */
   pushes?: Pick<PushHealthBoard, 'all'> | null;
@@ -123,6 +127,7 @@ export function createMetrics({
     );
     reported('manku_forecast_refresh_failures_total', 'Forecast model refreshes that failed (history unreadable); the previous model stays', [], () => [[{}, forecasts.stats().failures]]);
   }
+  if (gates) gateSeries(gates, gauge, reported);
   const fanout = new Histogram({
     name: 'manku_ws_fanout_seconds',
     help: 'Time to hand one status change to every subscribed WebSocket client',

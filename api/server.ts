@@ -26,6 +26,8 @@ import { createStatusFeed } from './status-feed.js';
 import { createForecastFeed } from './forecast-feed.js';
 import { createForecastModels } from './forecast-models.js';
 import { createWidgetAssets } from './widget-assets.js';
+import { createConsoleAssets } from './console-assets.js';
+import { createGateBoard } from './gate-board.js';
 import { createClientAddress } from './client-address.js';
 import { applyHttpLimits } from './http-limits.js';
 import { createOidcVerifier, type OidcOptions } from './oidc-verifier.js';
@@ -81,6 +83,8 @@ export interface ApiOptions {
   forecastRefreshMs?: number;
   /** How often a lot without a forecast model is tried again (default a minute). */
   forecastColdRetryMs?: number;
+  /** Gates with per-gate metric series (METRICS_MAX_GATES). */
+  metricsMaxGates?: number;
 }
 
 export interface Api {
@@ -123,6 +127,7 @@ export function createApi({
   handlerTimeoutMs = 20_000,
   forecastRefreshMs = 3_600_000,
   forecastColdRetryMs = 60_000,
+  metricsMaxGates = 1000,
 }: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
   const clientAddress = createClientAddress(trustProxy);
@@ -143,7 +148,10 @@ export function createApi({
   const pushes = createPushHealthBoard({ clock });
   link.on('pushHealth', pushes.onMessage);
   const hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, drainTimeoutMs, maxClientsPerAddress, logger });
-  const metrics = createMetrics({ board, brokers, hub, feed, pushes, forecasts: models });
+  const gates = createGateBoard({ lots, clock, logger });
+  link.on('gates', gates.onMessage);
+  const consoleAssets = createConsoleAssets();
+  const metrics = createMetrics({ board, brokers, hub, feed, pushes, forecasts: models, gates: { board: gates, maxGates: metricsMaxGates, logger } });
   hub.onFanout(metrics.observeFanout);
   const widget = createWidgetAssets();
   const app = createApp({
@@ -169,6 +177,8 @@ export function createApi({
     clientAddress,
     forecasts: feed,
     models,
+    gates,
+    console: consoleAssets,
   });
   let server: ServerType | null = null;
   let wss: WebSocketServer | null = null;

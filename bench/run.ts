@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard, drills, soak.
+ * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard, drills, soak, gates.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -20,6 +20,7 @@ import { BIRMINGHAM_CSV, forecastBench } from './forecast/index.js';
 import { limitsBench } from './limits/index.js';
 import { drillsBench } from './drills/index.js';
 import { soakBench } from './soak/index.js';
+import { gatesBench } from './gates/index.js';
 
 const benches = {
   ingest: (args: Record<string, string>) =>
@@ -71,6 +72,8 @@ const benches = {
       lots: Number(args.lots ?? 500),
       gates: Number(args.gates ?? 4),
     }),
+  gates: (args: Record<string, string>) =>
+    gatesBench({ lots: Number(args.lots ?? 50), gates: Number(args.gates ?? 4), messages: Number(args.messages ?? 200_000), rounds: Number(args.rounds ?? 5) }),
 };
 
 function parseArgs(argv: string[]) {

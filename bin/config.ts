@@ -135,6 +135,9 @@ export const Env = z.object({
   PUSH_CLIENT_ID: z.string().min(1).max(23).default('manku-ngsi-push'),
   /** How often the API retrains each lot's forecast model from the stored history (docs/forecast.md). */
   FORECAST_REFRESH_S: positive.min(10).default(3600),
+  /** Operators' gate view (issue 13, docs/operations.md#gates): ingest's coalescing, the API's cap on per-gate metric series. */
+  GATE_STATE_INTERVAL_MS: positive.default(5000),
+  METRICS_MAX_GATES: z.coerce.number().int().min(0).default(1000),
 });
 export type Env = z.infer<typeof Env>;
 

@@ -77,6 +77,7 @@ function createIngestPart({ env, lots, mqttTls }: Config, mqttUrl: string, store
     password: env.INGEST_MQTT_PASSWORD,
     clientId: env.INGEST_CLIENT_ID,
     skewToleranceMs: env.CLOCK_SKEW_TOLERANCE_S * 1000,
+    gateIntervalMs: env.GATE_STATE_INTERVAL_MS,
     statusLotIntervalMs: env.STATUS_MIN_INTERVAL_MS,
     logger,
   });
@@ -104,6 +105,7 @@ function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore 
     frameAncestors: env.FRAME_ANCESTORS,
     ngsiLanguage: env.NGSI_LANGUAGE,
     forecastRefreshMs: env.FORECAST_REFRESH_S * 1000,
+    metricsMaxGates: env.METRICS_MAX_GATES,
     ...apiSecurityOf(env),
     logger,
   });

@@ -3,3 +3,5 @@ export { createLedger, messagesTaken, REJECT_REASONS, type Ledger, type LedgerSt
 export { createCommandHandler, type CommandHandler } from './commands.js';
 export { createStatusPublisher, type StatusPublisher } from './status-publisher.js';
 export { createHistoryWriter, type HistoryWriter } from './history-writer.js';
+export { createGateTracker, type GateTracker } from './gate-tracker.js';
+export { createGatePublisher, type GatePublisher } from './gate-publisher.js';

@@ -34,7 +34,7 @@ export const REJECT_REASONS: readonly RejectReason[] = ['topic', 'unknown-lot', 
 
 export type HandleResult =
   | { ok: false; reason: RejectReason; detail: string }
-  | { ok: true; lotId: string; sensorId: string; outcome: OutcomeKind };
+  | { ok: true; lotId: string; sensorId: string; outcome: OutcomeKind; /** Sensor ts minus receive time, for accepted readings. */ skewMs?: number; skewed?: boolean };
 
 export interface LedgerStats {
   accepted: number;
@@ -192,7 +192,7 @@ export function createLedger({
       },
     ]);
     onChange(lotId);
-    return { ok: true, lotId, sensorId, outcome: outcome.kind };
+    return { ok: true, lotId, sensorId, outcome: outcome.kind, skewMs, skewed: !trusted };
   }
 
   return {

@@ -10,6 +10,7 @@ import {
   CALIBRATION_FILTER,
   calibrationResultTopic,
   COUNTER_FILTER,
+  gatesTopic,
   healthTopic,
   parse,
   statusTopic,
@@ -18,6 +19,8 @@ import { systemClock, type Clock, type LotsFile } from '../core/index.js';
 import type { OccupancyStore } from '../storage/index.js';
 import { openMqttSession, tlsFailure, type MqttTlsOptions } from '../transport/index.js';
 import { createCommandHandler, type CommandHandler } from './commands.js';
+import { createGatePublisher } from './gate-publisher.js';
+import { createGateTracker, type GateTracker } from './gate-tracker.js';
 import { buildHealth, offlineHealth } from './health.js';
 import { createHistoryWriter } from './history-writer.js';
 import { createLedger, type Ledger, type LedgerStats } from './ledger.js';
@@ -47,6 +50,8 @@ export interface IngestOptions {
   healthIntervalMs?: number;
   /** Count-only changes are written to history at most this often per lot. */
   historyIntervalMs?: number;
+  /** A lot's gates are republished at most this often while only their counters change (GATE_STATE_INTERVAL_MS). */
+  gateIntervalMs?: number;
 }
 
 export interface IngestStats extends LedgerStats {
@@ -63,6 +68,7 @@ export interface Ingest {
   stats(): IngestStats;
   readonly ledger: Ledger;
   readonly commands: CommandHandler;
+  readonly gates: GateTracker;
 }
 
 export function createIngest({
@@ -81,13 +87,17 @@ export function createIngest({
   statusLotIntervalMs = 1000,
   healthIntervalMs = 5000,
   historyIntervalMs = 1000,
+  gateIntervalMs = 5000,
   mqttTls,
 }: IngestOptions): Ingest {
   const log = logger.child({ component: 'ingest' });
   let client: MqttClient | null = null;
   let healthTicker: NodeJS.Timeout | null = null;
 
-  const ledger = createLedger({ lots, clock, store, skewToleranceMs, logger, onChange: (lotId) => statuses.changed(lotId) });
+  const ledger = createLedger({ lots, clock, store, skewToleranceMs, logger, onChange: (lotId) => {
+    statuses.changed(lotId);
+    gateStates.touch(lotId); // a calibration or reset shows in the gates' state too
+  } });
   const history = createHistoryWriter({ store, nextSeq: ledger.nextSeq, intervalMs: historyIntervalMs });
   const statuses = createStatusPublisher({
     ledger,
@@ -107,6 +117,16 @@ export function createIngest({
     answer: (lotId, result) => client?.publish(calibrationResultTopic(lotId), JSON.stringify(result), { qos: 1 }),
   });
 
+  const gates = createGateTracker({ lots, ledger });
+  const gateStates = createGatePublisher({
+    tracker: gates,
+    lotIds: ledger.lotIds,
+    clock,
+    intervalMs: gateIntervalMs,
+    tickMs,
+    publish: (lotId, state) => client?.publish(gatesTopic(lotId), JSON.stringify(state), { qos: 1, retain: true }),
+  });
+
   const stats = (): IngestStats => ({ ...ledger.stats(), ...commands.stats(), connected: client?.connected ?? false, statusPublished: statuses.published });
 
   function publishHealth() {
@@ -119,8 +139,13 @@ export function createIngest({
     switch (m?.kind) {
       case 'calibration':
         return commands.onMessage(m.params.lotId, payload);
-      default:
-        return ledger.handle(topic, payload); // counter topics; anything else is rejected and counted there
+      default: {
+        // counter topics; anything else is rejected and counted there
+        const result = ledger.handle(topic, payload);
+        const gate = gates.observe(topic, result, clock.now());
+        if (gate) gateStates.changed(gate.lotId, gate.sensorId);
+        return result;
+      }
     }
   }
 
@@ -154,10 +179,12 @@ export function createIngest({
         if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, 'could not subscribe to counter and calibration topics');
       });
       statuses.refresh();
+      gateStates.refresh();
       publishHealth();
     });
     await session.ready;
     statuses.start();
+    gateStates.start();
     healthTicker = setInterval(publishHealth, healthIntervalMs);
     healthTicker.unref();
   }
@@ -171,6 +198,7 @@ export function createIngest({
       await Promise.race([said.catch(failed), new Promise((r) => setTimeout(r, 1000))]);
     }
     statuses.stop(); // what is pending goes out before the session ends
+    gateStates.stop();
     await client?.endAsync();
     client = null;
     history.stop();
@@ -178,5 +206,5 @@ export function createIngest({
     log.info(stats(), 'ingest stopped');
   }
 
-  return { start, stop, refresh: () => statuses.refresh(), ledger, commands, stats };
+  return { start, stop, refresh: () => statuses.refresh(), ledger, commands, gates, stats };
 }

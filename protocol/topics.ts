@@ -59,6 +59,8 @@ export const TOPICS = {
   brokerHealth: { pattern: 'manku/v1/broker/{brokerId}/health', qos: 1, retain: true, publisher: 'broker', subscribers: ['api'] },
   /** The NGSI push's liveness and counters (PushHealth); also its last will. */
   pushHealth: { pattern: 'manku/v1/push/{clientId}/health', qos: 1, retain: true, publisher: 'push', subscribers: ['api'] },
+  /** A lot's gates (LotGates): last seen, boot, seq, counters; coalesced, for operators. */
+  gates: { pattern: 'manku/v1/lots/{lotId}/gates', qos: 1, retain: true, publisher: 'ingest', subscribers: ['api'] },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKind = keyof typeof TOPICS;
@@ -208,6 +210,9 @@ export const brokerHealthTopic = (brokerId: string) => build('brokerHealth', { b
 /** @example pushHealthTopic('manku-ngsi-push') // 'manku/v1/push/manku-ngsi-push/health' */
 export const pushHealthTopic = (clientId: string) => build('pushHealth', { clientId });
 
+/** @example gatesTopic('demo-hospital') // 'manku/v1/lots/demo-hospital/gates' */
+export const gatesTopic = (lotId: string) => build('gates', { lotId });
+
 export type CounterTopic = TopicParams<'counter'>;
 export const parseCounterTopic = (topic: string): CounterTopic | null => parseAs('counter', topic);
 export const parseStatusTopic = (topic: string) => parseAs('status', topic);
@@ -222,6 +227,9 @@ export const parseBrokerHealthTopic = (topic: string) => parseAs('brokerHealth',
 /** The client id of an NGSI push health topic, or null. */
 export const parsePushHealthTopic = (topic: string) => parseAs('pushHealth', topic)?.clientId ?? null;
 
+/** The lot of a gates topic, or null. */
+export const parseGatesTopic = (topic: string) => parseAs('gates', topic)?.lotId ?? null;
+
 /** Filters on every lot (every sensor, client, broker) of one kind. */
 export const COUNTER_FILTER = filterFor('counter');
 export const STATUS_FILTER = filterFor('status');
@@ -230,3 +238,4 @@ export const CALIBRATION_RESULT_FILTER = filterFor('calibrationResult');
 export const HEALTH_FILTER = filterFor('ingestHealth');
 export const BROKER_HEALTH_FILTER = filterFor('brokerHealth');
 export const PUSH_HEALTH_FILTER = filterFor('pushHealth');
+export const GATES_FILTER = filterFor('gates');

@@ -89,6 +89,7 @@ describe('every role and kind, as decided before the topic table', () => {
     ingestHealth: 'manku/v1/ingest/manku-ingest/health',
     brokerHealth: 'manku/v1/broker/manku-broker/health',
     pushHealth: 'manku/v1/push/manku-ngsi-push/health',
+    gates: 'manku/v1/lots/lot-a/gates',
   };
   const publishers: Record<keyof typeof topics, string[]> = {
     counter: ['sensor'],
@@ -98,6 +99,7 @@ describe('every role and kind, as decided before the topic table', () => {
     ingestHealth: ['ingest'],
     brokerHealth: [],
     pushHealth: ['push'],
+    gates: ['ingest'],
   };
   const subscribers: Record<keyof typeof topics, string[]> = {
     counter: ['ingest'],
@@ -107,6 +109,7 @@ describe('every role and kind, as decided before the topic table', () => {
     ingestHealth: ['api'],
     brokerHealth: ['api'],
     pushHealth: ['api'],
+    gates: ['api'],
   };
   const allLots = (topic: string) => topic.replace(/^(parking\/v1|manku\/v1\/\w+)\/[^/]+/, '$1/+');
   const cases = Object.entries(topics).flatMap(([kind, topic]) => Object.entries(roles).map(([role, p]) => ({ kind, topic, role, p })));
@@ -149,11 +152,11 @@ describe('every role and kind, as decided before the topic table', () => {
     expect(reason(canPublish(reader, topics.status))).toBe('reader accounts may not publish');
     expect(reason(canPublish(api, topics.status))).toBe('the api account may publish only to parking/v1/{lotId}/calibration');
     expect(reason(canPublish(ingest, topics.counter))).toBe(
-      'ingest may publish only to parking/v1/{lotId}/status, parking/v1/{lotId}/calibration/result, manku/v1/ingest/{clientId}/health',
+      'ingest may publish only to parking/v1/{lotId}/status, parking/v1/{lotId}/calibration/result, manku/v1/ingest/{clientId}/health, manku/v1/lots/{lotId}/gates',
     );
     expect(reason(canSubscribe(sensor, topics.status))).toBe('sensors may not subscribe');
     expect(reason(canSubscribe(reader, topics.counter))).toBe('reader accounts may subscribe only to parking/v1/{lotId|+}/status');
-    expect(reason(canSubscribe(api, topics.counter))).toMatch(/^the api account may subscribe only to parking\/v1\/\{lotId\|\+\}\/status, .*manku\/v1\/push\/\{clientId\|\+\}\/health$/);
+    expect(reason(canSubscribe(api, topics.counter))).toMatch(/^the api account may subscribe only to parking\/v1\/\{lotId\|\+\}\/status, .*manku\/v1\/push\/\{clientId\|\+\}\/health, manku\/v1\/lots\/\{lotId\|\+\}\/gates$/);
     expect(reason(canSubscribe(reader, '#'))).toBe('$SYS and root wildcards are reserved');
   });
 });

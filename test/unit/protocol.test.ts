@@ -32,6 +32,7 @@ const EXPECTED: Record<TopicKind, string> = {
   ingestHealth: 'manku/v1/ingest/manku-ingest/health',
   brokerHealth: 'manku/v1/broker/manku-broker/health',
   pushHealth: 'manku/v1/push/manku-ingest/health',
+  gates: 'manku/v1/lots/lot-1/gates',
 };
 
 /** The parameters a kind's pattern names. */
@@ -89,8 +90,9 @@ describe('the topic table', () => {
       ingestHealth: ['ingest', ['api']],
       brokerHealth: ['broker', ['api']],
       pushHealth: ['push', ['api']],
+      gates: ['ingest', ['api']],
     });
-    for (const k of TOPIC_KINDS) expect([TOPICS[k].qos, TOPICS[k].retain]).toEqual([1, k === 'status' || k.endsWith('Health')]);
+    for (const k of TOPIC_KINDS) expect([TOPICS[k].qos, TOPICS[k].retain]).toEqual([1, k === 'status' || k === 'gates' || k.endsWith('Health')]);
   });
 
   it('is listed in docs/protocol.md with the same QoS, retain, publisher and subscribers', () => {
