@@ -91,18 +91,20 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
   const K = Math.ceil(o.maxHorizonMin / o.stepMin) + 1;
   const profile = emptyProfile(grid);
   const fitFrom = Math.max(0, grid.days - FIT_DAYS);
-  const room = (grid.days - fitFrom) * grid.slotsPerDay;
+  const room = countValues(grid, fitFrom);
   const stride = Math.ceil(room / FIT_ISSUES);
-  const pairs = Array.from({ length: K + 1 }, (_, k) => ({ x: new Float64Array(k ? room * FEATURES : 0), y: new Float64Array(k ? room : 0), n: 0 }));
+  let seen = 0;
+  const issues = Math.ceil(room / stride);
+  const pairs = Array.from({ length: K + 1 }, (_, k) => ({ x: new Float64Array(k ? issues * FEATURES : 0), y: new Float64Array(k ? issues : 0), n: 0 }));
   const x = new Float64Array(FEATURES);
   const S = grid.slotsPerDay;
   const issue = createIssue();
   const rowTypes = Array.from({ length: grid.days + 2 }, (_, d) => typeOf(grid.firstDay + d));
   for (let d = 0; d < grid.days; d++) {
     const day = grid.firstDay + d;
-    for (let s = 0; s < S && d >= fitFrom; s += stride) {
+    for (let s = 0; s < S && d >= fitFrom; s++) {
       const y = grid.pct[d * S + s]!;
-      if (Number.isNaN(y) || !prepareIssue(profile, day, rowTypes[d]!, s, y, valueAt(grid, d * S + s - 1), issue)) continue;
+      if (Number.isNaN(y) || seen++ % stride !== 0 || !prepareIssue(profile, day, rowTypes[d]!, s, y, valueAt(grid, d * S + s - 1), issue)) continue;
       for (let k = 1; k <= K; k++) {
         const target = valueAt(grid, d * S + s + k);
         if (Number.isNaN(target)) continue;
@@ -116,7 +118,7 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
   }
 
   // Prior for the ridge: Helsinki's method (the recent change alone).
-  const prior = [1, 0, 0, 0, 0, 0];
+  const prior = Array.from({ length: FEATURES }, (_, a) => (a === 0 ? 1 : 0));
   const weights = pairs.map((p, k) => (k === 0 ? null : fitAbsolute(p.x, p.y.subarray(0, p.n), prior)));
   const low = new Float64Array(K + 1);
   const high = new Float64Array(K + 1);
@@ -162,21 +164,24 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
  * by 1 / |residual| a few times (IRLS), residuals floored at 0.5 percentage points.
  */
 function fitAbsolute(xs: Float64Array, ys: Float64Array, prior: readonly number[]): Float64Array | null {
-  const x = new Float64Array(FEATURES);
   let w: Float64Array | null = null;
   for (let round = 0; round <= IRLS_ROUNDS; round++) {
     const fit = createLeastSquares(FEATURES);
     for (let i = 0; i < ys.length; i++) {
       let r = ys[i]!;
-      for (let a = 0; a < FEATURES; a++) {
-        x[a] = xs[i * FEATURES + a]!;
-        if (w) r -= w[a]! * x[a]!;
-      }
-      fit.add(x, ys[i]!, w ? 1 / Math.max(Math.abs(r), 0.5) : 1);
+      if (w) for (let a = 0; a < FEATURES; a++) r -= w[a]! * xs[i * FEATURES + a]!;
+      fit.addAt(xs, i * FEATURES, ys[i]!, w ? 1 / Math.max(Math.abs(r), 0.5) : 1);
     }
     w = fit.solve(prior) ?? w;
   }
   return w;
+}
+
+/** Values on the grid from day row `fromRow` on. */
+function countValues(grid: Grid, fromRow: number): number {
+  let n = 0;
+  for (let i = fromRow * grid.slotsPerDay; i < grid.pct.length; i++) if (!Number.isNaN(grid.pct[i]!)) n++;
+  return n;
 }
 
 function countDaysWithData(grid: Grid, minSlots: number): number {
