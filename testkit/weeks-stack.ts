@@ -24,10 +24,11 @@ export interface PlayedWeeks {
 }
 
 /**
- * @param heartbeatMs a quiet gate's heartbeat (15 min keeps six weeks within the store's history limit)
- * @example const { samples } = await playWeeks(createWeeks({ weeks: 6, seed: 1, timeZone: 'Asia/Tokyo', holidays: 'JP', from: '2026-09-07', capacity: 60 }));
+ * @param heartbeatMs a quiet gate's heartbeat (the lot goes stale after two missed ones)
+ * @example const { samples } = await playWeeks(createWeeks({ weeks: 6, seed: 1, timeZone: 'Asia/Tokyo', holidays: 'JP', from: '2026-09-07', capacity: 60, gates: 1 }));
  */
 export async function playWeeks(scenario: WeeksScenario, { stepMin = 15, heartbeatMs = 900_000, timeZone = 'Asia/Tokyo' } = {}): Promise<PlayedWeeks> {
+  if (scenario.options.gates !== 1) throw new RangeError('playWeeks plays one gate: its deliveries must reach ingest in plan order');
   const dir = mkdtempSync(join(tmpdir(), 'manku-weeks-'));
   const logger = pino({ level: 'silent' });
   const hash = await hashPassword(PASSWORD, { N: 1024 });
@@ -40,7 +41,6 @@ export async function playWeeks(scenario: WeeksScenario, { stepMin = 15, heartbe
   // The virtual clock is the time of the last delivery ingest has taken: a status and its history
   // point are stamped with the time of the state they show, however far the publisher runs ahead.
   // That needs ingest to take the deliveries in plan order: one gate (one connection) only.
-  if (scenario.options.gates !== 1) throw new RangeError('playWeeks plays one gate: its deliveries must reach ingest in plan order');
   let ingest: ReturnType<typeof createIngest> | null = null;
   const clock = { now: () => plan.deliveries[Math.max(0, (ingest ? messagesTaken(ingest.ledger.stats()) : 0) - 1)]?.atMs ?? scenario.options.startMs };
   const broker = createBroker({ lots, port: 0, logger });
