@@ -42,12 +42,12 @@ const benches = {
     }),
   replay: (args: Record<string, string>) =>
     replayBench({ capacity: Number(args.capacity ?? 500), gates: Number(args.gates ?? 4), seed: Number(args.seed ?? 1) }),
-  truth: (args: Record<string, string>) => truthBench({ seed: Number(args.seed ?? 1), capacity: Number(args.capacity ?? 200) }),
+  truth: (args: Record<string, string>) => truthBench({ seed: Number(args.seed ?? 1), capacity: Number(args.capacity ?? 200), weeks: Number(args.weeks ?? 6) }),
   widget: (args: Record<string, string>) => widgetBench({ loads: Number(args.loads ?? 10) }),
   floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
   ngsi: (args: Record<string, string>) => ngsiBench({ changes: Number(args.changes ?? 50), gapMs: Number(args.gap ?? 100), flavor: args.flavor === 'v2' ? 'v2' : 'ld' }),
   forecast: (args: Record<string, string>) =>
-    forecastBench({ csv: args.csv ?? BIRMINGHAM_CSV, trainRuns: Number(args['train-runs'] ?? 15), forecasts: Number(args.forecasts ?? 10_000) }),
+    forecastBench({ csv: args.csv ?? BIRMINGHAM_CSV, trainRuns: Number(args['train-runs'] ?? 15), forecasts: Number(args.forecasts ?? 10_000), simWeeks: Number(args.weeks ?? 8), seed: Number(args.seed ?? 1) }),
   limits: (args: Record<string, string>) => limitsBench({ addresses: Number(args.addresses ?? 50_000), takes: Number(args.takes ?? 1_000_000) }),
   fuzz: (args: Record<string, string>) =>
     fuzzBench({ seed: Number(args.seed ?? 20261126), packets: Number(args.packets ?? 10_000), payloads: Number(args.payloads ?? 10_000), concurrency: Number(args.concurrency ?? 16) }),

@@ -4,3 +4,4 @@ export { createScenario, truthAt, SCENARIOS, type Pass, type Scenario, type Scen
 export { finalBoots, planDeliveries, promisedCount, unavoidableLoss, type Delivery, type DeliveryKind, type FaultLog, type FaultOptions, type Plan } from './plan.js';
 export { createSimulation, type Simulation, type SimulationOptions } from './simulation.js';
 export { createRecorder, readRecording, replayRecording, RecordLine, type Recorder } from './recording.js';
+export { createWeeks, type SimulatedDay, type WeeksHolidays, type WeeksOptions, type WeeksScenario } from './weeks.js';

@@ -4,7 +4,7 @@
  * staff arrive before their shifts and stay about nine hours. A car that finds the lot full is
  * turned away (no pass). Deterministic for a seed.
  */
-import { createRandom } from './random.js';
+import { createRandom, type Random } from './random.js';
 
 export const SCENARIOS = ['weekday', 'weekend', 'snow'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -35,12 +35,12 @@ export interface Scenario {
   turnedAway: number;
 }
 
-type Visitor = { perHour: number[]; stayMedianMin: number; staySigma: number };
+export type Visitor = { perHour: number[]; stayMedianMin: number; staySigma: number };
 
 const H = (values: Record<number, number>) => Array.from({ length: 24 }, (_, h) => values[h] ?? 0);
 
 /** Arrivals per hour for a 200-space lot, by kind of visitor. */
-const PROFILES: Record<ScenarioName, Visitor[]> = {
+export const PROFILES: Record<ScenarioName, Visitor[]> = {
   weekday: [
     { perHour: H({ 7: 20, 8: 70, 9: 80, 10: 65, 11: 35, 12: 15, 13: 20, 14: 20, 15: 12 }), stayMedianMin: 150, staySigma: 0.45 }, // outpatients
     { perHour: H({ 10: 5, 11: 6, 12: 8, 13: 14, 14: 16, 15: 16, 16: 12, 17: 10, 18: 8, 19: 5 }), stayMedianMin: 60, staySigma: 0.5 }, // visitors
@@ -64,21 +64,37 @@ export function createScenario(input: ScenarioOptions): Scenario {
   const options: Required<ScenarioOptions> = { capacity: 200, gates: 2, hours: 24, ...input };
   const { name, seed, capacity, gates, startMs, hours } = options;
   const random = createRandom(seed);
-  const scale = capacity / 200;
-  const endMs = startMs + hours * 3_600_000;
-  const arrivals: Array<{ timeMs: number; stayMs: number }> = [];
-  for (const kind of PROFILES[name]) {
+  const arrivals = arrivalsOf(PROFILES[name], random, capacity / 200, startMs, hours);
+  return { options, ...admit(arrivals, { capacity, gates, endMs: startMs + hours * 3_600_000 }, random) };
+}
+
+export interface Arrival {
+  timeMs: number;
+  stayMs: number;
+}
+
+/** Arrivals of a scenario's visitors from `startMs` for `hours` (hour h of the profile is h % 24), rates × `scale`. */
+export function arrivalsOf(visitors: readonly Visitor[], random: Random, scale: number, startMs: number, hours: number, out: Arrival[] = []): Arrival[] {
+  for (const kind of visitors) {
     for (let h = 0; h < hours; h++) {
       const count = random.poisson(kind.perHour[h % 24]! * scale);
       for (let i = 0; i < count; i++) {
-        arrivals.push({
+        out.push({
           timeMs: startMs + h * 3_600_000 + random.int(3_600_000),
           stayMs: Math.round(Math.max(5, random.logNormal(kind.stayMedianMin, kind.staySigma)) * 60_000),
         });
       }
     }
   }
-  arrivals.sort((a, b) => a.timeMs - b.timeMs);
+  return out;
+}
+
+/**
+ * The passes and the true occupancy of arrivals at a lot of `capacity` until `endMs`, starting empty:
+ * a car that finds the lot full is turned away; a car still parked at `endMs` stays.
+ */
+export function admit(input: readonly Arrival[], { capacity, gates, endMs }: { capacity: number; gates: number; endMs: number }, random: Random): Omit<Scenario, 'options'> {
+  const arrivals = [...input].sort((a, b) => a.timeMs - b.timeMs);
   const events: Array<{ timeMs: number; direction: 'in' | 'out' }> = [];
   const departures: number[] = []; // pending departure times (min-heap by sort; small enough)
   let occupied = 0;
@@ -110,7 +126,7 @@ export function createScenario(input: ScenarioOptions): Scenario {
     count += p.direction === 'in' ? 1 : -1;
     truth.push({ timeMs: p.timeMs, occupied: count });
   }
-  return { options, passes, truth, turnedAway };
+  return { passes, truth, turnedAway };
 }
 
 /** True occupancy at a time. */

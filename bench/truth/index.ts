@@ -5,6 +5,7 @@
  *
  * A minute is correct when the API shows the true level — or, while a gate has been silent past
  * staleAfterS, when it shows unknown (情報なし), which is then the truthful answer.
+ * Then the sign at arrival (weeks.ts): how often the 30-minute forecast's level is the true level.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,10 +18,13 @@ import { createScenario, planDeliveries, type FaultOptions } from '../../firmwar
 import { createIngest, messagesTaken } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { counterTopic, type LotStatus } from '../../protocol/index.js';
+import { arrivalTruth } from './weeks.js';
 
 export interface TruthBenchOptions {
   seed: number;
   capacity: number;
+  /** Simulated weeks for the forecast-at-arrival part (0: skip it). */
+  weeks: number;
 }
 
 const LOT = 'truth-lot';
@@ -36,6 +40,11 @@ async function settle(check: () => boolean, limitMs = 10_000) {
 }
 
 export async function truthBench(o: TruthBenchOptions) {
+  const day = await dayTruth(o);
+  return { ...day, atArrival: o.weeks > 0 ? await arrivalTruth({ weeks: o.weeks, seed: o.seed, capacity: o.capacity }) : null };
+}
+
+async function dayTruth(o: TruthBenchOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'manku-bench-truth-'));
   const hash = await hashPassword('bench', { N: 1024 });
   const lots = LotsFile.parse({

@@ -12,7 +12,7 @@ import { freshestPhase, gridOf, percentOf, valueAt, type Sample } from './grid.j
 import type { HolidayCalendar } from './holidays.js';
 import { createLocalClock, localDay } from './local-clock.js';
 import { DEFAULT_THRESHOLDS } from '../levels.js';
-import { modelWeights, predictPct, type Weights } from './forecast.js';
+import { bandAt, modelWeights, predictPct, type Weights } from './forecast.js';
 import { trainForecaster, type Model } from './train.js';
 
 const DAY_MS = 86_400_000;
@@ -62,6 +62,8 @@ export interface MethodResult {
   horizonMin: number;
   maePct: number;
   n: number;
+  /** manku only: the share of pairs (percent) whose actual value fell within the forecast's band. */
+  bandCoveragePct?: number;
 }
 
 export interface Evaluation {
@@ -84,6 +86,7 @@ export function evaluate(series: readonly LotSeries[], o: EvaluateOptions): Eval
   const stepMs = o.stepMin * 60_000;
   const phaseMs = freshestPhase(series.map((s) => s.samples), stepMs);
   const sums = new Map<string, { abs: number; n: number }>();
+  const covered = new Map<number, number>();
   const key = (m: string, h: number) => `${m}\u0000${h}`;
   const untrained: Evaluation['untrained'] = [];
 
@@ -120,6 +123,9 @@ export function evaluate(series: readonly LotSeries[], o: EvaluateOptions): Eval
             acc.n++;
             sums.set(key(m, h), acc);
           }
+          const band = bandAt(model, h);
+          const p = predicted.find(([m]) => m === 'manku')![1] as number;
+          if (truth >= Math.max(0, p + band.lowPct) - 1e-9 && truth <= Math.min(100, p + band.highPct) + 1e-9) covered.set(h, (covered.get(h) ?? 0) + 1);
           o.onPair?.({ lot, issuedAtMs: t, horizonMin: h, actualPct: truth, predictedPct: served });
         }
       }
@@ -130,7 +136,8 @@ export function evaluate(series: readonly LotSeries[], o: EvaluateOptions): Eval
   for (const method of METHOD_NAMES) {
     for (const h of o.horizonsMin) {
       const acc = sums.get(key(method, h)) ?? { abs: 0, n: 0 };
-      results.push({ method, horizonMin: h, maePct: acc.n ? Number((acc.abs / acc.n).toFixed(3)) : NaN, n: acc.n });
+      const coverage = method === 'manku' && acc.n ? { bandCoveragePct: Number((((covered.get(h) ?? 0) / acc.n) * 100).toFixed(1)) } : {};
+      results.push({ method, horizonMin: h, maePct: acc.n ? Number((acc.abs / acc.n).toFixed(3)) : NaN, n: acc.n, ...coverage });
     }
   }
   return {

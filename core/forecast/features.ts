@@ -9,12 +9,13 @@
  *   x3 pull to the recent level: R(now) − y
  *   x4 momentum: our change over the last slot minus R's change over it
  *   x5 yesterday's change over the same k slots minus x0 (this week's drift)
+ *   x6 the last day of the same type: its change over the k slots minus x0 (the most recent week weighs more)
  * Split in two steps for speed: what depends on the issue time only, then per horizon.
  */
 import { valueAt } from './grid.js';
 import { meanAt, RECENT_DAYS, type Profile } from './profile.js';
 
-export const FEATURES = 6;
+export const FEATURES = 7;
 
 /** 'full': every feature known; 'fallback': no recent day of the type, the long-run profile stands in; null: no profile at that time. */
 export type FeatureQuality = 'full' | 'fallback' | null;
@@ -96,5 +97,8 @@ export function featuresAt(p: Profile, issue: Issue, k: number, targetType: numb
   x[4] = issue.momentum;
   const drift = valueAt(grid, issue.yesterday + k) - valueAt(grid, issue.yesterday) - change;
   x[5] = Number.isNaN(drift) ? 0 : drift;
+  const i0 = issue.recent[0];
+  const lastWeek = i0 === undefined ? NaN : valueAt(grid, i0 + k) - grid.pct[i0]! - change;
+  x[6] = Number.isNaN(lastWeek) ? 0 : lastWeek;
   return full ? 'full' : 'fallback';
 }

@@ -7,10 +7,14 @@ export function createLeastSquares(features: number) {
   let n = 0;
   return {
     add(x: Float64Array, y: number, weight = 1) {
+      this.addAt(x, 0, y, weight);
+    },
+    /** Adds the row of `features` values starting at xs[offset]. */
+    addAt(xs: Float64Array, offset: number, y: number, weight = 1) {
       for (let a = 0; a < features; a++) {
-        const wa = weight * x[a]!;
+        const wa = weight * xs[offset + a]!;
         xty[a]! += wa * y;
-        for (let b = a; b < features; b++) xtx[a * features + b]! += wa * x[b]!;
+        for (let b = a; b < features; b++) xtx[a * features + b]! += wa * xs[offset + b]!;
       }
       n++;
     },

@@ -123,7 +123,7 @@ function horizonProblem(model: Model, nowMs: number, h: number, maxHorizonMin: n
 }
 
 /** The band at a horizon in percentage points, interpolated between grid steps. */
-function bandAt(model: Model, h: number): { lowPct: number; highPct: number } {
+export function bandAt(model: Model, h: number): { lowPct: number; highPct: number } {
   const k = (h * 60_000) / model.stepMs;
   const k0 = Math.min(Math.floor(k), model.low.length - 2);
   const f = k - k0;

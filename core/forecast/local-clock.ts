@@ -20,18 +20,32 @@ export const weekdayOf = (day: number) => (day + 4) % 7; // 1970-01-01 was a Thu
 /** `YYYY-MM-DD` of a local day number. */
 export const isoDateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
+type DayEntry = [number, number, number];
+/**
+ * Per zone, shared by every clock of that zone (a service trains many lots in one zone): its
+ * formatter (creating one costs about a millisecond) and, per UTC day, [offset at its start,
+ * minute of the change or -1, offset after the change]. At most MAX_DAYS days are kept per zone.
+ */
+const zones = new Map<string, { formatter: Intl.DateTimeFormat; days: Map<number, DayEntry> }>();
+const MAX_DAYS = 20_000;
+
+function zoneOf(zone: string) {
+  let z = zones.get(zone);
+  if (!z) {
+    const formatter = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    zones.set(zone, (z = { formatter, days: new Map() }));
+  }
+  return z;
+}
+
 export function createLocalClock(zone: string): LocalClock {
-  const formatter = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-  });
+  const { formatter, days } = zoneOf(zone);
   const offsetNow = (t: number) => {
     const parts = formatter.formatToParts(new Date(t));
     const n = (type: string) => Number(parts.find((p) => p.type === type)!.value);
     return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute')) - Math.floor(t / MINUTE_MS) * MINUTE_MS;
   };
-  // Per UTC day: [offset at its start, minute of the change or -1, offset after the change].
-  const days = new Map<number, [number, number, number]>();
-  function dayEntry(day: number): [number, number, number] {
+  function dayEntry(day: number): DayEntry {
     let entry = days.get(day);
     if (entry) return entry;
     const start = day * DAY_MS;
@@ -49,12 +63,20 @@ export function createLocalClock(zone: string): LocalClock {
       change = hi;
     }
     entry = [a, change, b];
+    if (days.size >= MAX_DAYS) days.clear();
     days.set(day, entry);
     return entry;
   }
+  // Times come mostly in order: the last day looked up is the likely next one.
+  let lastDay = NaN;
+  let last: DayEntry = [0, -1, 0];
   function offset(utcMs: number): number {
     const day = Math.floor(utcMs / DAY_MS);
-    const [a, change, b] = dayEntry(day);
+    if (day !== lastDay) {
+      last = dayEntry(day);
+      lastDay = day;
+    }
+    const [a, change, b] = last;
     return change < 0 || utcMs - day * DAY_MS < change * MINUTE_MS ? a : b;
   }
   return {

@@ -45,6 +45,14 @@ const IRLS_ROUNDS = 2;
 const FIT_DAYS = 84;
 /** At most about this many issue times per fit, evenly spaced (neighbouring ones say nearly the same). */
 const FIT_ISSUES = 2048;
+/**
+ * A pair's weight in the fit halves every this many days back from the end of the history: the
+ * latest weeks look most like the coming ones (Birmingham's weeks before Christmas: 1.198 / 1.825
+ * at 30 / 60 min with equal weights, 1.193 / 1.817 with four weeks; not tuned further).
+ */
+const HALF_LIFE_DAYS = 28;
+/** Weights are fitted for every horizon up to this many steps, then for every second one (and the last). */
+const FIT_EVERY_FROM = 4;
 
 export interface Model {
   readonly options: Required<ForecasterOptions>;
@@ -91,33 +99,41 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
   const K = Math.ceil(o.maxHorizonMin / o.stepMin) + 1;
   const profile = emptyProfile(grid);
   const fitFrom = Math.max(0, grid.days - FIT_DAYS);
-  const room = (grid.days - fitFrom) * grid.slotsPerDay;
+  const room = countValues(grid, fitFrom);
   const stride = Math.ceil(room / FIT_ISSUES);
-  const pairs = Array.from({ length: K + 1 }, (_, k) => ({ x: new Float64Array(k ? room * FEATURES : 0), y: new Float64Array(k ? room : 0), n: 0 }));
+  let seen = 0;
+  const issues = Math.ceil(room / stride);
+  const fitted = (k: number) => k > 0 && (k <= FIT_EVERY_FROM || k % 2 === 0 || k === K);
+  const pairs = Array.from({ length: K + 1 }, (_, k) => {
+    const n = fitted(k) ? issues : 0;
+    return { x: new Float64Array(n * FEATURES), y: new Float64Array(n), w: new Float64Array(n), n: 0 };
+  });
   const x = new Float64Array(FEATURES);
   const S = grid.slotsPerDay;
   const issue = createIssue();
   const rowTypes = Array.from({ length: grid.days + 2 }, (_, d) => typeOf(grid.firstDay + d));
   for (let d = 0; d < grid.days; d++) {
     const day = grid.firstDay + d;
-    for (let s = 0; s < S && d >= fitFrom; s += stride) {
+    const recency = Math.pow(0.5, (grid.days - 1 - d) / HALF_LIFE_DAYS);
+    for (let s = 0; s < S && d >= fitFrom; s++) {
       const y = grid.pct[d * S + s]!;
-      if (Number.isNaN(y) || !prepareIssue(profile, day, rowTypes[d]!, s, y, valueAt(grid, d * S + s - 1), issue)) continue;
+      if (Number.isNaN(y) || seen++ % stride !== 0 || !prepareIssue(profile, day, rowTypes[d]!, s, y, valueAt(grid, d * S + s - 1), issue)) continue;
       for (let k = 1; k <= K; k++) {
         const target = valueAt(grid, d * S + s + k);
-        if (Number.isNaN(target)) continue;
+        if (Number.isNaN(target) || !fitted(k)) continue;
         if (featuresAt(profile, issue, k, rowTypes[d + Math.floor((s + k) / S)]!, x) !== 'full') continue;
         const pk = pairs[k]!;
         pk.x.set(x, pk.n * FEATURES);
-        pk.y[pk.n++] = target - y;
+        pk.y[pk.n] = target - y;
+        pk.w[pk.n++] = recency;
       }
     }
     addDay(profile, day, rowTypes[d]!);
   }
 
   // Prior for the ridge: Helsinki's method (the recent change alone).
-  const prior = [1, 0, 0, 0, 0, 0];
-  const weights = pairs.map((p, k) => (k === 0 ? null : fitAbsolute(p.x, p.y.subarray(0, p.n), prior)));
+  const prior = Array.from({ length: FEATURES }, (_, a) => (a === 0 ? 1 : 0));
+  const weights = pairs.map((p, k) => (fitted(k) ? fitAbsolute(p.x, p.y.subarray(0, p.n), p.w, prior) : null));
   const low = new Float64Array(K + 1);
   const high = new Float64Array(K + 1);
   const maePct = new Float64Array(K + 1).fill(NaN);
@@ -137,6 +153,15 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
     low[k] = quantile(residuals, 0.1);
     high[k] = quantile(residuals, 0.9);
     maePct[k] = abs / ys.length;
+  }
+  // Between two fitted horizons: the mean of both (weights and errors change slowly with the horizon).
+  for (let k = FIT_EVERY_FROM + 1; k < K; k++) {
+    const [a, b] = [weights[k - 1], weights[k + 1]];
+    if (fitted(k) || !a || !b) continue;
+    weights[k] = a.map((wa, i) => (wa + b[i]!) / 2);
+    low[k] = (low[k - 1]! + low[k + 1]!) / 2;
+    high[k] = (high[k - 1]! + high[k + 1]!) / 2;
+    maePct[k] = (maePct[k - 1]! + maePct[k + 1]!) / 2;
   }
 
   return {
@@ -158,25 +183,28 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
 }
 
 /**
- * Weights minimising the absolute error (what the evaluation measures): least squares reweighted
- * by 1 / |residual| a few times (IRLS), residuals floored at 0.5 percentage points.
+ * Weights minimising the (recency-weighted) absolute error, what the evaluation measures: least
+ * squares reweighted by 1 / |residual| a few times (IRLS), residuals floored at 0.5 percentage points.
  */
-function fitAbsolute(xs: Float64Array, ys: Float64Array, prior: readonly number[]): Float64Array | null {
-  const x = new Float64Array(FEATURES);
+function fitAbsolute(xs: Float64Array, ys: Float64Array, recency: Float64Array, prior: readonly number[]): Float64Array | null {
   let w: Float64Array | null = null;
   for (let round = 0; round <= IRLS_ROUNDS; round++) {
     const fit = createLeastSquares(FEATURES);
     for (let i = 0; i < ys.length; i++) {
       let r = ys[i]!;
-      for (let a = 0; a < FEATURES; a++) {
-        x[a] = xs[i * FEATURES + a]!;
-        if (w) r -= w[a]! * x[a]!;
-      }
-      fit.add(x, ys[i]!, w ? 1 / Math.max(Math.abs(r), 0.5) : 1);
+      if (w) for (let a = 0; a < FEATURES; a++) r -= w[a]! * xs[i * FEATURES + a]!;
+      fit.addAt(xs, i * FEATURES, ys[i]!, recency[i]! * (w ? 1 / Math.max(Math.abs(r), 0.5) : 1));
     }
     w = fit.solve(prior) ?? w;
   }
   return w;
+}
+
+/** Values on the grid from day row `fromRow` on. */
+function countValues(grid: Grid, fromRow: number): number {
+  let n = 0;
+  for (let i = fromRow * grid.slotsPerDay; i < grid.pct.length; i++) if (!Number.isNaN(grid.pct[i]!)) n++;
+  return n;
 }
 
 function countDaysWithData(grid: Grid, minSlots: number): number {
