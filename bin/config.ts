@@ -152,8 +152,8 @@ export interface Config {
 export class ConfigError extends Error {}
 
 /** One issue on the title's line (`invalid environment: PORT: ...`), several as a list below it. */
-function describe(title: string, error: z.ZodError) {
-  const issues = error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`);
+function describe(title: string, error: z.ZodError, name: (path: PropertyKey[]) => string = () => '') {
+  const issues = error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}${name(i.path)}: ` : ''}${i.message}`);
   return issues.length === 1 ? `${title}: ${issues[0]}` : `${title}:\n${issues.map((i) => `  ${i}`).join('\n')}`;
 }
 
@@ -167,6 +167,15 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return parsed.data;
 }
 
+/** ` (sensor "g1")` for an issue inside a sensor or account entry, so a bad hash names its account. */
+function accountAt(json: unknown, path: PropertyKey[]): string {
+  const at = path.indexOf('sensors') >= 0 ? path.indexOf('sensors') + 2 : path[0] === 'accounts' ? 2 : -1;
+  if (at < 0 || path.length <= at) return '';
+  const entry = path.slice(0, at).reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k], json) as { id?: unknown; username?: unknown } | undefined;
+  const id = entry?.id ?? entry?.username;
+  return typeof id === 'string' ? ` (${path[0] === 'accounts' ? 'account' : 'sensor'} "${id}")` : '';
+}
+
 export function loadLotsFile(path: string): LotsFile {
   let json: unknown;
   try {
@@ -175,7 +184,7 @@ export function loadLotsFile(path: string): LotsFile {
     throw new ConfigError(`cannot read lots file ${path}: ${(err as Error).message}`);
   }
   const parsed = LotsFile.safeParse(json);
-  if (!parsed.success) throw new ConfigError(describe(`invalid lots file ${path}`, parsed.error));
+  if (!parsed.success) throw new ConfigError(describe(`invalid lots file ${path}`, parsed.error, (p) => accountAt(json, p)));
   return parsed.data;
 }
 
