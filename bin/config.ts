@@ -10,7 +10,7 @@ import { Id } from '../protocol/index.js';
 import { verifyPassword, type BrokerLimits } from '../broker/index.js';
 import { InfluxUrl } from '../storage/index.js';
 import type { BrokerTlsOptions } from '../broker/index.js';
-import type { MqttTlsOptions, TlsFiles } from '../transport/index.js';
+import { parseBrokerUrls, type MqttTlsOptions, type TlsFiles } from '../transport/index.js';
 import { apiTlsOf, brokerTlsOf, checkListenerFiles, mqttClientTlsOf, mqttUrlOf, tlsEnvIssues } from './tls-config.js';
 import { trustList } from '../api/client-address.js';
 import type { ApiOptions } from '../api/index.js';
@@ -31,7 +31,14 @@ export const Env = z.object({
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
   /** `off`: no plain listener (MQTT over TLS only). */
   MQTT_PORT: z.union([z.literal('off'), port]).default(1883),
-  MQTT_URL: z.url({ protocol: /^mqtts?$/ }).optional(),
+  /** One broker, or a cluster's nodes separated by commas (failover: transport/broker-urls.ts). */
+  MQTT_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      const servers = parseBrokerUrls(v);
+      if (typeof servers === 'string') ctx.addIssue({ code: 'custom', message: servers });
+    })
+    .optional(),
   MQTT_CONNECT_TIMEOUT_MS: positive.default(10_000),
   BROKER_ID: Id.default('manku-broker'),
   // Broker abuse limits (broker/limits.ts, docs/operations.md).
