@@ -33,7 +33,11 @@ export function natsAuthConfig({ lots }: { lots: LotsFile }): GeneratedFiles {
   const users = [...credentialsOf(lots)].map(([name, c]) => {
     const grants = grantsOf(c.principal);
     const pub = grants.filter((g) => g.write).map((g) => subjectOf(g.filter));
-    const sub = grants.filter((g) => g.read).map((g) => subjectOf(g.filter));
+    const reads = grants.filter((g) => g.read).map((g) => subjectOf(g.filter));
+    // nats-server 2.9.10 delivers a QoS 1 subscription through a JetStream consumer on
+    // `$MQTT.sub.<id>`, checked against the user's subscribe permission (measured: without it the
+    // SUBSCRIBE fails, "Subscription Violation … $MQTT.sub…"). docs/deployment.md says what it exposes.
+    const sub = reads.length ? [...reads, '$MQTT.sub.>'] : [];
     // An empty allow list would allow everything: deny instead.
     const perm = (subjects: string[]) => (subjects.length ? `{ allow: ${list(subjects)} }` : '{ deny: [">"] }');
     return `    { user: ${JSON.stringify(name)}, password: ${JSON.stringify(c.passwordHash)}, permissions: { publish: ${perm(pub)}, subscribe: ${perm(sub)} } }`;
@@ -81,7 +85,9 @@ export function natsNodeConfig(o: NatsNodeOptions): string {
     `  listen: ${o.host}:${o.clusterPort}`,
     `  routes: [${o.routes.map((r) => `nats-route://${r}`).join(', ')}]`,
     '}',
-    `mqtt { listen: ${o.host}:${o.mqttPort} }`,
+    // MQTT sessions, retained messages and QoS 1 queues live in JetStream streams: replicated on
+    // every node (up to 3), they outlive the loss of one; left to itself 2.9 may make them R1.
+    `mqtt { listen: ${o.host}:${o.mqttPort}, stream_replicas: ${Math.min(3, o.routes.length + 1)} }`,
     'include ./auth.conf',
     '',
   ].join('\n');

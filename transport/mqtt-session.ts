@@ -97,9 +97,13 @@ export function openMqttSession({
     client.options.reconnectPeriod = jittered(backoff);
     if (service) tuneForService(client.stream as unknown as TunableSocket);
   });
-  // mqtt.js reads reconnectPeriod when it schedules the next attempt, after 'close'.
+  // mqtt.js reads reconnectPeriod when it schedules the next attempt, after 'close'. With a list
+  // of nodes the next attempt goes to the next node: back off only after a whole round failed.
+  let failures = 0;
+  client.on('connect', () => (failures = 0));
   client.on('close', () => {
-    backoff = Math.min(maxReconnectMs, backoff * 2);
+    failures += 1;
+    if (failures % servers.length === 0) backoff = Math.min(maxReconnectMs, backoff * 2);
     if (client.options.reconnectPeriod !== 0) client.options.reconnectPeriod = jittered(backoff);
   });
   const ready = new Promise<void>((resolve, reject) => {

@@ -46,7 +46,7 @@ describe('mosquitto config', () => {
   };
 
   it('one user block per sensor bound to its lot, service accounts by role, no pattern lines', () => {
-    const { acl } = files(lots(() => MOSQ));
+    const acl = files(lots(() => MOSQ)).acl!;
     expect(acl).toContain('user gate-b1\ntopic write parking/v1/lot-b/gate-b1/counter\n');
     expect(acl).toContain('user svc-ingest\ntopic read parking/v1/+/+/counter\ntopic readwrite parking/v1/+/status\n');
     expect(acl).toContain('user svc-reader\ntopic read parking/v1/+/status\n');
@@ -56,7 +56,7 @@ describe('mosquitto config', () => {
 
   it('listener, no anonymous, files and persistence in its dir, a queue that holds every retained status', () => {
     const l = lots(() => MOSQ);
-    const { 'mosquitto.conf': conf, passwd } = files(l);
+    const { 'mosquitto.conf': conf, passwd } = files(l) as Record<'mosquitto.conf' | 'passwd', string>;
     expect(conf).toMatch(/^listener 1883 127\.0\.0\.1$/m);
     expect(conf).toMatch(/^allow_anonymous false$/m);
     expect(conf).toMatch(/^password_file \/etc\/mosquitto\/manku\/passwd$/m);
@@ -84,7 +84,7 @@ describe('NATS auth.conf', () => {
     if (!r.ok) throw new Error(r.error);
     const conf = r.files['auth.conf']!;
     expect(conf).toContain(`{ user: "gate-a1", password: "${BCRYPT}", permissions: { publish: { allow: ["parking.v1.lot-a.gate-a1.counter"] }, subscribe: { deny: [">"] } } }`);
-    expect(conf).toContain('{ user: "svc-reader", password: "' + BCRYPT + '", permissions: { publish: { deny: [">"] }, subscribe: { allow: ["parking.v1.*.status"] } } }');
+    expect(conf).toContain('{ user: "svc-reader", password: "' + BCRYPT + '", permissions: { publish: { deny: [">"] }, subscribe: { allow: ["parking.v1.*.status", "$MQTT.sub.>"] } } }');
   });
 
   it('names the accounts whose hash NATS cannot read', () => {
