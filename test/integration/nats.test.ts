@@ -46,6 +46,7 @@ describe('ingest and the API on a 3-node NATS cluster', () => {
     const [ingest] = procs as [MankuProcess, MankuProcess];
     const gates = createGates({ url: urlsFrom(cluster, 2), sensors: site.sensors, seed: 21, capacity: 10_000 });
     await gates.start();
+    console.log('nats test: gates connected');
     // The API is asked all along; every answer must be a 200 with every lot.
     let asked = 0;
     const failures: string[] = [];
@@ -60,15 +61,21 @@ describe('ingest and the API on a 3-node NATS cluster', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
+    const started = Date.now();
+    const step = (what: string) => console.log(`nats test +${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`, JSON.stringify(gates.stats()));
     try {
+      step('gates connected');
       const connects = () => ingest.lines.filter((l) => l.msg === 'ingest connected to broker').length;
       expect(connects()).toBe(1);
       await gates.run(100, 3000);
       await cluster.nodes[0]!.kill('SIGKILL');
+      step('node 1 killed');
       await gates.run(100, 4000);
-      await waitFor(() => connects() >= 2, { timeoutMs: 60_000, what: 'ingest to reconnect to another node' });
+      await waitFor(() => connects() >= 2, { timeoutMs: 90_000, what: 'ingest to reconnect to another node' });
+      step('ingest reconnected');
       await gates.run(100, 2000);
       gates.heartbeatAll();
+      step('heartbeat sent');
       const stats = gates.stats();
       expect(stats.passes).toBeGreaterThan(100);
       const shown = async (lotId: string) => {
@@ -81,6 +88,7 @@ describe('ingest and the API on a 3-node NATS cluster', () => {
         const tail = (p: MankuProcess) => p.lines.slice(-15).map((l) => JSON.stringify(l).slice(0, 400)).join('\n');
         throw new Error(`${err.message}\n${JSON.stringify({ lots, gates: gates.stats() })}\n--- ingest\n${tail(ingest)}\n--- api\n${tail(procs[1]!)}`);
       });
+      step('counts exact');
       const urls = ingest.lines.filter((l) => l.msg === 'ingest connected to broker').map((l) => l.url);
       expect(urls.length).toBeGreaterThanOrEqual(2);
     } finally {
@@ -90,5 +98,5 @@ describe('ingest and the API on a 3-node NATS cluster', () => {
     }
     expect(failures).toEqual([]);
     expect(asked).toBeGreaterThan(20);
-  }, 300_000);
+  }, 420_000);
 });
