@@ -78,6 +78,7 @@ function createIngestPart({ env, lots, mqttTls }: Config, mqttUrl: string, store
     password: env.INGEST_MQTT_PASSWORD,
     clientId: env.INGEST_CLIENT_ID,
     skewToleranceMs: env.CLOCK_SKEW_TOLERANCE_S * 1000,
+    statusLotIntervalMs: env.STATUS_MIN_INTERVAL_MS,
     logger,
   });
 }
