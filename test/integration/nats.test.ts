@@ -86,7 +86,8 @@ describe('ingest and the API on a 3-node NATS cluster', () => {
       await waitFor(exact, { timeoutMs: 60_000, intervalMs: 200, what: 'every lot to show the truth' }).catch(async (err: Error) => {
         const lots = await Promise.all(site.lotIds.map(async (id) => ({ id, truth: gates.truth(id), shown: (await shown(id))?.occupied })));
         const tail = (p: MankuProcess) => p.lines.slice(-15).map((l) => JSON.stringify(l).slice(0, 400)).join('\n');
-        throw new Error(`${err.message}\n${JSON.stringify({ lots, gates: gates.stats() })}\n--- ingest\n${tail(ingest)}\n--- api\n${tail(procs[1]!)}`);
+        const metrics = (await (await fetch(`${base}/metrics`)).text()).split('\n').filter((l) => /^manku_(readings|messages_rejected)_total/.test(l));
+        throw new Error(`${err.message}\n${JSON.stringify({ lots, gates: gates.stats() })}\n${metrics.join('\n')}\n--- ingest\n${tail(ingest)}\n--- api\n${tail(procs[1]!)}`);
       });
       step('counts exact');
       const urls = ingest.lines.filter((l) => l.msg === 'ingest connected to broker').map((l) => l.url);
