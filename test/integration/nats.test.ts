@@ -63,6 +63,7 @@ describe('ingest and the API on a 3-node NATS cluster', () => {
     })();
     const started = Date.now();
     const step = (what: string) => console.log(`nats test +${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`, JSON.stringify(gates.stats()));
+    let heartbeat: NodeJS.Timeout | undefined;
     try {
       step('gates connected');
       const connects = () => ingest.lines.filter((l) => l.msg === 'ingest connected to broker').length;
@@ -74,7 +75,11 @@ describe('ingest and the API on a 3-node NATS cluster', () => {
       await waitFor(() => connects() >= 2, { timeoutMs: 90_000, what: 'ingest to reconnect to another node' });
       step('ingest reconnected');
       await gates.run(100, 2000);
+      // The sensors' own node stalls while JetStream elects new leaders, and they may reconnect:
+      // like firmware, every gate repeats its totals (a heartbeat) every 5 s, so the truth arrives.
+      await waitFor(() => gates.connected() === site.sensors.length, { timeoutMs: 90_000, what: 'every gate to be connected' });
       gates.heartbeatAll();
+      heartbeat = setInterval(() => gates.heartbeatAll(), 5000);
       step('heartbeat sent');
       const stats = gates.stats();
       expect(stats.passes).toBeGreaterThan(100);
@@ -93,6 +98,7 @@ describe('ingest and the API on a 3-node NATS cluster', () => {
       const urls = ingest.lines.filter((l) => l.msg === 'ingest connected to broker').map((l) => l.url);
       expect(urls.length).toBeGreaterThanOrEqual(2);
     } finally {
+      clearInterval(heartbeat);
       polling = false;
       await poller;
       await gates.stop();
