@@ -80,11 +80,10 @@ export function natsNodeConfig(o: NatsNodeOptions): string {
     `max_payload: ${o.maxPayloadBytes}`,
     ...(o.monitorPort ? [`http: ${o.host}:${o.monitorPort}`] : []),
     `jetstream { store_dir: ${JSON.stringify(o.storeDir)} }`,
-    'cluster {',
-    '  name: manku',
-    `  listen: ${o.host}:${o.clusterPort}`,
-    `  routes: [${o.routes.map((r) => `nats-route://${r}`).join(', ')}]`,
-    '}',
+    // A single node has no cluster block: JetStream would wait for peers that never come.
+    ...(o.routes.length
+      ? ['cluster {', '  name: manku', `  listen: ${o.host}:${o.clusterPort}`, `  routes: [${o.routes.map((r) => `nats-route://${r}`).join(', ')}]`, '}']
+      : []),
     // MQTT sessions, retained messages and QoS 1 queues live in JetStream streams: replicated on
     // every node (up to 3), they outlive the loss of one; left to itself 2.9 may make them R1.
     `mqtt { listen: ${o.host}:${o.mqttPort}, stream_replicas: ${Math.min(3, o.routes.length + 1)} }`,

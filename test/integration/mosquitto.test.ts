@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counterTopic, labelOf, statusTopic, type LotStatus } from '../../protocol/index.js';
+import { counterTopic, labelOf, STATUS_FILTER, statusTopic, type LotStatus } from '../../protocol/index.js';
 import { openMqttSession } from '../../transport/index.js';
 import { createGates } from '../../testkit/drills/gates.js';
 import { createSite, DRILL_PASSWORD, type Site } from '../../testkit/drills/site.js';
@@ -100,7 +100,7 @@ describe('5,000 lots on mosquitto', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("every lot's retained status reaches a restarted API (mosquitto's defaults delivered 1,020 of 5,000)", async () => {
+  it("every lot's retained status reaches a restarted API, and a QoS 1 subscriber (mosquitto's defaults delivered 1,020 of 5,000)", async () => {
     // Published as ingest publishes them (its account, QoS 1, retained), each lot a count of its own.
     const countOf = (i: number) => 1 + ((i * 7) % 997);
     const { client, ready } = openMqttSession({ url: mosquitto.url, username: 'drill-ingest', password: DRILL_PASSWORD, service: true });
@@ -132,5 +132,18 @@ describe('5,000 lots on mosquitto', () => {
       await api.kill('SIGKILL');
     }
     api = null;
+    // A QoS 1 subscriber (a reader, the push) gets them all too: the limit that dropped 3,980 of them.
+    const reader = openMqttSession({ url: mosquitto.url, username: 'drill-reader', password: DRILL_PASSWORD, service: true });
+    const seen = new Set<string>();
+    reader.client.on('message', (topic, _payload, packet) => {
+      if (packet.retain && packet.qos === 1) seen.add(topic);
+    });
+    await reader.ready;
+    try {
+      await reader.client.subscribeAsync(STATUS_FILTER, { qos: 1 });
+      await waitFor(() => seen.size === LOTS, { timeoutMs: 60_000, intervalMs: 100, what: `${LOTS} retained statuses at QoS 1 (got ${seen.size})` });
+    } finally {
+      await reader.client.endAsync(true);
+    }
   }, 300_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canPublish, canSubscribe, grantsOf, mosquittoConfig, natsAuthConfig, queueLimitOf, subjectOf } from '../../broker/index.js';
+import { canPublish, canSubscribe, grantsOf, mosquittoConfig, natsAuthConfig, natsNodeConfig, queueLimitOf, subjectOf } from '../../broker/index.js';
 import { LotsFile, type Principal } from '../../core/index.js';
 import { filterFor, TOPIC_KINDS } from '../../protocol/index.js';
 import { parseBrokerUrls } from '../../transport/index.js';
@@ -90,6 +90,19 @@ describe('NATS auth.conf', () => {
   it('names the accounts whose hash NATS cannot read', () => {
     const r = natsAuthConfig({ lots: lots((n) => (n === 'gate-b1' ? MOSQ : BCRYPT)) });
     expect(r).toEqual({ ok: false, error: expect.stringMatching(/gate-b1 \(mosquitto\).*--format bcrypt/) });
+  });
+
+  it('a node: JetStream, the MQTT listener with streams on 3 nodes, routes to the others, auth.conf beside it', () => {
+    const node = { name: 'a', host: '0.0.0.0', clientPort: 4222, clusterPort: 6222, mqttPort: 1883, storeDir: '/var/lib/nats', maxPayloadBytes: 1 << 20 };
+    const conf = natsNodeConfig({ ...node, routes: ['nats-b:6222', 'nats-c:6222'] });
+    expect(conf).toMatch(/^server_name: a$/m);
+    expect(conf).toMatch(/^jetstream \{ store_dir: "\/var\/lib\/nats" \}$/m);
+    expect(conf).toMatch(/^mqtt \{ listen: 0\.0\.0\.0:1883, stream_replicas: 3 \}$/m);
+    expect(conf).toContain('routes: [nats-route://nats-b:6222, nats-route://nats-c:6222]');
+    expect(conf).toMatch(/^include \.\/auth\.conf$/m);
+    const alone = natsNodeConfig({ ...node, routes: [] });
+    expect(alone).not.toContain('cluster {');
+    expect(alone).toContain('stream_replicas: 1');
   });
 
   it('maps MQTT filters to subjects', () => {
