@@ -70,3 +70,15 @@ describe('lot partitions (INGEST_PARTITION=k/N)', () => {
     expect(PartitionText.safeParse('2').error?.issues[0]?.message).toMatch(/use k\/N/);
   });
 });
+
+describe('INGEST_PARTITION and API_WORKERS in the environment', () => {
+  it('names a partition in the default client id, keeps a given one, and defaults to every lot', async () => {
+    const { ingestPartitionOf, loadEnv } = await import('../../bin/config.js');
+    expect(ingestPartitionOf(loadEnv({}))).toEqual({ partition: { index: 1, count: 1 }, clientId: 'manku-ingest' });
+    expect(ingestPartitionOf(loadEnv({ INGEST_PARTITION: '2/4' }))).toEqual({ partition: { index: 2, count: 4 }, clientId: 'manku-ingest-2of4' });
+    expect(ingestPartitionOf(loadEnv({ INGEST_PARTITION: '2/4', INGEST_CLIENT_ID: 'north-2' })).clientId).toBe('north-2');
+    expect(() => loadEnv({ INGEST_PARTITION: '5/4' })).toThrow(/INGEST_PARTITION: k\/N needs 1 ≤ k ≤ N/);
+    expect(loadEnv({}).API_WORKERS).toBe(1);
+    expect(() => loadEnv({ API_WORKERS: '0' })).toThrow(/API_WORKERS/);
+  });
+});
