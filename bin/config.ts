@@ -10,7 +10,7 @@ import { Id } from '../protocol/index.js';
 import { verifyPassword, type BrokerLimits } from '../broker/index.js';
 import { InfluxUrl } from '../storage/index.js';
 import type { BrokerTlsOptions } from '../broker/index.js';
-import type { MqttTlsOptions, TlsFiles } from '../transport/index.js';
+import { parseBrokerUrls, type MqttTlsOptions, type TlsFiles } from '../transport/index.js';
 import { apiTlsOf, brokerTlsOf, checkListenerFiles, mqttClientTlsOf, mqttUrlOf, tlsEnvIssues } from './tls-config.js';
 import { trustList } from '../api/client-address.js';
 import type { ApiOptions } from '../api/index.js';
@@ -31,7 +31,14 @@ export const Env = z.object({
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
   /** `off`: no plain listener (MQTT over TLS only). */
   MQTT_PORT: z.union([z.literal('off'), port]).default(1883),
-  MQTT_URL: z.url({ protocol: /^mqtts?$/ }).optional(),
+  /** One broker, or a cluster's nodes separated by commas (failover: transport/broker-urls.ts). */
+  MQTT_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      const servers = parseBrokerUrls(v);
+      if (typeof servers === 'string') ctx.addIssue({ code: 'custom', message: servers });
+    })
+    .optional(),
   MQTT_CONNECT_TIMEOUT_MS: positive.default(10_000),
   BROKER_ID: Id.default('manku-broker'),
   // Broker abuse limits (broker/limits.ts, docs/operations.md).
@@ -157,8 +164,8 @@ export interface Config {
 export class ConfigError extends Error {}
 
 /** One issue on the title's line (`invalid environment: PORT: ...`), several as a list below it. */
-function describe(title: string, error: z.ZodError) {
-  const issues = error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`);
+function describe(title: string, error: z.ZodError, name: (path: PropertyKey[]) => string = () => '') {
+  const issues = error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}${name(i.path)}: ` : ''}${i.message}`);
   return issues.length === 1 ? `${title}: ${issues[0]}` : `${title}:\n${issues.map((i) => `  ${i}`).join('\n')}`;
 }
 
@@ -172,6 +179,15 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return parsed.data;
 }
 
+/** ` (sensor "g1")` for an issue inside a sensor or account entry, so a bad hash names its account. */
+function accountAt(json: unknown, path: PropertyKey[]): string {
+  const at = path.indexOf('sensors') >= 0 ? path.indexOf('sensors') + 2 : path[0] === 'accounts' ? 2 : -1;
+  if (at < 0 || path.length <= at) return '';
+  const entry = path.slice(0, at).reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k], json) as { id?: unknown; username?: unknown } | undefined;
+  const id = entry?.id ?? entry?.username;
+  return typeof id === 'string' ? ` (${path[0] === 'accounts' ? 'account' : 'sensor'} "${id}")` : '';
+}
+
 export function loadLotsFile(path: string): LotsFile {
   let json: unknown;
   try {
@@ -180,7 +196,7 @@ export function loadLotsFile(path: string): LotsFile {
     throw new ConfigError(`cannot read lots file ${path}: ${(err as Error).message}`);
   }
   const parsed = LotsFile.safeParse(json);
-  if (!parsed.success) throw new ConfigError(describe(`invalid lots file ${path}`, parsed.error));
+  if (!parsed.success) throw new ConfigError(describe(`invalid lots file ${path}`, parsed.error, (p) => accountAt(json, p)));
   return parsed.data;
 }
 

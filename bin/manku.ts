@@ -8,14 +8,17 @@
  *   manku api            the API alone (needs a broker at MQTT_URL); API_WORKERS=n runs n on one port
  *   manku push           the NGSI push to the city's broker alone (NGSI_PUSH_URL; needs a broker at MQTT_URL)
  *   manku ngsi registration --endpoint URL   print the NGSI-LD context source registration
- *   manku hash-password  print an scrypt hash for the lots file (password on stdin or as argument)
+ *   manku hash-password [--format scrypt|mosquitto|bcrypt]  print a hash for the lots file (password on stdin or as argument)
+ *   manku broker-config mosquitto|nats --out DIR   write an external broker's config from the lots file (docs/deployment.md)
  *   manku reset-sensor LOT SENSOR   forget a sensor's reference, through the running API (ADMIN_BEARER or ADMIN_TOKEN, API_URL)
  */
 import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createApi } from '../api/index.js';
-import { createBroker, hashPassword } from '../broker/index.js';
+import { createBroker, hashPasswordAs } from '../broker/index.js';
+import { HASH_FORMATS, type HashFormat } from '../core/index.js';
+import { brokerConfigCommand } from './broker-config.js';
 import { createIngest } from '../ingest/index.js';
 import { createPush } from '../push/index.js';
 import {
@@ -124,6 +127,15 @@ function createPushPart({ env, lots, mqttTls }: Config, mqttUrl: string, logger:
   });
 }
 
+/** `--format F` anywhere in the arguments (default scrypt), and the arguments left. */
+function hashFormatArg(args: string[]): { format: HashFormat; rest: string[] } {
+  const at = args.indexOf('--format');
+  if (at < 0) return { format: 'scrypt', rest: args };
+  const format = args[at + 1] as HashFormat;
+  if (!HASH_FORMATS.includes(format)) throw new ConfigError(`--format must be one of ${HASH_FORMATS.join(', ')}, not "${args[at + 1] ?? ''}"`);
+  return { format, rest: args.filter((_, i) => i !== at && i !== at + 1) };
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -201,9 +213,14 @@ async function run(role: Role) {
 async function main(argv: string[]) {
   const [command = 'all', ...args] = argv;
   if (command === 'hash-password') {
-    const password = args[0] ?? (await readStdin());
-    if (!password) throw new ConfigError('usage: manku hash-password [password]   (or pipe the password on stdin)');
-    process.stdout.write(`${await hashPassword(password)}\n`);
+    const { format, rest } = hashFormatArg(args);
+    const password = rest[0] ?? (await readStdin());
+    if (!password) throw new ConfigError('usage: manku hash-password [--format scrypt|mosquitto|bcrypt] [password]   (or pipe the password on stdin)');
+    process.stdout.write(`${await hashPasswordAs(format, password)}\n`);
+    return;
+  }
+  if (command === 'broker-config') {
+    for (const file of brokerConfigCommand(args)) process.stdout.write(`wrote ${file}\n`);
     return;
   }
   if (command === 'reset-sensor') {
@@ -215,10 +232,10 @@ async function main(argv: string[]) {
     return;
   }
   if (command === '--help' || command === 'help') {
-    process.stdout.write(`usage: manku [${ROLES.join('|')}|hash-password|reset-sensor LOT SENSOR|ngsi registration --endpoint URL]\n`);
+    process.stdout.write(`usage: manku [${ROLES.join('|')}|hash-password [--format scrypt|mosquitto|bcrypt]|broker-config mosquitto|nats --out DIR|reset-sensor LOT SENSOR|ngsi registration --endpoint URL]\n`);
     return;
   }
-  if (!(ROLES as readonly string[]).includes(command)) throw new ConfigError(`unknown command "${command}"; use one of: ${ROLES.join(', ')}, hash-password, reset-sensor, ngsi`);
+  if (!(ROLES as readonly string[]).includes(command)) throw new ConfigError(`unknown command "${command}"; use one of: ${ROLES.join(', ')}, hash-password, broker-config, reset-sensor, ngsi`);
   await run(command as Role);
 }
 

@@ -1,5 +1,6 @@
 export * from './levels.js';
 export * from './lots.js';
+export * from './password-hash.js';
 export * from './occupancy.js';
 export * from './lot-state.js';
 export * from './clock.js';

@@ -3,36 +3,12 @@ import { z } from 'zod';
 import { Id, isTimeZone, LocalizedName } from '../protocol/index.js';
 import { Thresholds } from './levels.js';
 import { LotPlace } from './place.js';
+import { passwordHashProblem } from './password-hash.js';
 
-/** `scrypt$N$r$p$salt$hash` (base64), as printed by `manku hash-password`. */
-export interface ScryptHash {
-  N: number;
-  r: number;
-  p: number;
-  salt: Buffer;
-  key: Buffer;
-}
-
-/**
- * Parses `scrypt$N$r$p$salt$hash` and checks its parameters are ones scrypt can run and that are
- * worth running (N a power of two from 2^10 to 2^20, r 1–32, p 1–16, a 16–64-byte key): a hash
- * that fails here would otherwise look like a wrong password at every login.
- */
-export function parseScryptHash(encoded: string): ScryptHash | string {
-  const m = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(encoded);
-  if (!m) return 'must be a scrypt hash from `npm run -s manku -- hash-password`';
-  const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (N < 1024 || N > 1 << 20 || (N & (N - 1)) !== 0) return `scrypt N must be a power of two from 1024 to 1048576, not ${N}`;
-  if (r < 1 || r > 32) return `scrypt r must be from 1 to 32, not ${r}`;
-  if (p < 1 || p > 16) return `scrypt p must be from 1 to 16, not ${p}`;
-  const key = Buffer.from(m[5]!, 'base64');
-  if (key.length < 16 || key.length > 64) return `the hash must be 16 to 64 bytes, not ${key.length}`;
-  return { N, r, p, salt: Buffer.from(m[4]!, 'base64'), key };
-}
-
+/** Any hash format core/password-hash.ts accepts, checked when the file loads. */
 export const PasswordHash = z.string().superRefine((value, ctx) => {
-  const parsed = parseScryptHash(value);
-  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `${parsed} (make one with \`npm run -s manku -- hash-password\`)` });
+  const problem = passwordHashProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 export const SensorConfig = z.strictObject({

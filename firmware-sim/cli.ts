@@ -13,7 +13,7 @@ import { isTimeZone, startOfDayIn, zoneOffsetMs } from '../protocol/index.js';
 
 const HELP = `usage:
   npm run sim -- run [options]
-      --url mqtt://127.0.0.1:1883  --lot demo-hospital  --sensors demo-gate-1,demo-gate-2
+      --url mqtt://127.0.0.1:1883[,mqtt://…]  --lot demo-hospital  --sensors demo-gate-1,demo-gate-2
       --password demo  ({sensor} in it is replaced by each sensor's id, e.g. pw-{sensor})
       --scenario weekday|weekend|snow  --seed 1  --capacity 200  --date YYYY-MM-DD (default today)  --time-zone Asia/Tokyo (the lot's: the day and the clock shown)
       --from 0 (hour of day)  --hours 24

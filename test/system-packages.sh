@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 REQUIRED=(
   "influxd influxdb"                  # InfluxDB 1.x: the store tests, one influxd per run
   "mosquitto_pub mosquitto-clients"   # publishing as a gate sensor would
+  "/usr/sbin/mosquitto mosquitto"     # an external broker: testkit/mosquitto.ts (issue 9)
+  "/usr/sbin/nats-server nats-server" # a 3-node NATS cluster with its MQTT listener: testkit/nats.ts (issue 9)
   "/usr/bin/chromium chromium"        # the widget and the docs' live client, headless
   "curl curl"                         # the docs' curl examples, run as written
   "openssl openssl"                   # certificates made at test time (TLS tests)
@@ -29,7 +31,7 @@ fi
 
 install="apt-get update && apt-get install -y ${missing[*]}"
 if ! command -v apt-get >/dev/null; then
-  echo "npm test: missing ${missing[*]} and no apt-get here; install InfluxDB 1.x (influxd), mosquitto_pub, Chromium at /usr/bin/chromium, curl and openssl" >&2
+  echo "npm test: missing ${missing[*]} and no apt-get here; install InfluxDB 1.x (influxd), mosquitto_pub, mosquitto, nats-server, Chromium at /usr/bin/chromium, curl and openssl" >&2
   exit 1
 fi
 if [[ $(id -u) -eq 0 ]]; then

@@ -2,3 +2,4 @@ export { openMqttSession, jittered, type MqttSession, type MqttSessionOptions, t
 export { tuneForService, type TunableSocket } from './socket-tuning.js';
 export { ENV_TLS_SETTINGS, tlsFailure, type TlsSettingNames } from './tls-failure.js';
 export { readTlsCredentials, reloadTlsCredentials, type CertificateSummary, type TlsCredentials, type TlsFiles } from './tls-credentials.js';
+export { parseBrokerUrls, type BrokerServer } from './broker-urls.js';

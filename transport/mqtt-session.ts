@@ -9,6 +9,7 @@
  * at the same instant; service sessions get no Nagle and writes corked per event-loop turn.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { parseBrokerUrls } from './broker-urls.js';
 import { tuneForService, type TunableSocket } from './socket-tuning.js';
 import { ENV_TLS_SETTINGS, tlsFailure, type TlsSettingNames } from './tls-failure.js';
 
@@ -28,6 +29,7 @@ export interface MqttTlsOptions {
 }
 
 export interface MqttSessionOptions {
+  /** One broker, or the nodes of a cluster separated by commas: each reconnect tries the next (broker-urls.ts). */
   url: string;
   username: string;
   password: string;
@@ -74,7 +76,9 @@ export function openMqttSession({
   tls: { settings = ENV_TLS_SETTINGS, ...tls } = {},
 }: MqttSessionOptions): MqttSession {
   let backoff = minReconnectMs;
-  const client = mqtt.connect(url, {
+  const servers = parseBrokerUrls(url);
+  if (typeof servers === 'string') throw new Error(`MQTT_URL: ${servers}`);
+  const client = mqtt.connect(url.split(',')[0]!.trim(), {
     username,
     password,
     protocolVersion: 4,
@@ -82,6 +86,7 @@ export function openMqttSession({
     connectTimeout: connectTimeoutMs,
     reconnectPeriod: jittered(backoff),
     reconnectOnConnackError: true, // "server unavailable" (a sensor before ingest subscribed) is worth retrying
+    ...(servers.length > 1 ? { servers } : {}),
     ...(clientId ? { clientId } : {}),
     ...(will ? { will } : {}),
     ...tls,

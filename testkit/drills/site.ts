@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { hashPassword } from '../../broker/index.js';
+import { hashBcryptPassword, hashMosquittoPassword, hashPassword } from '../../broker/index.js';
+import type { HashFormat } from '../../core/index.js';
 import { LotStatus, parseStatusTopic, statusTopic } from '../../protocol/index.js';
 import { openMqttSession } from '../../transport/index.js';
 import { freePort } from '../wait.js';
@@ -24,9 +25,22 @@ export interface Site {
   env: Record<string, string>;
 }
 
-/** `lots` lots with `gatesPerLot` gates each; the broker's port is picked now so restarts keep it. */
-export async function createSite(dir: string, { lots = 1, gatesPerLot = 2, capacity = 1_000_000, staleAfterS = 180 } = {}): Promise<Site> {
-  const hash = await hashPassword(DRILL_PASSWORD, { N: 1024 });
+/** One hash of the drill password in a format (cheap parameters: tests hash and verify often). */
+function drillHash(format: HashFormat): Promise<string> {
+  if (format === 'mosquitto') return hashMosquittoPassword(DRILL_PASSWORD);
+  if (format === 'bcrypt') return hashBcryptPassword(DRILL_PASSWORD, { cost: 10 });
+  return hashPassword(DRILL_PASSWORD, { N: 1024 });
+}
+
+/**
+ * `lots` lots with `gatesPerLot` gates each; the broker's port is picked now so restarts keep it.
+ * `hashFormat`: mosquitto or bcrypt for a site served by mosquitto or NATS (testkit/mosquitto.ts, testkit/nats.ts).
+ */
+export async function createSite(
+  dir: string,
+  { lots = 1, gatesPerLot = 2, capacity = 1_000_000, staleAfterS = 180, hashFormat = 'scrypt' as HashFormat } = {},
+): Promise<Site> {
+  const hash = await drillHash(hashFormat);
   const lotIds = Array.from({ length: lots }, (_, l) => `drill-lot-${l}`);
   const file = {
     lots: lotIds.map((id, l) => ({
