@@ -1,7 +1,9 @@
 /**
- * Beyond one box (issue 9): the broker, two ingest partitions (INGEST_PARTITION=1/2, 2/2) and an
- * API with two workers (API_WORKERS=2), each its own `manku` process (bin/manku.ts), on aedes.
- * Traffic comes from gates that keep the ground truth (testkit/drills).
+ * Beyond one box (issue 9): two ingest partitions (INGEST_PARTITION=1/2, 2/2) and an API with two
+ * workers (API_WORKERS=2), each its own `manku` process (bin/manku.ts), on the embedded aedes
+ * (`manku broker`) and on a real mosquitto 2.0 configured by `manku broker-config mosquitto`.
+ * Traffic comes from gates that keep the ground truth (testkit/drills). Worker supervision does not
+ * depend on the broker: it is tested on aedes only.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get, request } from 'node:http';
@@ -13,6 +15,7 @@ import { createGates, type Gates } from '../../testkit/drills/gates.js';
 import { createLiveClients, type LiveClients } from '../../testkit/drills/live-clients.js';
 import { createSite, type Site } from '../../testkit/drills/site.js';
 import { startManku, type MankuProcess } from '../../testkit/manku-process.js';
+import { startMosquitto, type Mosquitto } from '../../testkit/mosquitto.js';
 import { freePort, waitFor } from '../../testkit/wait.js';
 
 const ADMIN_TOKEN = 'scale-test-admin-token-0123456789';
@@ -40,8 +43,9 @@ function call(url: string, method = 'GET', body?: unknown): Promise<{ status: nu
 }
 
 // Whole processes start here (tsx compiles on start): slow on a loaded 2-core machine.
-describe('two ingest partitions and two API workers (aedes)', { timeout: 600_000 }, () => {
+describe.each(['aedes', 'mosquitto'] as const)('two ingest partitions and two API workers (%s)', { timeout: 600_000 }, (brokerKind) => {
   let dir: string;
+  let mosquitto: Mosquitto | null = null;
   let site: Site;
   let base: string;
   let gates: Gates;
@@ -68,19 +72,21 @@ describe('two ingest partitions and two API workers (aedes)', { timeout: 600_000
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'manku-scale-'));
-    site = await createSite(dir, { lots: 4, gatesPerLot: 2 });
+    site = await createSite(dir, { lots: 4, gatesPerLot: 2, hashFormat: brokerKind === 'mosquitto' ? 'mosquitto' : 'scrypt' });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const broker = start('broker');
+    if (brokerKind === 'mosquitto') mosquitto = await startMosquitto({ lotsFile: site.env.LOTS_FILE!, port: site.mqttPort });
+    const broker = mosquitto ? null : start('broker');
     ingests = [start('ingest', ingestEnv(1))];
     api = start('api', { API_WORKERS: '2', PORT: String(port), ADMIN_TOKEN });
-    await Promise.all([broker.ready(), ingests[0]!.ready(), api.ready()]);
+    await Promise.all([broker?.ready(), ingests[0]!.ready(), api.ready()]);
   }, 600_000);
 
   afterAll(async () => {
     live?.close();
     await gates?.stop();
     for (const p of procs.reverse()) await p.kill('SIGKILL');
+    await mosquitto?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
@@ -139,7 +145,8 @@ describe('two ingest partitions and two API workers (aedes)', { timeout: 600_000
     expect((await call(`${base}/api/v1/lots/${lotId}/calibration`, 'POST', { occupied: gates.truth(lotId) })).status).toBe(200);
   });
 
-  it('replaces a worker that is killed, and keeps serving the right counts', async () => {
+  // Worker supervision does not depend on the broker: registered for aedes only.
+  if (brokerKind === 'aedes') it('replaces a worker that is killed, and keeps serving the right counts', async () => {
     const startedPids = () => api.lines.filter((l) => l.msg === 'API worker started').map((l) => l.pid as number);
     const victim = startedPids()[0]!;
     process.kill(victim, 'SIGKILL');
@@ -163,7 +170,7 @@ describe('two ingest partitions and two API workers (aedes)', { timeout: 600_000
     await waitFor(() => shownEverywhere(2), { timeoutMs: 120_000, intervalMs: 100, what: 'counts exact after the restart' });
   });
 
-  it('stops cleanly on SIGTERM: every worker, then the primary, exit 0', async () => {
+  if (brokerKind === 'aedes') it('stops cleanly on SIGTERM: every worker, then the primary, exit 0', async () => {
     expect(await api.kill('SIGTERM')).toBe(0);
     expect(api.lines.filter((l) => l.msg === 'API stopped').length).toBeGreaterThanOrEqual(2);
   });
