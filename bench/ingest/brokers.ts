@@ -1,7 +1,7 @@
 /**
  * The broker a benchmark run goes through, started fresh for each measurement: the embedded aedes
- * (its own process, bench/ingest/broker-proc.ts), a real mosquitto 2.0 or a one-node nats-server
- * 2.9 (JetStream + MQTT), both from the configs `manku broker-config` writes for the lots file.
+ * (its own process, bench/ingest/broker-proc.ts), a real mosquitto 2.0 or a 3-node nats-server
+ * 2.9 cluster (JetStream + MQTT), both from the configs `manku broker-config` writes for the lots file.
  */
 import { join } from 'node:path';
 import { startMosquitto } from '../../testkit/mosquitto.js';
@@ -23,7 +23,9 @@ export async function startBenchBroker(kind: BenchBroker, lotsFile: string): Pro
     return { url: m.url, stop: () => m.close() };
   }
   if (kind === 'nats') {
-    const c = await startNatsCluster({ lotsFile, size: 1 });
+    // JetStream in cluster mode needs routes: a one-node "cluster" does not start. Three nodes, as
+    // deployed; every client of the benchmark on node 1, so both measurements take the same path.
+    const c = await startNatsCluster({ lotsFile, size: 3 });
     return { url: c.nodes[0]!.mqttUrl, stop: () => c.close() };
   }
   const broker = await startChild(join(here, 'broker-proc.ts'), { BENCH_LOTS_FILE: lotsFile });
