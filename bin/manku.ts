@@ -157,8 +157,9 @@ async function run(role: Role) {
     }
     logger.warn({ accounts: demo }, '!!! DEMO CREDENTIALS ACTIVE (password "demo"): anyone can publish counts. Never use them outside a demo. !!!');
   }
-  if (config.env.API_WORKERS > 1 && role !== 'api') throw new ConfigError(`API_WORKERS=${config.env.API_WORKERS} needs \`manku api\` (run the broker and ingest as their own processes; docs/deployment.md)`);
-  if (config.env.API_WORKERS > 1 && cluster.isPrimary) {
+  // Other roles ignore API_WORKERS (one env file may serve every part); `all` cannot fork its broker and ingest.
+  if (config.env.API_WORKERS > 1 && role === 'all') throw new ConfigError(`API_WORKERS=${config.env.API_WORKERS} needs \`manku api\` (run the broker and ingest as their own processes; docs/deployment.md)`);
+  if (config.env.API_WORKERS > 1 && role === 'api' && cluster.isPrimary) {
     await superviseApiWorkers({ count: config.env.API_WORKERS, logger });
     logger.info({ workers: config.env.API_WORKERS }, 'manku ready');
     return;

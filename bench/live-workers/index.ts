@@ -45,7 +45,6 @@ async function fanoutWith(workers: number, lotsFile: string, lotId: string, sens
     DATA_DIR: join(dir, `data-${workers}`),
     PORT: String(apiPort),
     API_WORKERS: String(workers),
-    LOG_LEVEL: 'warn',
     // every benchmark client comes from 127.0.0.1 (as behind a proxy)
     WS_MAX_CLIENTS_PER_ADDRESS: '0',
     WS_UPGRADES_PER_S: '0',

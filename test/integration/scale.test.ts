@@ -79,8 +79,9 @@ describe.each(['aedes', 'mosquitto'] as const)('two ingest partitions and two AP
     const broker = mosquitto ? null : start('broker');
     ingests = [start('ingest', ingestEnv(1))];
     api = start('api', { API_WORKERS: '2', PORT: String(port), ADMIN_TOKEN });
-    await Promise.all([broker?.ready(), ingests[0]!.ready(), api.ready()]);
-  }, 600_000);
+    // the API primary loads, then forks two workers that load again: minutes on a loaded 2-core machine
+    await Promise.all([broker?.ready(), ingests[0]!.ready(), api.ready(600_000)]);
+  }, 900_000);
 
   afterAll(async () => {
     live?.close();
@@ -151,7 +152,7 @@ describe.each(['aedes', 'mosquitto'] as const)('two ingest partitions and two AP
     const victim = startedPids()[0]!;
     process.kill(victim, 'SIGKILL');
     await waitFor(() => api.lines.some((l) => l.msg === 'API worker exited; starting another' && l.pid === victim), { timeoutMs: 30_000, what: 'exit logged' });
-    await waitFor(() => startedPids().length === 3 && api.lines.filter((l) => l.msg === 'API worker ready').length === 3, { timeoutMs: 120_000, what: 'a new worker ready' });
+    await waitFor(() => startedPids().length === 3 && api.lines.filter((l) => l.msg === 'API worker ready').length === 3, { timeoutMs: 300_000, what: 'a new worker ready' });
     await waitFor(() => shownEverywhere(2), { timeoutMs: 60_000, intervalMs: 100, what: 'counts exact on every worker' });
   });
 
