@@ -97,6 +97,9 @@ export function createMetrics({
   reported('manku_store_dropped_points_total', 'Points dropped (buffer overflow or refused by the store)', ['ingest', 'store'], each((v) => [[{ ingest: v.health.clientId, store: v.health.store?.kind ?? '' }, v.health.store?.dropped ?? 0]]));
   gauge('manku_store_buffered_points', 'Points waiting to be stored', ['ingest', 'store'], each((v) => [[{ ingest: v.health.clientId, store: v.health.store?.kind ?? '' }, v.health.store?.buffered ?? 0]]));
   gauge('manku_ingest_up', '1 while an ingest reports itself running', ['ingest'], () => board.all().map((v): Sample<'ingest'> => [{ ingest: v.health.clientId }, v.health.running ? 1 : 0]));
+  gauge('manku_ingest_partition_up', '1 while a live ingest holds partition k/N (INGEST_PARTITION) of the partition counts live ingests report', ['partition'], () =>
+    board.partitions().map((p): Sample<'partition'> => [{ partition: p.partition }, p.up ? 1 : 0]),
+  );
   gauge('manku_sensors_online', 'Sensors heard within the stale window', ['lot'], each((v) =>
     Object.entries(v.health.sensorsOnline ?? {}).map(([lot, s]): Sample<'lot'> => [{ lot }, s.online]),
   ));

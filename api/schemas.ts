@@ -72,7 +72,7 @@ export const Readiness = z
     status: z.enum(['ready', 'degraded', 'not_ready']).meta({ description: 'degraded: ready (200), but the NGSI push is failing; see warnings' }),
     reasons: z.array(z.string()),
     broker: z.boolean(),
-    ingest: z.array(z.object({ clientId: z.string(), running: z.boolean(), ageS: z.number(), store: z.string().optional() })),
+    ingest: z.array(z.object({ clientId: z.string(), running: z.boolean(), ageS: z.number(), store: z.string().optional(), partition: z.string().optional().meta({ description: 'INGEST_PARTITION k/N of this ingest' }) })),
     /** Present when an NGSI push has reported. */
     push: z.array(z.object({ clientId: z.string(), running: z.boolean(), state: z.string().optional(), pending: z.int() })).optional(),
     warnings: z.array(z.string()).optional(),

@@ -1,15 +1,17 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard, drills, soak, gates.
+ * Benchmarks: ingest, live, floor, live-workers, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard, drills, soak, gates.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, totalmem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingestBench } from './ingest/index.js';
+import { BENCH_BROKERS, type BenchBroker } from './ingest/brokers.js';
 import { ngsiBench } from './ngsi/index.js';
 import { floorBench } from './floor/index.js';
+import { liveWorkersBench } from './live-workers/index.js';
 import { fuzzBench } from './fuzz/index.js';
 import { packetGuardBench } from './packet-guard/index.js';
 import { liveBench } from './live/index.js';
@@ -22,6 +24,11 @@ import { drillsBench } from './drills/index.js';
 import { soakBench } from './soak/index.js';
 import { gatesBench } from './gates/index.js';
 
+function benchBrokerOf(name = 'aedes'): BenchBroker {
+  if (!(BENCH_BROKERS as readonly string[]).includes(name)) throw new Error(`--broker ${name}: use one of ${BENCH_BROKERS.join(', ')}`);
+  return name as BenchBroker;
+}
+
 const benches = {
   ingest: (args: Record<string, string>) =>
     ingestBench({
@@ -30,6 +37,7 @@ const benches = {
       runs: Number(args.runs ?? 3),
       lots: Number(args.lots ?? 4),
       rawSession: args['raw-session'] === 'clean' ? 'clean' : 'persistent',
+      broker: benchBrokerOf(args.broker),
     }),
   live: (args: Record<string, string>) =>
     liveBench({
@@ -45,6 +53,8 @@ const benches = {
   truth: (args: Record<string, string>) => truthBench({ seed: Number(args.seed ?? 1), capacity: Number(args.capacity ?? 200), weeks: Number(args.weeks ?? 6) }),
   widget: (args: Record<string, string>) => widgetBench({ loads: Number(args.loads ?? 10) }),
   floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
+  'live-workers': (args: Record<string, string>) =>
+    liveWorkersBench({ clients: Number(args.clients ?? 10_000), changes: Number(args.changes ?? 20), rounds: Number(args.rounds ?? 10), gapMs: Number(args.gap ?? 250) }),
   ngsi: (args: Record<string, string>) => ngsiBench({ changes: Number(args.changes ?? 50), gapMs: Number(args.gap ?? 100), flavor: args.flavor === 'v2' ? 'v2' : 'ld' }),
   forecast: (args: Record<string, string>) =>
     forecastBench({ csv: args.csv ?? BIRMINGHAM_CSV, trainRuns: Number(args['train-runs'] ?? 15), forecasts: Number(args.forecasts ?? 10_000), simWeeks: Number(args.weeks ?? 8), seed: Number(args.seed ?? 1) }),
@@ -91,11 +101,13 @@ if (!name || !(name in benches)) {
   console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--option value ...]`);
   process.exit(2);
 }
-const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform, loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))) };
 const result = await benches[name as keyof typeof benches](parseArgs(rest));
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
-const record = { bench: name, at: new Date().toISOString(), machine, ...result };
+// The machine may be shared: its load beside the figures (1, 5, 15 min averages).
+const record = { bench: name, at: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))) }, ...result };
+console.log(`load average (1, 5, 15 min): at start ${machine.loadAverageAtStart.join(', ')}; at end ${record.machine.loadAverageAtEnd.join(', ')}`);
 const stamp = record.at.replace(/[:.]/g, '-');
 writeFileSync(join(dir, `${name}-${stamp}.json`), `${JSON.stringify(record, null, 2)}\n`);
 writeFileSync(join(dir, `${name}-latest.json`), `${JSON.stringify(record, null, 2)}\n`);

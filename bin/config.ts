@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { LotsFile } from '../core/index.js';
+import { LotsFile, PartitionText, WHOLE, type Partition } from '../core/index.js';
 import { Id } from '../protocol/index.js';
 import { verifyPassword, type BrokerLimits } from '../broker/index.js';
 import { InfluxUrl } from '../storage/index.js';
@@ -54,7 +54,12 @@ export const Env = z.object({
   MQTT_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(1000),
   INGEST_MQTT_USERNAME: z.string().min(1).default('demo-ingest'),
   INGEST_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
-  INGEST_CLIENT_ID: z.string().min(1).max(23).default('manku-ingest'),
+  /** Default `manku-ingest`, or `manku-ingest-KofN` with INGEST_PARTITION (ingestClientIdOf). */
+  INGEST_CLIENT_ID: z.string().min(1).max(23).optional(),
+  /** `k/N`: this ingest owns the lots of partition k of N (core/partition.ts); unset: every lot. */
+  INGEST_PARTITION: PartitionText.optional(),
+  /** `manku api` only: this many API processes under node:cluster on one port (bin/api-workers.ts). */
+  API_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   STATUS_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   API_MQTT_USERNAME: z.string().min(1).default('demo-api'),
   API_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
@@ -294,4 +299,11 @@ export function apiSecurityOf(env: Env): Pick<ApiOptions, 'adminOidc' | 'trustPr
     requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     handlerTimeoutMs: env.HTTP_HANDLER_TIMEOUT_MS,
   };
+}
+
+/** Ingest's partition (INGEST_PARTITION) and its MQTT client id: a partition's default id names it (`manku-ingest-2of4`). */
+export function ingestPartitionOf(env: Env): { partition: Partition; clientId: string } {
+  const partition = env.INGEST_PARTITION ?? WHOLE;
+  const clientId = env.INGEST_CLIENT_ID ?? (partition.count > 1 ? `manku-ingest-${partition.index}of${partition.count}` : 'manku-ingest');
+  return { partition, clientId };
 }

@@ -5,7 +5,7 @@
  *   manku [all]          broker + ingest + API in one process (the default; `npm start`)
  *   manku broker         the MQTT broker alone
  *   manku ingest         ingest alone (needs a broker at MQTT_URL)
- *   manku api            the API alone (needs a broker at MQTT_URL)
+ *   manku api            the API alone (needs a broker at MQTT_URL); API_WORKERS=n runs n on one port
  *   manku push           the NGSI push to the city's broker alone (NGSI_PUSH_URL; needs a broker at MQTT_URL)
  *   manku ngsi registration --endpoint URL   print the NGSI-LD context source registration
  *   manku hash-password [--format scrypt|mosquitto|bcrypt]  print a hash for the lots file (password on stdin or as argument)
@@ -13,6 +13,7 @@
  *   manku import-history --csv FILE [--lots FILE]   load past occupancy into the store (docs/operations.md)
  *   manku reset-sensor LOT SENSOR   forget a sensor's reference, through the running API (ADMIN_BEARER or ADMIN_TOKEN, API_URL)
  */
+import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createApi } from '../api/index.js';
@@ -31,10 +32,11 @@ import {
   type OccupancyStore,
 } from '../storage/index.js';
 import { resetSensorCommand } from './admin.js';
+import { reportWorkerReady, superviseApiWorkers } from './api-workers.js';
 import { ngsiCommand } from './ngsi.js';
 import { importHistoryCommand } from './import-history.js';
 import { createLogger } from './logger.js';
-import { apiSecurityOf, brokerLimitsOf, ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
+import { apiSecurityOf, brokerLimitsOf, ConfigError, demoCredentials, ingestPartitionOf, loadConfig, loadEnv, type Config, type Role } from './config.js';
 
 type Part = { start(): Promise<unknown>; stop(): Promise<void>; reloadTls?(): boolean };
 const ROLES: readonly Role[] = ['all', 'broker', 'ingest', 'api', 'push'];
@@ -78,7 +80,7 @@ function createIngestPart({ env, lots, mqttTls }: Config, mqttUrl: string, store
     mqttTls,
     username: env.INGEST_MQTT_USERNAME,
     password: env.INGEST_MQTT_PASSWORD,
-    clientId: env.INGEST_CLIENT_ID,
+    ...ingestPartitionOf(env),
     skewToleranceMs: env.CLOCK_SKEW_TOLERANCE_S * 1000,
     gateIntervalMs: env.GATE_STATE_INTERVAL_MS,
     statusLotIntervalMs: env.STATUS_MIN_INTERVAL_MS,
@@ -149,7 +151,7 @@ async function readStdin(): Promise<string> {
 async function run(role: Role) {
   const config = loadConfig();
   if (role === 'all' || role === 'api') apiSecurityOf(config.env); // its checks across variables, before any part starts
-  const logger = createLogger(config.env, { role });
+  const logger = createLogger(config.env, { role, ...(cluster.isWorker ? { worker: cluster.worker!.id } : {}) });
   logger.info({ lotsFile: config.lotsFile, lots: config.lots.lots.map((l) => l.id) }, 'manku starting');
   const demo = await demoCredentials(config, role);
   if (demo.length > 0) {
@@ -160,6 +162,13 @@ async function run(role: Role) {
       );
     }
     logger.warn({ accounts: demo }, '!!! DEMO CREDENTIALS ACTIVE (password "demo"): anyone can publish counts. Never use them outside a demo. !!!');
+  }
+  // Other roles ignore API_WORKERS (one env file may serve every part); `all` cannot fork its broker and ingest.
+  if (config.env.API_WORKERS > 1 && role === 'all') throw new ConfigError(`API_WORKERS=${config.env.API_WORKERS} needs \`manku api\` (run the broker and ingest as their own processes; docs/deployment.md)`);
+  if (config.env.API_WORKERS > 1 && role === 'api' && cluster.isPrimary) {
+    await superviseApiWorkers({ count: config.env.API_WORKERS, logger });
+    logger.info({ workers: config.env.API_WORKERS }, 'manku ready');
+    return;
   }
   const runs = (part: Exclude<Role, 'all'>) => role === 'all' || role === part;
   const parts: Part[] = [];
@@ -203,7 +212,9 @@ async function run(role: Role) {
   const push = runs('push') ? createPushPart(config, mqttUrl, logger) : null;
   if (role === 'push' && !push) throw new ConfigError('manku push needs NGSI_PUSH_URL (the city broker\'s base URL; docs/city-platform.md)');
   if (push && !stopping) await start(push);
-  if (!stopping) logger.info('manku ready');
+  if (stopping) return;
+  if (cluster.isWorker) reportWorkerReady(); // the primary says 'manku ready' once every worker is
+  else logger.info('manku ready');
 }
 
 async function main(argv: string[]) {

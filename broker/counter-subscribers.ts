@@ -5,7 +5,7 @@
  * that were PUBACKed before ingest's session existed). A persistent session keeps its filters while
  * it is offline (the broker queues for it); a clean session's go when it disconnects.
  */
-import { counterTopic, filterMatches } from '../protocol/index.js';
+import { COUNTER_FILTER, counterTopic, filterFor, filterMatches } from '../protocol/index.js';
 
 export interface CounterSubscribers {
   subscribed(clientId: string, filters: readonly string[]): void;
@@ -32,6 +32,10 @@ export function createCounterSubscribers(): CounterSubscribers {
     },
     covers(lotId, sensorId) {
       const topic = counterTopic(lotId, sensorId);
+      // The filters ingest uses (all lots, or one lot's per partition) by lookup: a partitioned
+      // ingest holds thousands of filters, and a reconnect storm asks this once per sensor.
+      const usual = [COUNTER_FILTER, filterFor('counter', { lotId }), topic];
+      for (const set of byClient.values()) if (usual.some((f) => set.has(f))) return true;
       for (const set of byClient.values()) for (const f of set) if (filterMatches(f, topic)) return true;
       return false;
     },

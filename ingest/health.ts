@@ -46,4 +46,4 @@ export function buildHealth(
 }
 
 /** The broker publishes this for us if we vanish without a clean stop. */
-export const offlineHealth = (clientId: string): IngestHealth => ({ clientId, running: false });
+export const offlineHealth = (clientId: string, partition?: string): IngestHealth => ({ clientId, running: false, ...(partition ? { partition } : {}) });

@@ -11,11 +11,12 @@ import {
   calibrationResultTopic,
   COUNTER_FILTER,
   gatesTopic,
+  filterFor,
   healthTopic,
   parse,
   statusTopic,
 } from '../protocol/index.js';
-import { systemClock, type Clock, type LotsFile } from '../core/index.js';
+import { owns, partitionLabel, systemClock, WHOLE, type Clock, type LotsFile, type Partition } from '../core/index.js';
 import type { OccupancyStore } from '../storage/index.js';
 import { openMqttSession, tlsFailure, type MqttTlsOptions } from '../transport/index.js';
 import { createCommandHandler, type CommandHandler } from './commands.js';
@@ -52,6 +53,8 @@ export interface IngestOptions {
   historyIntervalMs?: number;
   /** A lot's gates are republished at most this often while only their counters change (GATE_STATE_INTERVAL_MS). */
   gateIntervalMs?: number;
+  /** INGEST_PARTITION: own only the lots of this partition (core/partition.ts); default all of them. */
+  partition?: Partition;
 }
 
 export interface IngestStats extends LedgerStats {
@@ -89,12 +92,15 @@ export function createIngest({
   historyIntervalMs = 1000,
   gateIntervalMs = 5000,
   mqttTls,
+  partition = WHOLE,
 }: IngestOptions): Ingest {
   const log = logger.child({ component: 'ingest' });
+  const mine = { ...lots, lots: lots.lots.filter((l) => owns(partition, l.id)) };
+  const filters = subscriptionFilters(mine, partition);
   let client: MqttClient | null = null;
   let healthTicker: NodeJS.Timeout | null = null;
 
-  const ledger = createLedger({ lots, clock, store, skewToleranceMs, logger, onChange: (lotId) => {
+  const ledger = createLedger({ lots: mine, clock, store, skewToleranceMs, logger, onChange: (lotId) => {
     statuses.changed(lotId);
     gateStates.touch(lotId); // a calibration or reset shows in the gates' state too
   } });
@@ -117,7 +123,7 @@ export function createIngest({
     answer: (lotId, result) => client?.publish(calibrationResultTopic(lotId), JSON.stringify(result), { qos: 1 }),
   });
 
-  const gates = createGateTracker({ lots, ledger });
+  const gates = createGateTracker({ lots: mine, ledger });
   const gateStates = createGatePublisher({
     tracker: gates,
     lotIds: ledger.lotIds,
@@ -130,7 +136,7 @@ export function createIngest({
   const stats = (): IngestStats => ({ ...ledger.stats(), ...commands.stats(), connected: client?.connected ?? false, statusPublished: statuses.published });
 
   function publishHealth() {
-    client?.publish(healthTopic(clientId), JSON.stringify(buildHealth(clientId, ledger, stats(), store, clock)), { qos: 1, retain: true });
+    client?.publish(healthTopic(clientId), JSON.stringify({ ...buildHealth(clientId, ledger, stats(), store, clock), partition: partitionLabel(partition) }), { qos: 1, retain: true });
   }
 
   /** Dispatch once, on the topic's kind (protocol/topics.ts). */
@@ -138,6 +144,8 @@ export function createIngest({
     const m = parse(topic);
     switch (m?.kind) {
       case 'calibration':
+        // Another partition's lot (a filter left in a persistent session): its owner answers, not us.
+        if (!owns(partition, m.params.lotId)) return log.debug({ lotId: m.params.lotId }, 'calibration for a lot of another partition ignored');
         return commands.onMessage(m.params.lotId, payload);
       default: {
         // counter topics; anything else is rejected and counted there
@@ -154,6 +162,8 @@ export function createIngest({
     // our subscription exists, so nothing is acknowledged meanwhile either.
     await store.start();
     log.info({ store: store.description }, `store: ${store.kind}`);
+    if (partition.count > 1) log.info({ partition: partitionLabel(partition), lots: ledger.lotIds.length, of: lots.lots.length }, 'ingest partition');
+    if (ledger.lotIds.length === 0) log.warn({ partition: partitionLabel(partition) }, 'this partition owns no lot of the lots file');
     ledger.restore(await store.restore(ledger.lotIds));
     history.start();
     const session = openMqttSession({
@@ -163,7 +173,7 @@ export function createIngest({
       label: `ingest account "${username}"`,
       clientId,
       clean: false, // the broker keeps our subscription and queues QoS 1 messages while we are away
-      will: { topic: healthTopic(clientId), payload: Buffer.from(JSON.stringify(offlineHealth(clientId))), qos: 1, retain: true },
+      will: { topic: healthTopic(clientId), payload: Buffer.from(JSON.stringify(offlineHealth(clientId, partitionLabel(partition)))), qos: 1, retain: true },
       service: true, // PUBACKs for a burst of deliveries leave in one write
       tls: mqttTls,
     });
@@ -174,10 +184,14 @@ export function createIngest({
     c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
     c.on('connect', (connack) => {
       log.info({ url: mqttUrl, sessionPresent: connack.sessionPresent }, 'ingest connected to broker');
-      // Idempotent with a persistent session, and picks up filters added since it was made.
-      c.subscribe([COUNTER_FILTER, CALIBRATION_FILTER], { qos: 1 }, (err, granted) => {
-        if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, 'could not subscribe to counter and calibration topics');
-      });
+      // Idempotent with a persistent session, and picks up filters added since it was made. A
+      // partition drops the all-lots filters a session of the same client id may still hold.
+      if (partition.count > 1) c.unsubscribe([COUNTER_FILTER, CALIBRATION_FILTER]);
+      for (const chunk of filters) {
+        c.subscribe(chunk, { qos: 1 }, (err, granted) => {
+          if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, 'could not subscribe to counter and calibration topics');
+        });
+      }
       statuses.refresh();
       gateStates.refresh();
       publishHealth();
@@ -193,7 +207,7 @@ export function createIngest({
     if (healthTicker) clearInterval(healthTicker);
     healthTicker = null;
     if (client?.connected) {
-      const said = client.publishAsync(healthTopic(clientId), JSON.stringify(offlineHealth(clientId)), { qos: 1, retain: true });
+      const said = client.publishAsync(healthTopic(clientId), JSON.stringify(offlineHealth(clientId, partitionLabel(partition))), { qos: 1, retain: true });
       const failed = (err: Error) => log.debug({ err: err.message }, 'could not say "offline" before stopping; the last will says it');
       await Promise.race([said.catch(failed), new Promise((r) => setTimeout(r, 1000))]);
     }
@@ -207,4 +221,20 @@ export function createIngest({
   }
 
   return { start, stop, refresh: () => statuses.refresh(), ledger, commands, gates, stats };
+}
+
+/** Filters per SUBSCRIBE packet: 5,000 lots' filters in one packet would pass the broker's packet limit. */
+const FILTERS_PER_SUBSCRIBE = 200;
+
+/**
+ * What ingest subscribes to: every lot's counter and calibration topics, or, for a partition, each
+ * of its lots' (`parking/v1/LOT/+/counter`), so that the broker delivers it only its lots' messages
+ * and holds back a sensor until its lot's partition has subscribed (broker/counter-subscribers.ts).
+ */
+export function subscriptionFilters(lots: Pick<LotsFile, 'lots'>, partition: Partition): string[][] {
+  if (partition.count === 1) return [[COUNTER_FILTER, CALIBRATION_FILTER]];
+  const all = lots.lots.flatMap((l) => [filterFor('counter', { lotId: l.id }), filterFor('calibration', { lotId: l.id })]);
+  const chunks: string[][] = [];
+  for (let i = 0; i < all.length; i += FILTERS_PER_SUBSCRIBE) chunks.push(all.slice(i, i + FILTERS_PER_SUBSCRIBE));
+  return chunks;
 }

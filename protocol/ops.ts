@@ -45,6 +45,8 @@ const counter = z.int().nonnegative();
 export const IngestHealth = z.object({
   clientId: z.string(),
   running: z.boolean(),
+  /** INGEST_PARTITION: the partition `k/N` of the lots this ingest owns ("1/1": all of them); also in its last will. */
+  partition: z.string().regex(/^\d{1,4}\/\d{1,4}$/).optional(),
   /** When ingest sent this (ISO 8601); absent in the last-will message. */
   at: z.iso.datetime().optional(),
   lots: z.array(Id).optional(),

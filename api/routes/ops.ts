@@ -47,6 +47,7 @@ export function registerOpsRoutes(app: OpenAPIHono, { brokerConnected, board, pu
         running: v.health.running,
         ageS: Math.round((now() - v.receivedAtMs) / 100) / 10,
         ...(v.health.store ? { store: v.health.store.state } : {}),
+        ...(v.health.partition ? { partition: v.health.partition } : {}),
       }));
       const warnings = pushes.warnings();
       const push = pushes.all().map((v) => ({ clientId: v.health.clientId, running: v.health.running, ...(v.health.state ? { state: v.health.state } : {}), pending: v.health.pending ?? 0 }));

@@ -16,7 +16,8 @@ export interface FloorBenchOptions {
 const here = new URL('.', import.meta.url).pathname;
 const round2 = (x: number) => Number(x.toFixed(1));
 
-async function measure(senders: number, o: FloorBenchOptions) {
+/** One floor measurement with `senders` sender processes (also used by the live-workers benchmark, in the same run). */
+export async function measureFloor(senders: number, o: FloorBenchOptions) {
   const procs = await Promise.all(Array.from({ length: senders }, () => startChild(join(here, 'sender-proc.ts'), {})));
   let received = 0;
   const sockets: ReturnType<typeof connect>[] = [];
@@ -66,7 +67,7 @@ async function measure(senders: number, o: FloorBenchOptions) {
 export async function floorBench(o: FloorBenchOptions) {
   const results = [];
   for (const senders of [1, 2]) {
-    const r = await measure(senders, o);
+    const r = await measureFloor(senders, o);
     console.log(
       `${r.senders} sender process(es), ${r.clients} plain TCP clients, 330 B each: all received after p50 ${r.allReceivedP50Ms} ms, ` +
         `max ${r.allReceivedMaxMs} ms (${o.rounds} rounds); sender loop p50 ${r.senderLoopP50Ms} ms`,

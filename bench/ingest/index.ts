@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- ingest`: K sensor clients publish M counter messages (QoS 1) into the broker.
  * (a) raw: broker pass-through to a plain subscriber; (b) end to end: published -> applied ->
- * durable in InfluxDB, until a query sees every point. Broker, sink and publishers run in three
+ * durable in InfluxDB, until a query sees every point, both through the same broker (`--broker
+ * aedes|mosquitto|nats`, a fresh one each time). Broker, sink and publishers run in three
  * processes, and influxd in a fourth. Each run does (a) then (b); the ratio is b/a per run.
  * The plain subscriber has a persistent session (clean: false) like ingest by default, so the
  * ratio measures what ingest adds, not the broker's cost of persistent sessions.
@@ -17,6 +18,7 @@ import { createGateCounter } from '../../firmware-sim/index.js';
 import { counterTopic } from '../../protocol/index.js';
 import { startInfluxd } from '../../testkit/influxd.js';
 import { waitFor } from '../../testkit/wait.js';
+import { HASH_FORMAT_OF, startBenchBroker, type BenchBroker } from './brokers.js';
 
 export interface IngestBenchOptions {
   sensors: number;
@@ -25,6 +27,8 @@ export interface IngestBenchOptions {
   lots: number;
   /** The plain subscriber's session: 'persistent' (clean: false, like ingest) or 'clean'. */
   rawSession: 'persistent' | 'clean';
+  /** Which broker both measurements of a run go through (a fresh one for each). */
+  broker: BenchBroker;
 }
 
 const here = new URL('.', import.meta.url).pathname;
@@ -63,8 +67,8 @@ async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: stri
   const timeoutMs = 300_000;
 
   // (a) raw pass-through
-  let broker = await startChild(join(here, 'broker-proc.ts'), { BENCH_LOTS_FILE: lotsFile });
-  let url = `mqtt://127.0.0.1:${broker.ready.port}`;
+  let broker = await startBenchBroker(o.broker, lotsFile);
+  let url = broker.url;
   const raw = await startChild(join(here, 'sink-proc.ts'), {
     BENCH_MODE: 'raw',
     BENCH_MQTT_URL: url,
@@ -77,13 +81,13 @@ async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: stri
   await a.acked;
   for (const c of a.clients) c.end(true);
   await stopChild(raw.proc);
-  await stopChild(broker.proc);
+  await broker.stop();
   const rawSeconds = (rawEnd - a.started) / 1000;
 
   // (b) end to end into InfluxDB
   const database = `bench_${Date.now()}`;
-  broker = await startChild(join(here, 'broker-proc.ts'), { BENCH_LOTS_FILE: lotsFile });
-  url = `mqtt://127.0.0.1:${broker.ready.port}`;
+  broker = await startBenchBroker(o.broker, lotsFile);
+  url = broker.url;
   const sink = await startChild(join(here, 'sink-proc.ts'), {
     BENCH_MODE: 'ingest',
     BENCH_MQTT_URL: url,
@@ -110,7 +114,7 @@ async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: stri
   sink.proc.send({ type: 'stats' });
   const [stats] = (await once(sink.proc, 'message')) as [Record<string, unknown>];
   await stopChild(sink.proc);
-  await stopChild(broker.proc);
+  await broker.stop();
   await influx.dropDatabase(database);
 
   const result = {
@@ -137,9 +141,9 @@ export async function ingestBench(o: IngestBenchOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'manku-bench-'));
   const influxd = await startInfluxd(join(dir, 'influxd'));
   try {
-    const { file, sensors } = await writeBenchLots(dir, o.lots, Math.ceil(o.sensors / o.lots));
+    const { file, sensors } = await writeBenchLots(dir, o.lots, Math.ceil(o.sensors / o.lots), HASH_FORMAT_OF[o.broker]);
     console.log(
-      `ingest benchmark: ${sensors.length} sensors in ${o.lots} lots, ${o.messages} messages, QoS 1, ${o.runs} runs, ` +
+      `ingest benchmark on ${o.broker}: ${sensors.length} sensors in ${o.lots} lots, ${o.messages} messages, QoS 1, ${o.runs} runs, ` +
         `plain subscriber with a ${o.rawSession} session`,
     );
     const runs = [];
@@ -150,7 +154,7 @@ export async function ingestBench(o: IngestBenchOptions) {
       ratio: median(runs.map((r) => r.ratio)),
       target: 0.8,
     };
-    console.log(`median of ${o.runs}: raw ${summary.rawMsgsPerS} msg/s, end-to-end ${summary.e2eMsgsPerS} msg/s, ratio ${summary.ratio} (target >= 0.8)`);
+    console.log(`${o.broker}, median of ${o.runs}: raw ${summary.rawMsgsPerS} msg/s, end-to-end ${summary.e2eMsgsPerS} msg/s, ratio ${summary.ratio} (target >= 0.8)`);
     return { options: o, summary, runs };
   } finally {
     await influxd.stop();

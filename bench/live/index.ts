@@ -16,6 +16,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { createGateCounter } from '../../firmware-sim/index.js';
 import { counterTopic } from '../../protocol/index.js';
 import { ask, percentile, startChild, stopChild, writeBenchLots } from '../support/child.js';
+import { deliveredToAll } from '../support/fanout.js';
 import { waitFor } from '../../testkit/wait.js';
 
 export interface LiveBenchOptions {
@@ -129,18 +130,7 @@ async function fanout(wsUrl: string, apiBase: string, sensor: Sensor, server: Pa
       occupied += 1;
       changes.push({ occupied, at: wallNow() });
       // the next change once every client has this one (or after 10 s)
-      const complete = new Promise<void>((resolve) => {
-        const timer = setTimeout(done, 10_000);
-        function done() {
-          clearTimeout(timer);
-          clients.proc.off('message', on);
-          resolve();
-        }
-        function on(m: { type: string; occupied: number }) {
-          if (m.type === 'complete' && m.occupied === changes.at(-1)!.occupied) done();
-        }
-        clients.proc.on('message', on);
-      });
+      const complete = deliveredToAll(clients.proc, occupied);
       sensor.client.publish(sensor.topic, JSON.stringify(sensor.gate.pass('in', Date.now())), { qos: 1 });
       await complete;
       // changes of one lot come seconds apart in life; a short gap lets each start from quiet

@@ -3,7 +3,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashPassword } from '../../broker/index.js';
+import { hashBcryptPassword, hashMosquittoPassword, hashPassword } from '../../broker/index.js';
+import type { HashFormat } from '../../core/index.js';
 
 export function startChild(
   file: string,
@@ -46,9 +47,9 @@ export async function ask<T>(proc: ChildProcess, type: string, extra: Record<str
   return answer;
 }
 
-/** A lots file for benchmarks: `lots` lots of `perLot` gates each, password `bench` for all. */
-export async function writeBenchLots(dir: string, lotCount: number, perLot: number) {
-  const hash = await hashPassword('bench', { N: 1024 });
+/** A lots file for benchmarks: `lots` lots of `perLot` gates each, password `bench` for all (hashed as the broker reads: scrypt, mosquitto, bcrypt). */
+export async function writeBenchLots(dir: string, lotCount: number, perLot: number, format: HashFormat = 'scrypt') {
+  const hash = format === 'mosquitto' ? await hashMosquittoPassword('bench') : format === 'bcrypt' ? await hashBcryptPassword('bench', { cost: 10 }) : await hashPassword('bench', { N: 1024 });
   const lots = Array.from({ length: lotCount }, (_, l) => ({
     id: `bench-lot-${l}`,
     name: { ja: `ベンチ ${l}`, en: `Bench ${l}` },
