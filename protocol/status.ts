@@ -40,6 +40,12 @@ export const LotStatus = z
     stale: z.boolean(),
     /** The lot's IANA time zone (lots file), for showing its times; absent in statuses from before it was added. */
     timeZone: z.string().min(1).optional(),
+    /**
+     * The lot's offset from UTC at observedAt, in minutes (+540 for Asia/Tokyo): a browser shows the
+     * local time of the update with plain arithmetic, without a time-zone database (the first Intl
+     * call costs a throttled phone 0.2–0.3 s; docs/widget.md). Absent while observedAt is null.
+     */
+    utcOffsetMin: z.int().min(-1440).max(1440).optional(),
   })
   .refine((s) => s.label === LEVEL_LABELS[s.level], { message: 'label does not match level', path: ['label'] })
   .refine((s) => !s.stale || s.level === 'unknown', { message: 'a stale status must have level unknown', path: ['level'] })
