@@ -30,6 +30,9 @@ import { registerNgsiLdRoutes } from './routes/ngsi-ld.js';
 import type { Language, NgsiLot } from '../ngsi/index.js';
 import { createPushHealthBoard, type PushHealthBoard } from './push-health.js';
 import type { StatusFeed } from './status-feed.js';
+import type { ForecastFeed } from './forecast-feed.js';
+import type { ForecastModels } from './forecast-models.js';
+import { registerForecastRoute } from './routes/forecast.js';
 
 export interface AppOptions {
   feed: Pick<StatusFeed, 'get' | 'all' | 'has'>;
@@ -61,6 +64,9 @@ export interface AppOptions {
   handlerTimeoutMs?: number;
   /** The client's address from the TCP peer and X-Forwarded-For (client-address.ts); default the peer. */
   clientAddress?: (peer: string | undefined, forwardedFor: string | undefined) => string;
+  /** Forecasts (api/forecast-feed.ts) and the models behind them; none: /forecast answers 409. */
+  forecasts?: Pick<ForecastFeed, 'forecastNow'>;
+  models?: Pick<ForecastModels, 'get'>;
 }
 
 export { errorBody } from './errors.js';
@@ -92,6 +98,8 @@ export function createApp({
   rateLimit: limit = { perSecond: 0, burst: 1, maxAddresses: 1 },
   handlerTimeoutMs = 0,
   clientAddress = createClientAddress(),
+  forecasts = { forecastNow: (lotId) => (feed.has(lotId) ? { ok: false, reason: 'this API process runs no forecast service' } : undefined) },
+  models = { get: () => undefined },
 }: AppOptions) {
   const addressOf = (c: Context) => clientAddress(peerOf(c), c.req.header('x-forwarded-for'));
   const registry = metrics ?? createMetrics({ board, feed, pushes });
@@ -129,6 +137,7 @@ export function createApp({
   const admin = createAdminAuth({ adminToken, oidc: adminOidc, logger, addressOf, now: () => performance.now() });
   registerOpsRoutes(app, { brokerConnected, board, pushes, metrics: registry, metricsToken, now: () => clock.now() });
   registerLotRoutes(app, { feed, history, calibrator, admin, sensorsOf, now: () => clock.now() });
+  registerForecastRoute(app, { forecasts, models, now: () => clock.now() });
   registerLiveRoute(app);
   registerGeoJsonRoute(app, { lots, feed });
   registerNgsiLdRoutes(app, { lots, feed, language: ngsiLanguage });

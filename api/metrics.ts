@@ -8,6 +8,7 @@ import type { IngestHealthBoard } from './ingest-health.js';
 import type { PushHealthBoard } from './push-health.js';
 import type { LiveHub } from './live-hub.js';
 import type { StatusFeed } from './status-feed.js';
+import type { ForecastModels } from './forecast-models.js';
 
 type Sample<L extends string> = [LabelValues<L>, number];
 
@@ -33,7 +34,10 @@ export function createMetrics({
   hub = null,
   feed,
   pushes = null,
+  forecasts = null,
 }: {
+  /** The forecast models (none: no forecast metrics). */
+  forecasts?: Pick<ForecastModels, 'stats'> | null;
   board: IngestHealthBoard;
   /** The NGSI push processes' health (none: no push metrics). */
   pushes?: Pick<PushHealthBoard, 'all'> | null;
@@ -112,6 +116,13 @@ export function createMetrics({
   reported('manku_ngsi_push_superseded_total', 'Lot statuses replaced by a newer one before they were sent', ['push'], () => pushing().map((h): Sample<'push'> => [{ push: h.clientId }, h.superseded ?? 0]));
   gauge('manku_ngsi_push_pending', 'Lots waiting to be sent (at most one per lot)', ['push'], () => pushing().map((h): Sample<'push'> => [{ push: h.clientId }, h.pending ?? 0]));
   gauge('manku_ngsi_push_up', '1 while an NGSI push reports itself running', ['push'], () => (pushes?.all() ?? []).map((v): Sample<'push'> => [{ push: v.health.clientId }, v.health.running ? 1 : 0]));
+  // Forecast models (api/forecast-models.ts): ready, cold (too little history), pending (not trained yet).
+  if (forecasts) {
+    gauge('manku_forecast_models', 'Lots by forecast model state (ready, cold: too little history, pending: not trained yet)', ['state'], () =>
+      (['ready', 'cold', 'pending'] as const).map((state): Sample<'state'> => [{ state }, forecasts.stats()[state]]),
+    );
+    reported('manku_forecast_refresh_failures_total', 'Forecast model refreshes that failed (history unreadable); the previous model stays', [], () => [[{}, forecasts.stats().failures]]);
+  }
   const fanout = new Histogram({
     name: 'manku_ws_fanout_seconds',
     help: 'Time to hand one status change to every subscribed WebSocket client',

@@ -78,3 +78,16 @@ export const Readiness = z
     warnings: z.array(z.string()).optional(),
   })
   .meta({ id: 'Readiness' });
+
+export const ForecastQuery = z.object({
+  in: z
+    .string()
+    .regex(/^\d{1,3}[mh]?(,\d{1,3}[mh]?){0,11}$/, 'must be a comma-separated list of up to 12 horizons like 30m,60m or 1h (minutes when no unit)')
+    .optional()
+    .meta({ description: 'horizons after now, 1 to 180 minutes; default 30m,60m', example: '30m,60m' }),
+  at: isoTime.optional().meta({ description: 'instead of `in`: one time, 1 to 180 minutes from now', example: '2026-11-26T10:30:00+09:00' }),
+});
+
+export const NoForecastBody = ErrorBody.extend({
+  reason: z.string().meta({ example: 'not enough history: 9 days with data (at least 2 h each); a forecast needs 14' }),
+}).meta({ id: 'NoForecast' });

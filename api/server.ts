@@ -23,6 +23,8 @@ import { createLiveHub, type LiveHub } from './live-hub.js';
 import { attachLiveUpgrade } from './live-upgrade.js';
 import { createMetrics } from './metrics.js';
 import { createStatusFeed } from './status-feed.js';
+import { createForecastFeed } from './forecast-feed.js';
+import { createForecastModels } from './forecast-models.js';
 import { createWidgetAssets } from './widget-assets.js';
 import { createClientAddress } from './client-address.js';
 import { applyHttpLimits } from './http-limits.js';
@@ -75,6 +77,8 @@ export interface ApiOptions {
   requestTimeoutMs?: number;
   /** A handler that has not answered by then gets 503 (0: no limit). */
   handlerTimeoutMs?: number;
+  /** How often each lot's forecast model is retrained from the stored history (FORECAST_REFRESH_S). */
+  forecastRefreshMs?: number;
 }
 
 export interface Api {
@@ -115,24 +119,28 @@ export function createApi({
   headersTimeoutMs = 20_000,
   requestTimeoutMs = 30_000,
   handlerTimeoutMs = 20_000,
+  forecastRefreshMs = 3_600_000,
 }: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
   const clientAddress = createClientAddress(trustProxy);
   const oidc = adminOidc ? createOidcVerifier({ ...adminOidc, now: adminOidc.now ?? (() => clock.now()) }) : null;
   const upgrades = createUpgradeLimits(upgradeLimits);
-  const feed = createStatusFeed({ lots, clock, logger });
+  const statuses = createStatusFeed({ lots, clock, logger });
+  // Every status served carries its forecast: the hub, routes and metrics read this feed.
+  const models = createForecastModels({ lots: lots.lots, history, clock, refreshMs: forecastRefreshMs, logger });
+  const feed = createForecastFeed({ feed: statuses, models, clock });
   const board = createIngestHealthBoard({ clock });
   const brokers = createBrokerHealthBoard();
   const link = createBrokerLink({ mqttUrl, username, password, logger, tls: mqttTls });
   const calibrator = createCalibrator({ publish: link.publish, timeoutMs: calibrationTimeoutMs, clock });
-  link.on('status', feed.onMessage);
+  link.on('status', statuses.onMessage);
   link.on('calibrationResult', calibrator.onResult);
   link.on('health', board.onMessage);
   link.on('brokerHealth', brokers.onMessage);
   const pushes = createPushHealthBoard({ clock });
   link.on('pushHealth', pushes.onMessage);
   const hub = createLiveHub({ feed, pingIntervalMs, maxBufferedBytes, drainTimeoutMs, maxClientsPerAddress, logger });
-  const metrics = createMetrics({ board, brokers, hub, feed, pushes });
+  const metrics = createMetrics({ board, brokers, hub, feed, pushes, forecasts: models });
   hub.onFanout(metrics.observeFanout);
   const widget = createWidgetAssets();
   const app = createApp({
@@ -156,6 +164,8 @@ export function createApi({
     rateLimit,
     handlerTimeoutMs,
     clientAddress,
+    forecasts: feed,
+    models,
   });
   let server: ServerType | null = null;
   let wss: WebSocketServer | null = null;
@@ -167,6 +177,8 @@ export function createApi({
       const built = await widget.start();
       log.info({ bytes: built.bytes, gzipBytes: built.gzipBytes }, 'widget.js built');
       await link.start();
+      feed.start();
+      models.start();
       hub.start();
       ticker = setInterval(feed.tick, tickMs);
       ticker.unref();
@@ -202,6 +214,8 @@ export function createApi({
     async stop() {
       if (ticker) clearInterval(ticker);
       hub.stop();
+      feed.stop();
+      await models.stop();
       wss?.close();
       wss = null;
       const s = server;

@@ -2,10 +2,10 @@
  * The API's view of live status, fed by the broker's retained status topics, so any number of
  * API processes can run beside one ingest. A status whose newest observation is older than the
  * lot's stale window is served as unknown: that also covers an ingest that has died.
- * Listeners hear of every change of level, occupied or stale, from a message or from time passing.
+ * Listeners hear of every change of level, occupied, stale or trend, from a message or from time passing.
  */
 import pino, { type Logger } from 'pino';
-import { decodeWith, LEVEL_LABELS, LotStatus, parseStatusTopic, sameShown } from '../protocol/index.js';
+import { decodeWith, LEVEL_LABELS, LotStatus, parseStatusTopic, sameAnnounced } from '../protocol/index.js';
 import { systemClock, type Clock, type LotConfig, type LotsFile } from '../core/index.js';
 
 export interface StatusFeedOptions {
@@ -66,7 +66,7 @@ export function createStatusFeed({ lots, clock = systemClock, logger = pino({ le
     const now = get(lotId);
     if (!now) return;
     const before = announced.get(lotId);
-    if (before && sameShown(before, now)) return;
+    if (before && sameAnnounced(before, now)) return;
     announced.set(lotId, now);
     for (const listener of listeners) listener(now);
   }

@@ -132,6 +132,8 @@ export const Env = z.object({
   PUSH_MQTT_USERNAME: z.string().min(1).default('demo-push'),
   PUSH_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
   PUSH_CLIENT_ID: z.string().min(1).max(23).default('manku-ngsi-push'),
+  /** How often the API retrains each lot's forecast model from the stored history (docs/forecast.md). */
+  FORECAST_REFRESH_S: positive.min(10).default(3600),
 });
 export type Env = z.infer<typeof Env>;
 

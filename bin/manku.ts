@@ -100,6 +100,7 @@ function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore 
     maxClientsPerAddress: env.WS_MAX_CLIENTS_PER_ADDRESS,
     frameAncestors: env.FRAME_ANCESTORS,
     ngsiLanguage: env.NGSI_LANGUAGE,
+    forecastRefreshMs: env.FORECAST_REFRESH_S * 1000,
     ...apiSecurityOf(env),
     logger,
   });

@@ -9,3 +9,4 @@ export * from './history.js';
 export * from './place.js';
 export * from './forecast/index.js';
 export * from './keyed-limiter.js';
+export * from './trend.js';

@@ -6,6 +6,7 @@ import { labelOf, zoneOffsetMs, type CounterMessage, type LotStatus } from '../p
 import { nextLevel, type KnownLevel } from './levels.js';
 import type { LotConfig } from './lots.js';
 import { applyReading, clampOccupied, isAccepted, type ReadingOutcome, type SensorState } from './occupancy.js';
+import { createMovementLog, nextTrend } from './trend.js';
 
 /** What a store gives back on start so that a restart neither loses nor double-counts. */
 export interface RestoredLot {
@@ -55,6 +56,9 @@ export function createLotState(lot: LotConfig, restored?: RestoredLot): LotState
   for (const [id, state] of Object.entries(restored?.sensors ?? {})) if (known.has(id)) sensors.set(id, { ...state });
   let level: KnownLevel = nextLevel(restored?.level ?? null, percentOf(occupiedRaw), lot.thresholds);
   let lastObservedMs: number | null = null;
+  // The trend (core/trend.ts): the count over the last window, and the trend last shown (for hysteresis).
+  const movement = createMovementLog();
+  let trend: LotStatus['trend'] | null = null;
   // lastSeenMs 0: never heard from (a sensor reset before its first reading), not an observation.
   for (const s of sensors.values()) if (s.lastSeenMs > 0) lastObservedMs = Math.max(lastObservedMs ?? 0, s.lastSeenMs);
 
@@ -92,6 +96,7 @@ export function createLotState(lot: LotConfig, restored?: RestoredLot): LotState
       sensors.set(sensorId, state);
       lastObservedMs = Math.max(lastObservedMs ?? 0, receivedAtMs);
       const drift = outcome.delta === 0 ? null : setRaw(occupiedRaw + outcome.delta);
+      movement.record(receivedAtMs, clampOccupied(occupiedRaw, lot.capacity));
       return { outcome, drift };
     },
     onlineSensors,
@@ -106,11 +111,15 @@ export function createLotState(lot: LotConfig, restored?: RestoredLot): LotState
         throw new RangeError(`occupied must be an integer from 0 to ${lot.capacity}`);
       }
       setRaw(occupied);
+      movement.clear(); // a correction, not vehicles moving: the trend starts afresh
+      trend = null;
     },
     status(nowMs) {
       const occupied = clampOccupied(occupiedRaw, lot.capacity);
       const stale = isStale(nowMs);
       const shown = stale ? 'unknown' : level;
+      const change = stale ? null : movement.changeOver(nowMs);
+      trend = change === null ? null : nextTrend(trend ?? null, change, lot.capacity);
       return {
         lotId: lot.id,
         name: lot.name,
@@ -124,6 +133,7 @@ export function createLotState(lot: LotConfig, restored?: RestoredLot): LotState
         stale,
         timeZone: lot.timeZone,
         ...(lastObservedMs === null ? {} : { utcOffsetMin: Math.round(zoneOffsetMs(lot.timeZone, lastObservedMs) / 60_000) }),
+        ...(trend ? { trend } : {}),
       };
     },
     snapshot() {

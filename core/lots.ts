@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Id, isTimeZone, LocalizedName } from '../protocol/index.js';
 import { Thresholds } from './levels.js';
+import { HOLIDAY_CALENDAR_NAMES, type HolidayCalendar } from './forecast/holidays.js';
 import { LotPlace } from './place.js';
 
 /** `scrypt$N$r$p$salt$hash` (base64), as printed by `manku hash-password`. */
@@ -50,6 +51,8 @@ export const LotConfig = z.strictObject({
     .string()
     .refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Tokyo')
     .default('Asia/Tokyo'),
+  /** Whose national holidays the forecast treats as Sundays; default JP in Asia/Tokyo, else none (holidaysOf). */
+  holidays: z.enum(HOLIDAY_CALENDAR_NAMES as [HolidayCalendar, ...HolidayCalendar[]]).optional(),
   /** A lot is unknown when any sensor has been silent longer than this. */
   staleAfterS: z.int().min(1).default(180),
   thresholds: Thresholds.default(Thresholds.parse({})),
@@ -58,6 +61,11 @@ export const LotConfig = z.strictObject({
   ...LotPlace,
 });
 export type LotConfig = z.infer<typeof LotConfig>;
+
+/** The lot's holiday calendar for the forecast: as configured, else JP for a lot in Asia/Tokyo, else none. */
+export function holidaysOf(lot: Pick<LotConfig, 'holidays' | 'timeZone'>): HolidayCalendar {
+  return lot.holidays ?? (lot.timeZone === 'Asia/Tokyo' ? 'JP' : 'none');
+}
 
 /** reader: status only (e.g. the MaaS app); api: the API service; ingest: the ingest service; push: the NGSI push. */
 export const AccountRole = z.enum(['reader', 'api', 'ingest', 'push']);

@@ -1,5 +1,5 @@
 /**
- * Publishes each lot's status (QoS 1, retained) when what it shows changes, when it goes stale,
+ * Publishes each lot's status (QoS 1, retained) when what it shows or its trend changes, when it goes stale,
  * and at most every `refreshMs` otherwise; hands material changes to the history writer.
  *
  * Leading-edge throttle: the first change after a quiet spell goes out on the next turn of the
@@ -8,7 +8,7 @@
  * history points) per second, for a few milliseconds of added latency.
  */
 import pino, { type Logger } from 'pino';
-import { sameShown, type LotStatus } from '../protocol/index.js';
+import { sameAnnounced, sameShown, type LotStatus } from '../protocol/index.js';
 import type { Clock } from '../core/index.js';
 import type { HistoryWriter } from './history-writer.js';
 import type { Ledger } from './ledger.js';
@@ -79,7 +79,9 @@ export function createStatusPublisher({
       if (!status) continue;
       const before = last.get(lotId);
       const material = !before || !sameShown(before.status, status);
-      if (!material && (before.status.observedAt === status.observedAt || now - before.atMs < refreshMs)) continue;
+      // A trend change alone is announced (published) but is no history point.
+      const announced = material || !sameAnnounced(before.status, status);
+      if (!announced && (before.status.observedAt === status.observedAt || now - before.atMs < refreshMs)) continue;
       if (material) {
         history.record(status, ledger.lot(lotId)!.occupiedRaw, now);
         if (before && before.status.level !== status.level) log.info({ lotId, from: before.status.level, to: status.level, occupied: status.occupied }, 'level changed');

@@ -7,3 +7,4 @@ export * from './json.js';
 export * from './time-zone.js';
 export * from './push.js';
 export * from './history-csv.js';
+export * from './forecast.js';

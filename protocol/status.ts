@@ -1,5 +1,6 @@
 /** Lot status: what ingest publishes (retained) on `parking/v1/{lotId}/status` and the API serves. */
 import { z } from 'zod';
+import { LiveForecast } from './forecast.js';
 import { Id } from './topics.js';
 
 export const Level = z.enum(['vacant', 'crowded', 'full', 'unknown']);
@@ -24,6 +25,10 @@ export type LocalizedName = z.infer<typeof LocalizedName>;
 
 const count = z.int().nonnegative();
 
+/** Recent movement of the count (core/trend.ts); DATEX II: increasing / decreasing / stable. */
+export const Trend = z.enum(['filling', 'emptying', 'steady']);
+export type Trend = z.infer<typeof Trend>;
+
 export const LotStatus = z
   .strictObject({
     lotId: Id,
@@ -46,6 +51,10 @@ export const LotStatus = z
      * call costs a throttled phone 0.2–0.3 s; docs/widget.md). Absent while observedAt is null.
      */
     utcOffsetMin: z.int().min(-1440).max(1440).optional(),
+    /** Net movement over the last 15 minutes, with hysteresis; absent when unknown (stale, or too little data). */
+    trend: Trend.optional(),
+    /** The occupancy forecast 30 and 60 minutes ahead; added by the API, absent when there is none. */
+    forecast: LiveForecast.optional(),
   })
   .refine((s) => s.label === LEVEL_LABELS[s.level], { message: 'label does not match level', path: ['label'] })
   .refine((s) => !s.stale || s.level === 'unknown', { message: 'a stale status must have level unknown', path: ['level'] })
@@ -55,4 +64,9 @@ export type LotStatus = z.infer<typeof LotStatus>;
 /** True when two statuses show the same thing (count, level, staleness): a change worth announcing is any other. */
 export function sameShown(a: LotStatus, b: LotStatus): boolean {
   return a.occupied === b.occupied && a.level === b.level && a.stale === b.stale && a.capacity === b.capacity;
+}
+
+/** True when nothing worth announcing changed: what is shown (sameShown) and the trend. A trend change alone is announced, but not stored as history. */
+export function sameAnnounced(a: LotStatus, b: LotStatus): boolean {
+  return sameShown(a, b) && a.trend === b.trend;
 }
