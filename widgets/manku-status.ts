@@ -1,13 +1,15 @@
 /**
  * <manku-status lot="demo-hospital" lang="ja|en" api="https://…" link="https://…" link-label="…"
- *               time-zone="Asia/Tokyo" stale-after="180" compact></manku-status>
- * Shows 空/混/満 with a text label, spaces free, the lot's name and the time of the last update.
+ *               time-zone="Asia/Tokyo" stale-after="180" arrival="30" compact></manku-status>
+ * Shows 空/混/満 with a text label, the trend, spaces free, the lot's name, the time of the last
+ * update and the forecast level at the visitor's arrival (`arrival` minutes ahead, when given).
  * Unknown or stale data shows a neutral "情報なし / No information", never the last good level.
  */
 import type { Level, LotStatus } from '../protocol/status.js';
 import { connectionFor, type Connection } from './connection.js';
 import { STYLES } from './styles.js';
-import { GLYPH, TEXT, type Lang } from './texts.js';
+import { arrivalPoint, suggestsBus } from './arrival.js';
+import { ARROW, GLYPH, TEXT, type Lang } from './texts.js';
 
 /** The script's own origin: the default API base. Captured while the script runs. */
 const scriptOrigin = (() => {
@@ -36,7 +38,7 @@ const sheet = (() => {
 })();
 
 export class MankuStatus extends HTMLElement {
-  static observedAttributes = ['lot', 'lang', 'api', 'link', 'link-label', 'time-zone', 'stale-after', 'compact'];
+  static observedAttributes = ['lot', 'lang', 'api', 'link', 'link-label', 'time-zone', 'stale-after', 'arrival', 'compact'];
   private view: HTMLDivElement;
   private region: HTMLDivElement;
   private status: LotStatus | null = null;
@@ -58,19 +60,21 @@ export class MankuStatus extends HTMLElement {
   }
 
   connectedCallback() {
-    this.resubscribe();
     // While the connection is down, the shown state must still go stale on time.
     this.timer = setInterval(() => this.render(), 5000);
+    this.resubscribe();
   }
 
   disconnectedCallback() {
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   attributeChangedCallback(name: string) {
-    if (!this.isConnected) return;
+    // An upgrade calls this once per attribute before connectedCallback, which does it all once.
+    if (!this.timer) return;
     if (name === 'lot' || name === 'api') this.resubscribe();
     else this.render();
   }
@@ -116,13 +120,17 @@ export class MankuStatus extends HTMLElement {
     const level = this.level();
     const name = s ? (this.language === 'en' ? s.name.en : s.name.ja) : this.getAttribute('lot') ?? '';
     const time = s?.observedAt ? clock(s, this.getAttribute('time-zone'), this.language) : '';
+    const inMin = Number(this.getAttribute('arrival') || 30);
+    const arrival = level === 'unknown' ? null : arrivalPoint(s, inMin);
+    const trend = level === 'unknown' ? undefined : s?.trend;
     const link = this.getAttribute('link');
-    const cta = link && (level === 'crowded' || level === 'full') ? (this.getAttribute('link-label') || t.cta) : '';
+    const cta = link && suggestsBus(level, arrival?.level ?? null) ? (this.getAttribute('link-label') || t.cta) : '';
     const label = this.error === 'missing_lot' ? missingLotLabel(this.language) : this.error === 'unknown_lot' ? t.unknownLot : s ? t.level[level] : t.loading;
     this.view.innerHTML = `<div class="card ${level}" part="card" lang="${this.language}">
 <span class="badge" aria-hidden="true">${GLYPH[level]}</span>
-<div class="body"><div class="name">${esc(name)}</div><div class="level">${esc(label)}</div>
+<div class="body"><div class="name">${esc(name)}</div><div class="level">${esc(label)}${trend ? ` <span class="trend" role="img" aria-label="${t.trend[trend]}">${ARROW[trend]}</span>` : ''}</div>
 ${s && level !== 'unknown' ? `<div class="avail">${esc(t.available(s.available, s.capacity))}</div>` : ''}
+${arrival ? `<div class="arrival">${esc(t.arrival(inMin, t.level[arrival.level]))}</div>` : ''}
 ${time ? `<div class="time">${esc(t.updated(time))}</div>` : ''}
 ${cta ? `<a class="cta" href="${esc(link!)}" target="_top" rel="noopener">${esc(cta)}</a>` : ''}</div></div>`;
     if (s && !performance.getEntriesByName('manku:first-status-paint').length) {
