@@ -33,6 +33,9 @@ import type { StatusFeed } from './status-feed.js';
 import type { ForecastFeed } from './forecast-feed.js';
 import type { ForecastModels } from './forecast-models.js';
 import { registerForecastRoute } from './routes/forecast.js';
+import type { NudgeRecorder } from './nudge-recorder.js';
+import { registerNudgeMetrics } from './nudge-metrics.js';
+import { registerNudgeRoutes } from './routes/nudge.js';
 
 export interface AppOptions {
   feed: Pick<StatusFeed, 'get' | 'all' | 'has'>;
@@ -67,6 +70,10 @@ export interface AppOptions {
   /** Forecasts (api/forecast-feed.ts) and the models behind them; none: /forecast answers 409. */
   forecasts?: Pick<ForecastFeed, 'forecastNow'>;
   models?: Pick<ForecastModels, 'get'>;
+  /** Nudge events and their counts (docs/nudge.md); none: the nudge routes are not served. */
+  nudges?: NudgeRecorder | null;
+  /** Browser origins allowed to send nudge events (ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
 }
 
 export { errorBody } from './errors.js';
@@ -100,6 +107,8 @@ export function createApp({
   clientAddress = createClientAddress(),
   forecasts = { forecastNow: (lotId) => (feed.has(lotId) ? { ok: false, reason: 'this API process runs no forecast service' } : undefined) },
   models = { get: () => undefined },
+  nudges = null,
+  allowedOrigins = ['*'],
 }: AppOptions) {
   const addressOf = (c: Context) => clientAddress(peerOf(c), c.req.header('x-forwarded-for'));
   const registry = metrics ?? createMetrics({ board, feed, pushes });
@@ -138,6 +147,10 @@ export function createApp({
   registerOpsRoutes(app, { brokerConnected, board, pushes, metrics: registry, metricsToken, now: () => clock.now() });
   registerLotRoutes(app, { feed, history, calibrator, admin, sensorsOf, now: () => clock.now() });
   registerForecastRoute(app, { forecasts, models, now: () => clock.now() });
+  if (nudges) {
+    registerNudgeRoutes(app, { recorder: nudges, has: (lotId) => feed.has(lotId), addressOf, allowedOrigins, now: () => clock.now() });
+    registerNudgeMetrics(registry.registry, nudges);
+  }
   registerLiveRoute(app);
   registerGeoJsonRoute(app, { lots, feed });
   registerNgsiLdRoutes(app, { lots, feed, language: ngsiLanguage });

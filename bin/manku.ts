@@ -18,7 +18,9 @@ import { createBroker, hashPassword } from '../broker/index.js';
 import { createIngest } from '../ingest/index.js';
 import { createPush } from '../push/index.js';
 import {
+  createEmbeddedNudgeStore,
   createEmbeddedStore,
+  createInfluxNudgeStore,
   createInfluxHistory,
   createInfluxStore,
   embeddedHistory,
@@ -101,6 +103,9 @@ function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore 
     frameAncestors: env.FRAME_ANCESTORS,
     ngsiLanguage: env.NGSI_LANGUAGE,
     forecastRefreshMs: env.FORECAST_REFRESH_S * 1000,
+    nudgeStore: env.INFLUX_URL
+      ? createInfluxNudgeStore({ url: env.INFLUX_URL, requestTimeoutMs: env.INFLUX_TIMEOUT_MS })
+      : createEmbeddedNudgeStore({ dataDir: resolve(env.DATA_DIR) }),
     ...apiSecurityOf(env),
     logger,
   });

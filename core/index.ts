@@ -10,3 +10,4 @@ export * from './place.js';
 export * from './forecast/index.js';
 export * from './keyed-limiter.js';
 export * from './trend.js';
+export * from './nudge-tally.js';

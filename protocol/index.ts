@@ -8,3 +8,4 @@ export * from './time-zone.js';
 export * from './push.js';
 export * from './history-csv.js';
 export * from './forecast.js';
+export * from './nudge.js';

@@ -38,7 +38,7 @@ const sheet = (() => {
 })();
 
 export class MankuStatus extends HTMLElement {
-  static observedAttributes = ['lot', 'lang', 'api', 'link', 'link-label', 'time-zone', 'stale-after', 'arrival', 'compact'];
+  static observedAttributes = ['lot', 'lang', 'api', 'link', 'link-label', 'time-zone', 'stale-after', 'arrival', 'measure', 'compact'];
   private view: HTMLDivElement;
   private region: HTMLDivElement;
   private status: LotStatus | null = null;
@@ -47,6 +47,9 @@ export class MankuStatus extends HTMLElement {
   private unsubscribe: (() => void) | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private announced: Level | null = null;
+  private base = '';
+  /** What the shown suggestion was counted for (level now | at arrival); null while none is shown. */
+  private suggested: { level: Level; arrival?: string } | null = null;
 
   constructor() {
     super();
@@ -57,6 +60,9 @@ export class MankuStatus extends HTMLElement {
     this.view = inner.children[0] as HTMLDivElement;
     // One lasting live region, so assistive technology hears each level change once.
     this.region = inner.children[1] as HTMLDivElement;
+    root.addEventListener('click', (e) => {
+      if (this.suggested && (e.target as Element).closest?.('.cta')) this.measure('followed', this.suggested);
+    });
   }
 
   connectedCallback() {
@@ -88,7 +94,7 @@ export class MankuStatus extends HTMLElement {
     this.status = null;
     this.error = undefined;
     const lot = this.getAttribute('lot');
-    const base = (this.getAttribute('api') || scriptOrigin).replace(/\/+$/, '');
+    const base = (this.base = (this.getAttribute('api') || scriptOrigin).replace(/\/+$/, ''));
     this.connection = connectionFor(base);
     if (lot) {
       this.unsubscribe = this.connection.subscribe(lot, (status, error) => {
@@ -102,6 +108,20 @@ export class MankuStatus extends HTMLElement {
       console.error('<manku-status>: the attribute "lot" is missing; set it to a car park id, e.g. <manku-status lot="demo-hospital"> (GET /api/v1/lots on the API lists them)');
     }
     this.render();
+  }
+
+  /**
+   * An anonymous count for docs/nudge.md: the event and levels only. Nothing when the page says
+   * measure="off" or the visitor asks not to be tracked (Do Not Track, Global Privacy Control).
+   */
+  private measure(event: 'shown' | 'followed', levels: { level: Level; arrival?: string }) {
+    const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
+    const lot = this.getAttribute('lot');
+    if (!lot || this.getAttribute('measure') === 'off' || nav.doNotTrack === '1' || nav.globalPrivacyControl) return;
+    const url = `${this.base}/api/v1/lots/${encodeURIComponent(lot)}/nudge-events`;
+    const body = JSON.stringify({ event, ...levels });
+    // A beacon outlives the navigation the click starts; a string body goes as text/plain: no preflight.
+    if (!nav.sendBeacon?.(url, body)) fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
   }
 
   /** unknown when the server says so, or when our data is older than the stale window and nothing live backs it. */
@@ -133,6 +153,10 @@ ${s && level !== 'unknown' ? `<div class="avail">${esc(t.available(s.available, 
 ${arrival ? `<div class="arrival">${esc(t.arrival(inMin, t.level[arrival.level]))}</div>` : ''}
 ${time ? `<div class="time">${esc(t.updated(time))}</div>` : ''}
 ${cta ? `<a class="cta" href="${esc(link!)}" target="_top" rel="noopener">${esc(cta)}</a>` : ''}</div></div>`;
+    // Counted once per page view and change of what is suggested, not per render (issue 15).
+    const shown = cta ? { level, ...(arrival ? { arrival: arrival.level } : {}) } : null;
+    if (shown && (shown.level !== this.suggested?.level || shown.arrival !== this.suggested?.arrival)) this.measure('shown', shown);
+    this.suggested = shown;
     if (s && !performance.getEntriesByName('manku:first-status-paint').length) {
       requestAnimationFrame(() => {
         if (!performance.getEntriesByName('manku:first-status-paint').length) performance.mark('manku:first-status-paint');
