@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { InfluxDB } from 'influx';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Api } from '../../api/index.js';
@@ -120,6 +121,15 @@ describe('nudge events and stats (embedded store)', () => {
     expect(statuses.filter((s) => s === 429).length).toBe(60 - accepted);
     expect((await stats()).buckets.reduce((n: number, b: any) => n + b.followed, 0)).toBe(accepted);
     expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/manku_nudge_events_total\{event="followed",level="full"\} \d+/);
+  });
+
+  it('is in a valid OpenAPI document', async () => {
+    const { base } = await apiWith(store);
+    const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as Record<string, any>;
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(doc.paths['/api/v1/lots/{lotId}/nudge-events'].post).toBeDefined();
+    expect(doc.paths['/api/v1/lots/{lotId}/nudge-stats'].get).toBeDefined();
   });
 
   it('GET /nudge-stats names bad parameters', async () => {
