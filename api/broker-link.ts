@@ -67,7 +67,11 @@ export function createBrokerLink({ mqttUrl, username, password, logger = pino({ 
       c.on('offline', () => log.warn('MQTT connection lost; reconnecting'));
       c.on('connect', () => {
         log.info({ url: mqttUrl }, 'API connected to broker');
-        c.subscribe([STATUS_FILTER, CALIBRATION_RESULT_FILTER, HEALTH_FILTER, BROKER_HEALTH_FILTER, PUSH_HEALTH_FILTER], { qos: 1 }, (err, granted) => {
+        // Statuses at QoS 0: each is the lot's whole state, retained, latest wins; a clean session
+        // gets every lot's newest again on reconnect, so there is nothing to acknowledge, and a busy
+        // API never leaves a queue of outdated statuses in the broker.
+        const filters = { [STATUS_FILTER]: { qos: 0 as const }, ...Object.fromEntries([CALIBRATION_RESULT_FILTER, HEALTH_FILTER, BROKER_HEALTH_FILTER, PUSH_HEALTH_FILTER].map((f) => [f, { qos: 1 as const }])) };
+        c.subscribe(filters, (err, granted) => {
           if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, `could not subscribe; is "${username}" an account with role "api"?`);
         });
       });

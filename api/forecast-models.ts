@@ -1,7 +1,8 @@
 /**
  * Each lot's forecast model, trained from its own stored history (the store /history reads) and
  * refreshed on a schedule. Lots are trained one at a time: all of them once at start, back to
- * back, then one every refreshMs / lots so the work is spread over the interval. A lot's failure
+ * back, then one every refreshMs / lots so the work is spread over the interval; a lot without a
+ * model is tried again every coldRetryMs. A lot's failure
  * (the store unreachable) is logged and counted and keeps its previous model; it never stops the
  * others. Too little history is not a failure: the lot is cold, with the forecaster's reason.
  */
@@ -30,6 +31,11 @@ export interface ForecastModelsOptions {
   clock?: Clock;
   /** How often each lot's model is retrained. */
   refreshMs?: number;
+  /**
+   * Lots without a model (cold, or whose refresh failed) are tried again this often: history may
+   * arrive later (an import, or the embedded store loading its snapshot after the API started).
+   */
+  coldRetryMs?: number;
   /** How much history a model is trained on (the forecaster fits on the last 12 weeks; the profile uses it all). */
   historyDays?: number;
   logger?: Logger;
@@ -61,6 +67,7 @@ export function createForecastModels({
   history,
   clock = systemClock,
   refreshMs = 3_600_000,
+  coldRetryMs = 60_000,
   historyDays = 91,
   logger = pino({ level: 'silent' }),
 }: ForecastModelsOptions): ForecastModels {
@@ -70,6 +77,7 @@ export function createForecastModels({
   const listeners = new Set<(lotId: string) => void>();
   let failures = 0;
   let timer: NodeJS.Timeout | null = null;
+  let retryTimer: NodeJS.Timeout | null = null;
   let stopped = false;
   let next = 0;
   let work: Promise<void> = Promise.resolve();
@@ -133,11 +141,17 @@ export function createForecastModels({
         void enqueue([lot]);
       }, Math.max(1000, refreshMs / lots.length));
       timer.unref();
+      retryTimer = setInterval(() => {
+        const waiting = lots.filter((l) => states.get(l.id)!.state !== 'ready');
+        if (waiting.length) void enqueue(waiting);
+      }, coldRetryMs);
+      retryTimer.unref();
     },
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
-      timer = null;
+      if (retryTimer) clearInterval(retryTimer);
+      timer = retryTimer = null;
       await work;
     },
     get: (lotId) => states.get(lotId),

@@ -85,6 +85,8 @@ export interface ApiOptions {
   nudgeStore?: NudgeStore | null;
   /** How often counted nudge events are written to nudgeStore. */
   nudgeFlushMs?: number;
+  /** How often a lot without a forecast model is tried again (default a minute). */
+  forecastColdRetryMs?: number;
 }
 
 export interface Api {
@@ -128,6 +130,7 @@ export function createApi({
   forecastRefreshMs = 3_600_000,
   nudgeStore = null,
   nudgeFlushMs = 10_000,
+  forecastColdRetryMs = 60_000,
 }: ApiOptions): Api {
   const log = logger.child({ component: 'api' });
   const clientAddress = createClientAddress(trustProxy);
@@ -135,7 +138,7 @@ export function createApi({
   const upgrades = createUpgradeLimits(upgradeLimits);
   const statuses = createStatusFeed({ lots, clock, logger });
   // Every status served carries its forecast: the hub, routes and metrics read this feed.
-  const models = createForecastModels({ lots: lots.lots, history, clock, refreshMs: forecastRefreshMs, logger });
+  const models = createForecastModels({ lots: lots.lots, history, clock, refreshMs: forecastRefreshMs, coldRetryMs: forecastColdRetryMs, logger });
   const feed = createForecastFeed({ feed: statuses, models, clock });
   const board = createIngestHealthBoard({ clock });
   const brokers = createBrokerHealthBoard();

@@ -48,6 +48,7 @@ export const Env = z.object({
   INGEST_MQTT_USERNAME: z.string().min(1).default('demo-ingest'),
   INGEST_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
   INGEST_CLIENT_ID: z.string().min(1).max(23).default('manku-ingest'),
+  STATUS_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   API_MQTT_USERNAME: z.string().min(1).default('demo-api'),
   API_MQTT_PASSWORD: z.string().min(1).default(DEMO_PASSWORD),
   HOST: z.string().min(1).default('127.0.0.1'),

@@ -9,6 +9,7 @@
  *   manku push           the NGSI push to the city's broker alone (NGSI_PUSH_URL; needs a broker at MQTT_URL)
  *   manku ngsi registration --endpoint URL   print the NGSI-LD context source registration
  *   manku hash-password  print an scrypt hash for the lots file (password on stdin or as argument)
+ *   manku import-history --csv FILE [--lots FILE]   load past occupancy into the store (docs/operations.md)
  *   manku reset-sensor LOT SENSOR   forget a sensor's reference, through the running API (ADMIN_BEARER or ADMIN_TOKEN, API_URL)
  */
 import { resolve } from 'node:path';
@@ -30,6 +31,7 @@ import {
 } from '../storage/index.js';
 import { resetSensorCommand } from './admin.js';
 import { ngsiCommand } from './ngsi.js';
+import { importHistoryCommand } from './import-history.js';
 import { createLogger } from './logger.js';
 import { apiSecurityOf, brokerLimitsOf, ConfigError, demoCredentials, loadConfig, loadEnv, type Config, type Role } from './config.js';
 
@@ -77,6 +79,7 @@ function createIngestPart({ env, lots, mqttTls }: Config, mqttUrl: string, store
     password: env.INGEST_MQTT_PASSWORD,
     clientId: env.INGEST_CLIENT_ID,
     skewToleranceMs: env.CLOCK_SKEW_TOLERANCE_S * 1000,
+    statusLotIntervalMs: env.STATUS_MIN_INTERVAL_MS,
     logger,
   });
 }
@@ -206,15 +209,19 @@ async function main(argv: string[]) {
     process.stdout.write(`${JSON.stringify(await resetSensorCommand(loadEnv(), args))}\n`);
     return;
   }
+  if (command === 'import-history') {
+    await importHistoryCommand(args);
+    return;
+  }
   if (command === 'ngsi') {
     process.stdout.write(ngsiCommand(args));
     return;
   }
   if (command === '--help' || command === 'help') {
-    process.stdout.write(`usage: manku [${ROLES.join('|')}|hash-password|reset-sensor LOT SENSOR|ngsi registration --endpoint URL]\n`);
+    process.stdout.write(`usage: manku [${ROLES.join('|')}|hash-password|reset-sensor LOT SENSOR|import-history --csv FILE|ngsi registration --endpoint URL]\n`);
     return;
   }
-  if (!(ROLES as readonly string[]).includes(command)) throw new ConfigError(`unknown command "${command}"; use one of: ${ROLES.join(', ')}, hash-password, reset-sensor, ngsi`);
+  if (!(ROLES as readonly string[]).includes(command)) throw new ConfigError(`unknown command "${command}"; use one of: ${ROLES.join(', ')}, hash-password, reset-sensor, import-history, ngsi`);
   await run(command as Role);
 }
 

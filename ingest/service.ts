@@ -41,6 +41,8 @@ export interface IngestOptions {
   refreshMs?: number;
   /** Changes within this window are coalesced into one status publish. */
   statusIntervalMs?: number;
+  /** A lot's count-only changes are published at most this often (level/staleness changes at once). */
+  statusLotIntervalMs?: number;
   /** How often ingest publishes its health (retained) for the API's readiness and metrics. */
   healthIntervalMs?: number;
   /** Count-only changes are written to history at most this often per lot. */
@@ -76,6 +78,7 @@ export function createIngest({
   tickMs = 1000,
   refreshMs = 10_000,
   statusIntervalMs = 5,
+  statusLotIntervalMs = 1000,
   healthIntervalMs = 5000,
   historyIntervalMs = 1000,
   mqttTls,
@@ -91,6 +94,7 @@ export function createIngest({
     clock,
     history,
     intervalMs: statusIntervalMs,
+    lotIntervalMs: statusLotIntervalMs,
     refreshMs,
     tickMs,
     logger,

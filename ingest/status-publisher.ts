@@ -2,13 +2,17 @@
  * Publishes each lot's status (QoS 1, retained) when what it shows or its trend changes, when it goes stale,
  * and at most every `refreshMs` otherwise; hands material changes to the history writer.
  *
- * Leading-edge throttle: the first change after a quiet spell goes out on the next turn of the
- * event loop; further changes within `intervalMs` are coalesced into one status at its end. Under
- * load that turns thousands of readings a second into at most 1000/intervalMs statuses (and
- * history points) per second, for a few milliseconds of added latency.
+ * Two throttles, both leading-edge (the first change after a quiet spell goes out at once):
+ * - all lots: changes within `intervalMs` (a few ms) are gathered into one pass;
+ * - per lot: a change of the count alone is published at most once per `lotIntervalMs` (by the
+ *   clock, so virtual-time runs throttle in virtual time); the latest count goes out when the
+ *   window ends. A change of level, staleness or trend is never held back. Under load that turns
+ *   thousands of readings a second into at most one status per lot per second, which is what the
+ *   broker, the API and every live client would otherwise pay for, while nobody reads a sign
+ *   faster than that. History still hears of every change (the history writer coalesces itself).
  */
 import pino, { type Logger } from 'pino';
-import { sameAnnounced, sameShown, type LotStatus } from '../protocol/index.js';
+import { sameShown, type LotStatus } from '../protocol/index.js';
 import type { Clock } from '../core/index.js';
 import type { HistoryWriter } from './history-writer.js';
 import type { Ledger } from './ledger.js';
@@ -20,6 +24,8 @@ export interface StatusPublisherOptions {
   publish(lotId: string, status: LotStatus): void;
   /** Changes within this window are coalesced into one publish. */
   intervalMs?: number;
+  /** A lot's count-only changes are published at most this often (level or staleness changes at once). */
+  lotIntervalMs?: number;
   /** A status whose only change is observedAt is republished at most this often. */
   refreshMs?: number;
   /** How often every lot is re-evaluated (staleness follows the clock). */
@@ -44,13 +50,20 @@ export function createStatusPublisher({
   history,
   publish,
   intervalMs = 5,
+  lotIntervalMs = 1000,
   refreshMs = 10_000,
   tickMs = 1000,
   logger = pino({ level: 'silent' }),
 }: StatusPublisherOptions): StatusPublisher {
   const log = logger.child({ component: 'ingest' });
   const dirty = new Set<string>();
+  /** What history last heard of, per lot. */
+  const recorded = new Map<string, LotStatus>();
+  /** What was last published, per lot, and when (clock ms). */
   const last = new Map<string, { status: LotStatus; atMs: number }>();
+  /** Lots with a count change held back by the per-lot throttle, and when it may go (clock ms). */
+  const held = new Map<string, number>();
+  let heldTimer: NodeJS.Timeout | null = null;
   let lastFlushAt = -Infinity;
   let pending: { cancel(): void } | null = null;
   let ticker: NodeJS.Timeout | null = null;
@@ -69,6 +82,22 @@ export function createStatusPublisher({
     }
   }
 
+  /** Arms one timer for the earliest held lot. */
+  function armHeld() {
+    if (heldTimer || held.size === 0) return;
+    const due = Math.min(...held.values());
+    heldTimer = setTimeout(releaseHeld, Math.max(1, due - clock.now()));
+    heldTimer.unref();
+  }
+
+  function releaseHeld() {
+    heldTimer = null;
+    const now = clock.now();
+    for (const [lotId, due] of held) if (due <= now) (held.delete(lotId), dirty.add(lotId));
+    if (dirty.size) flush();
+    armHeld();
+  }
+
   function flush() {
     pending?.cancel();
     pending = null;
@@ -77,20 +106,29 @@ export function createStatusPublisher({
     for (const lotId of dirty) {
       const status = ledger.status(lotId);
       if (!status) continue;
+      const heard = recorded.get(lotId);
+      if (!heard || !sameShown(heard, status)) {
+        history.record(status, ledger.lot(lotId)!.occupiedRaw, now);
+        recorded.set(lotId, status);
+      }
       const before = last.get(lotId);
       const material = !before || !sameShown(before.status, status);
-      // A trend change alone is announced (published) but is no history point.
-      const announced = material || !sameAnnounced(before.status, status);
-      if (!announced && (before.status.observedAt === status.observedAt || now - before.atMs < refreshMs)) continue;
-      if (material) {
-        history.record(status, ledger.lot(lotId)!.occupiedRaw, now);
-        if (before && before.status.level !== status.level) log.info({ lotId, from: before.status.level, to: status.level, occupied: status.occupied }, 'level changed');
+      // A trend change alone is published at once, but is no history point (recorded above compares sameShown).
+      const trendChanged = before !== undefined && before.status.trend !== status.trend;
+      if (!material && !trendChanged && (before.status.observedAt === status.observedAt || now - before.atMs < refreshMs)) continue;
+      const urgent = !before || before.status.level !== status.level || before.status.stale !== status.stale || trendChanged;
+      if (material && !urgent && now - before.atMs < lotIntervalMs) {
+        if (!held.has(lotId)) held.set(lotId, before.atMs + lotIntervalMs);
+        continue;
       }
+      held.delete(lotId);
+      if (before && before.status.level !== status.level) log.info({ lotId, from: before.status.level, to: status.level, occupied: status.occupied }, 'level changed');
       last.set(lotId, { status, atMs: now });
       publish(lotId, status);
       published += 1;
     }
     dirty.clear();
+    armHeld();
   }
 
   function refresh() {
@@ -108,7 +146,12 @@ export function createStatusPublisher({
     stop() {
       if (ticker) clearInterval(ticker);
       ticker = null;
-      if (pending) flush();
+      if (heldTimer) clearTimeout(heldTimer);
+      heldTimer = null;
+      for (const lotId of held.keys()) dirty.add(lotId);
+      held.clear();
+      lotIntervalMs = 0; // what is held goes out now
+      if (pending || dirty.size) flush();
     },
     get published() {
       return published;

@@ -7,3 +7,4 @@ export { createEmbeddedStore, embeddedHistory, type EmbeddedStore, type Embedded
 export { SNAPSHOT_FILE } from './embedded-snapshot.js';
 export { createWriteBuffer, type WriteBuffer, type WriteBufferOptions, type WriteBufferStats } from './write-buffer.js';
 export { createEmbeddedNudgeStore, createInfluxNudgeStore, NUDGE_FILE, NUDGE_MEASUREMENT, type NudgeStore } from './nudge-store.js';
+export { importedPoints, importIntoInflux, importIntoEmbedded, IMPORTED_SEQ, IMPORTED_GAP_SEQ, type ImportProgress } from './history-import.js';

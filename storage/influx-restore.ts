@@ -22,7 +22,8 @@ export async function restoreFromInflux(influx: InfluxDB, lotIds: readonly strin
   const [sensorRows, lastRows] = (await influx.query(
     [
       `SELECT ${lotSeq}, ${sensorFields} FROM ${ident(MEASUREMENT.reading)} WHERE ${where} GROUP BY ${ident(TAG.lot)}, ${ident(TAG.sensor)}`,
-      `SELECT ${lotSeq}, ${ident(FIELD.occupiedRaw)} FROM ${everyMeasurement} WHERE ${where} GROUP BY ${ident(TAG.lot)}`,
+      // lot_seq > 0: imported history (lotSeq 0, storage/history-import.ts) is never a lot's current state.
+      `SELECT ${lotSeq}, ${ident(FIELD.occupiedRaw)} FROM ${everyMeasurement} WHERE ${where} AND ${ident(FIELD.lotSeq)} > 0 GROUP BY ${ident(TAG.lot)}`,
     ],
     { precision: 'ms' },
   )) as unknown as [IResults<Row>, IResults<Row>];

@@ -60,6 +60,9 @@ export function startIngest(
   extra: Partial<IngestOptions> = {},
 ): Promise<Ingest> {
   const ingest = createIngest({
+    // Tests follow each change as it happens; the per-lot status throttle (one count-only status a
+    // second, the production default) has its own tests in test/unit/status-publisher.test.ts.
+    statusLotIntervalMs: 0,
     ...extra,
     lots,
     store,

@@ -21,6 +21,7 @@ function setup() {
     history: { record: (s) => void recorded.push(s.occupied) },
     publish: (_lotId, s) => void published.push(s),
     intervalMs: 5,
+    lotIntervalMs: 1000,
     refreshMs: 10_000,
     tickMs: 1000,
   });
@@ -51,5 +52,47 @@ describe('status publisher', () => {
     const n = published.length;
     advance(120_000);
     expect(published).toHaveLength(n);
+  });
+
+  it('holds a lot\'s count-only changes to one status per lotIntervalMs and then sends the latest; history hears each', () => {
+    const { ledger, published, recorded, advance } = setup();
+    ledger.handle('parking/v1/lot-a/g1/counter', reading(1, 1));
+    advance(0);
+    ledger.handle('parking/v1/lot-a/g1/counter', reading(2, 2));
+    advance(5);
+    ledger.handle('parking/v1/lot-a/g1/counter', reading(3, 3));
+    advance(5);
+    expect(published.map((s) => s.occupied)).toEqual([1]);
+    expect(recorded).toEqual([1, 2, 3]);
+    advance(989);
+    expect(published.map((s) => s.occupied)).toEqual([1]);
+    advance(1);
+    expect(published.map((s) => s.occupied)).toEqual([1, 3]);
+    advance(5000);
+    expect(published.map((s) => s.occupied)).toEqual([1, 3]); // nothing held: nothing more
+  });
+
+  it('never holds back a change of level', () => {
+    const { ledger, published, advance } = setup();
+    ledger.handle('parking/v1/lot-a/g1/counter', reading(1, 1));
+    advance(0);
+    ledger.handle('parking/v1/lot-a/g1/counter', reading(2, 2));
+    advance(5);
+    ledger.handle('parking/v1/lot-a/g1/counter', reading(3, 10));
+    advance(5);
+    expect(published.map((s) => [s.occupied, s.level])).toEqual([
+      [1, 'vacant'],
+      [10, 'full'],
+    ]);
+  });
+
+  it('sends what it holds when stopped', () => {
+    const { ledger, statuses, published, advance } = setup();
+    ledger.handle('parking/v1/lot-a/g1/counter', reading(1, 1));
+    advance(0);
+    ledger.handle('parking/v1/lot-a/g1/counter', reading(2, 2));
+    advance(5);
+    statuses.stop();
+    expect(published.map((s) => s.occupied)).toEqual([1, 2]);
   });
 });
