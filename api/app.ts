@@ -37,6 +37,9 @@ import type { GateBoard } from './gate-board.js';
 import { registerGateRoutes } from './routes/gates.js';
 import { registerConsolePage } from './routes/console.js';
 import { createConsoleAssets, type ConsoleAssets } from './console-assets.js';
+import type { NudgeRecorder } from './nudge-recorder.js';
+import { registerNudgeMetrics } from './nudge-metrics.js';
+import { registerNudgeRoutes } from './routes/nudge.js';
 
 export interface AppOptions {
   feed: Pick<StatusFeed, 'get' | 'all' | 'has'>;
@@ -75,6 +78,10 @@ export interface AppOptions {
   gates?: Pick<GateBoard, 'get'>;
   /** The operators' console bundle for /ops (built on first use). */
   console?: Pick<ConsoleAssets, 'bundle'>;
+  /** Nudge events and their counts (docs/nudge.md); none: the nudge routes are not served. */
+  nudges?: NudgeRecorder | null;
+  /** Browser origins allowed to send nudge events (ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
 }
 
 export { errorBody } from './errors.js';
@@ -110,6 +117,8 @@ export function createApp({
   models = { get: () => undefined },
   gates = { get: () => null },
   console: consoleAssets = createConsoleAssets(),
+  nudges = null,
+  allowedOrigins = ['*'],
 }: AppOptions) {
   const addressOf = (c: Context) => clientAddress(peerOf(c), c.req.header('x-forwarded-for'));
   const registry = metrics ?? createMetrics({ board, feed, pushes });
@@ -148,6 +157,10 @@ export function createApp({
   registerOpsRoutes(app, { brokerConnected, board, pushes, metrics: registry, metricsToken, now: () => clock.now() });
   registerLotRoutes(app, { feed, history, calibrator, admin, sensorsOf, now: () => clock.now() });
   registerForecastRoute(app, { forecasts, models, now: () => clock.now() });
+  if (nudges) {
+    registerNudgeRoutes(app, { recorder: nudges, has: (lotId) => feed.has(lotId), addressOf, allowedOrigins, now: () => clock.now() });
+    registerNudgeMetrics(registry.registry, nudges);
+  }
   registerLiveRoute(app);
   registerGeoJsonRoute(app, { lots, feed });
   registerNgsiLdRoutes(app, { lots, feed, language: ngsiLanguage });

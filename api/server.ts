@@ -33,6 +33,8 @@ import { applyHttpLimits } from './http-limits.js';
 import { createOidcVerifier, type OidcOptions } from './oidc-verifier.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { createUpgradeLimits, type UpgradeLimitsOptions } from './upgrade-limits.js';
+import { createNudgeRecorder } from './nudge-recorder.js';
+import type { NudgeStore } from '../storage/index.js';
 
 export interface ApiOptions {
   lots: LotsFile;
@@ -81,6 +83,10 @@ export interface ApiOptions {
   handlerTimeoutMs?: number;
   /** How often each lot's forecast model is retrained from the stored history (FORECAST_REFRESH_S). */
   forecastRefreshMs?: number;
+  /** Where nudge counts go (docs/nudge.md); none: the nudge routes are not served. */
+  nudgeStore?: NudgeStore | null;
+  /** How often counted nudge events are written to nudgeStore. */
+  nudgeFlushMs?: number;
   /** How often a lot without a forecast model is tried again (default a minute). */
   forecastColdRetryMs?: number;
   /** Gates with per-gate metric series (METRICS_MAX_GATES). */
@@ -126,6 +132,8 @@ export function createApi({
   requestTimeoutMs = 30_000,
   handlerTimeoutMs = 20_000,
   forecastRefreshMs = 3_600_000,
+  nudgeStore = null,
+  nudgeFlushMs = 10_000,
   forecastColdRetryMs = 60_000,
   metricsMaxGates = 1000,
 }: ApiOptions): Api {
@@ -154,6 +162,7 @@ export function createApi({
   const metrics = createMetrics({ board, brokers, hub, feed, pushes, forecasts: models, gates: { board: gates, maxGates: metricsMaxGates, logger } });
   hub.onFanout(metrics.observeFanout);
   const widget = createWidgetAssets();
+  const nudges = nudgeStore ? createNudgeRecorder({ store: nudgeStore, clock, flushMs: nudgeFlushMs, logger }) : null;
   const app = createApp({
     feed,
     brokerConnected: () => link.connected,
@@ -179,6 +188,8 @@ export function createApi({
     models,
     gates,
     console: consoleAssets,
+    nudges,
+    allowedOrigins,
   });
   let server: ServerType | null = null;
   let wss: WebSocketServer | null = null;
@@ -187,6 +198,8 @@ export function createApi({
   return {
     hub,
     async start() {
+      await nudgeStore?.start();
+      nudges?.start();
       const built = await widget.start();
       log.info({ bytes: built.bytes, gzipBytes: built.gzipBytes }, 'widget.js built');
       await link.start();
@@ -229,6 +242,7 @@ export function createApi({
       hub.stop();
       feed.stop();
       await models.stop();
+      await nudges?.stop();
       wss?.close();
       wss = null;
       const s = server;

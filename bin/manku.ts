@@ -23,7 +23,9 @@ import { brokerConfigCommand } from './broker-config.js';
 import { createIngest } from '../ingest/index.js';
 import { createPush } from '../push/index.js';
 import {
+  createEmbeddedNudgeStore,
   createEmbeddedStore,
+  createInfluxNudgeStore,
   createInfluxHistory,
   createInfluxStore,
   embeddedHistory,
@@ -111,6 +113,9 @@ function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore 
     ngsiLanguage: env.NGSI_LANGUAGE,
     forecastRefreshMs: env.FORECAST_REFRESH_S * 1000,
     metricsMaxGates: env.METRICS_MAX_GATES,
+    nudgeStore: env.INFLUX_URL
+      ? createInfluxNudgeStore({ url: env.INFLUX_URL, requestTimeoutMs: env.INFLUX_TIMEOUT_MS })
+      : createEmbeddedNudgeStore({ dataDir: resolve(env.DATA_DIR) }),
     ...apiSecurityOf(env),
     logger,
   });

@@ -12,3 +12,4 @@ export * from './forecast/index.js';
 export * from './keyed-limiter.js';
 export * from './trend.js';
 export * from './partition.js';
+export * from './nudge-tally.js';

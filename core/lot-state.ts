@@ -2,7 +2,7 @@
  * The state of one lot: sensors' reference readings, the raw count, the level with hysteresis,
  * and staleness. Pure: every time is passed in.
  */
-import { labelOf, type CounterMessage, type LotStatus } from '../protocol/index.js';
+import { labelOf, zoneOffsetMs, type CounterMessage, type LotStatus } from '../protocol/index.js';
 import { nextLevel, type KnownLevel } from './levels.js';
 import type { LotConfig } from './lots.js';
 import { applyReading, clampOccupied, isAccepted, type ReadingOutcome, type SensorState } from './occupancy.js';
@@ -132,6 +132,7 @@ export function createLotState(lot: LotConfig, restored?: RestoredLot): LotState
         observedAt: lastObservedMs === null ? null : new Date(lastObservedMs).toISOString(),
         stale,
         timeZone: lot.timeZone,
+        ...(lastObservedMs === null ? {} : { utcOffsetMin: Math.round(zoneOffsetMs(lot.timeZone, lastObservedMs) / 60_000) }),
         ...(trend ? { trend } : {}),
       };
     },

@@ -9,3 +9,4 @@ export * from './push.js';
 export * from './history-csv.js';
 export * from './forecast.js';
 export * from './gates.js';
+export * from './nudge.js';

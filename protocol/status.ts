@@ -45,6 +45,12 @@ export const LotStatus = z
     stale: z.boolean(),
     /** The lot's IANA time zone (lots file), for showing its times; absent in statuses from before it was added. */
     timeZone: z.string().min(1).optional(),
+    /**
+     * The lot's offset from UTC at observedAt, in minutes (+540 for Asia/Tokyo): a browser shows the
+     * local time of the update with plain arithmetic, without a time-zone database (the first Intl
+     * call costs a throttled phone 0.2–0.3 s; docs/widget.md). Absent while observedAt is null.
+     */
+    utcOffsetMin: z.int().min(-1440).max(1440).optional(),
     /** Net movement over the last 15 minutes, with hysteresis; absent when unknown (stale, or too little data). */
     trend: Trend.optional(),
     /** The occupancy forecast 30 and 60 minutes ahead; added by the API, absent when there is none. */

@@ -12,19 +12,21 @@ export function isTimeZone(zone: string): boolean {
 
 /** The zone's offset from UTC at `atMs`, in ms (e.g. +9 h for Asia/Tokyo). */
 export function zoneOffsetMs(zone: string, atMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(atMs));
+  const parts = partsFormat(zone).formatToParts(new Date(atMs));
   const n = (type: string) => Number(parts.find((p) => p.type === type)!.value);
   const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
   return asUtc - Math.floor(atMs / 1000) * 1000;
+}
+
+// Making a formatter costs far more than using one, and ingest asks for every status it publishes.
+const formats = new Map<string, Intl.DateTimeFormat>();
+function partsFormat(zone: string): Intl.DateTimeFormat {
+  let f = formats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formats.set(zone, f);
+  }
+  return f;
 }
 
 /**

@@ -6,4 +6,5 @@ export { createInfluxHistory } from './influx-history.js';
 export { createEmbeddedStore, embeddedHistory, type EmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.js';
 export { SNAPSHOT_FILE } from './embedded-snapshot.js';
 export { createWriteBuffer, type WriteBuffer, type WriteBufferOptions, type WriteBufferStats } from './write-buffer.js';
+export { createEmbeddedNudgeStore, createInfluxNudgeStore, NUDGE_FILE, NUDGE_MEASUREMENT, type NudgeStore } from './nudge-store.js';
 export { importedPoints, importIntoInflux, importIntoEmbedded, IMPORTED_SEQ, IMPORTED_GAP_SEQ, type ImportProgress } from './history-import.js';

@@ -1,13 +1,15 @@
 /**
  * <manku-status lot="demo-hospital" lang="ja|en" api="https://…" link="https://…" link-label="…"
- *               time-zone="Asia/Tokyo" stale-after="180" compact></manku-status>
- * Shows 空/混/満 with a text label, spaces free, the lot's name and the time of the last update.
+ *               time-zone="Asia/Tokyo" stale-after="180" arrival="30" compact></manku-status>
+ * Shows 空/混/満 with a text label, the trend, spaces free, the lot's name, the time of the last
+ * update and the forecast level at the visitor's arrival (`arrival` minutes ahead, when given).
  * Unknown or stale data shows a neutral "情報なし / No information", never the last good level.
  */
 import type { Level, LotStatus } from '../protocol/status.js';
 import { connectionFor, type Connection } from './connection.js';
 import { STYLES } from './styles.js';
-import { GLYPH, TEXT, type Lang } from './texts.js';
+import { arrivalPoint, suggestsBus } from './arrival.js';
+import { ARROW, GLYPH, TEXT, type Lang } from './texts.js';
 
 /** The script's own origin: the default API base. Captured while the script runs. */
 const scriptOrigin = (() => {
@@ -36,7 +38,7 @@ const sheet = (() => {
 })();
 
 export class MankuStatus extends HTMLElement {
-  static observedAttributes = ['lot', 'lang', 'api', 'link', 'link-label', 'time-zone', 'stale-after', 'compact'];
+  static observedAttributes = ['lot', 'lang', 'api', 'link', 'link-label', 'time-zone', 'stale-after', 'arrival', 'measure', 'compact'];
   private view: HTMLDivElement;
   private region: HTMLDivElement;
   private status: LotStatus | null = null;
@@ -45,6 +47,9 @@ export class MankuStatus extends HTMLElement {
   private unsubscribe: (() => void) | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private announced: Level | null = null;
+  private base = '';
+  /** What the shown suggestion was counted for (level now | at arrival); null while none is shown. */
+  private suggested: { level: Level; arrival?: string } | null = null;
 
   constructor() {
     super();
@@ -55,22 +60,27 @@ export class MankuStatus extends HTMLElement {
     this.view = inner.children[0] as HTMLDivElement;
     // One lasting live region, so assistive technology hears each level change once.
     this.region = inner.children[1] as HTMLDivElement;
+    root.addEventListener('click', (e) => {
+      if (this.suggested && (e.target as Element).closest?.('.cta')) this.measure('followed', this.suggested);
+    });
   }
 
   connectedCallback() {
-    this.resubscribe();
     // While the connection is down, the shown state must still go stale on time.
     this.timer = setInterval(() => this.render(), 5000);
+    this.resubscribe();
   }
 
   disconnectedCallback() {
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   attributeChangedCallback(name: string) {
-    if (!this.isConnected) return;
+    // An upgrade calls this once per attribute before connectedCallback, which does it all once.
+    if (!this.timer) return;
     if (name === 'lot' || name === 'api') this.resubscribe();
     else this.render();
   }
@@ -84,7 +94,7 @@ export class MankuStatus extends HTMLElement {
     this.status = null;
     this.error = undefined;
     const lot = this.getAttribute('lot');
-    const base = (this.getAttribute('api') || scriptOrigin).replace(/\/+$/, '');
+    const base = (this.base = (this.getAttribute('api') || scriptOrigin).replace(/\/+$/, ''));
     this.connection = connectionFor(base);
     if (lot) {
       this.unsubscribe = this.connection.subscribe(lot, (status, error) => {
@@ -98,6 +108,20 @@ export class MankuStatus extends HTMLElement {
       console.error('<manku-status>: the attribute "lot" is missing; set it to a car park id, e.g. <manku-status lot="demo-hospital"> (GET /api/v1/lots on the API lists them)');
     }
     this.render();
+  }
+
+  /**
+   * An anonymous count for docs/nudge.md: the event and levels only. Nothing when the page says
+   * measure="off" or the visitor asks not to be tracked (Do Not Track, Global Privacy Control).
+   */
+  private measure(event: 'shown' | 'followed', levels: { level: Level; arrival?: string }) {
+    const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
+    const lot = this.getAttribute('lot');
+    if (!lot || this.getAttribute('measure') === 'off' || nav.doNotTrack === '1' || nav.globalPrivacyControl) return;
+    const url = `${this.base}/api/v1/lots/${encodeURIComponent(lot)}/nudge-events`;
+    const body = JSON.stringify({ event, ...levels });
+    // A beacon outlives the navigation the click starts; a string body goes as text/plain: no preflight.
+    if (!nav.sendBeacon?.(url, body)) fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
   }
 
   /** unknown when the server says so, or when our data is older than the stale window and nothing live backs it. */
@@ -115,20 +139,24 @@ export class MankuStatus extends HTMLElement {
     const s = this.status;
     const level = this.level();
     const name = s ? (this.language === 'en' ? s.name.en : s.name.ja) : this.getAttribute('lot') ?? '';
-    // The attribute, else the lot's own zone from its status, else the visitor's.
-    const zone = this.getAttribute('time-zone') || s?.timeZone || undefined;
-    const time = s?.observedAt
-      ? new Intl.DateTimeFormat(this.language === 'en' ? 'en-GB' : 'ja-JP', { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date(s.observedAt))
-      : '';
+    const time = s?.observedAt ? clock(s, this.getAttribute('time-zone'), this.language) : '';
+    const inMin = Number(this.getAttribute('arrival') || 30);
+    const arrival = level === 'unknown' ? null : arrivalPoint(s, inMin);
+    const trend = level === 'unknown' ? undefined : s?.trend;
     const link = this.getAttribute('link');
-    const cta = link && (level === 'crowded' || level === 'full') ? (this.getAttribute('link-label') || t.cta) : '';
+    const cta = link && suggestsBus(level, arrival?.level ?? null) ? (this.getAttribute('link-label') || t.cta) : '';
     const label = this.error === 'missing_lot' ? missingLotLabel(this.language) : this.error === 'unknown_lot' ? t.unknownLot : s ? t.level[level] : t.loading;
     this.view.innerHTML = `<div class="card ${level}" part="card" lang="${this.language}">
 <span class="badge" aria-hidden="true">${GLYPH[level]}</span>
-<div class="body"><div class="name">${esc(name)}</div><div class="level">${esc(label)}</div>
+<div class="body"><div class="name">${esc(name)}</div><div class="level">${esc(label)}${trend ? ` <span class="trend" role="img" aria-label="${t.trend[trend]}">${ARROW[trend]}</span>` : ''}</div>
 ${s && level !== 'unknown' ? `<div class="avail">${esc(t.available(s.available, s.capacity))}</div>` : ''}
+${arrival ? `<div class="arrival">${esc(t.arrival(inMin, t.level[arrival.level]))}</div>` : ''}
 ${time ? `<div class="time">${esc(t.updated(time))}</div>` : ''}
 ${cta ? `<a class="cta" href="${esc(link!)}" target="_top" rel="noopener">${esc(cta)}</a>` : ''}</div></div>`;
+    // Counted once per page view and change of what is suggested, not per render (issue 15).
+    const shown = cta ? { level, ...(arrival ? { arrival: arrival.level } : {}) } : null;
+    if (shown && (shown.level !== this.suggested?.level || shown.arrival !== this.suggested?.arrival)) this.measure('shown', shown);
+    this.suggested = shown;
     if (s && !performance.getEntriesByName('manku:first-status-paint').length) {
       requestAnimationFrame(() => {
         if (!performance.getEntriesByName('manku:first-status-paint').length) performance.mark('manku:first-status-paint');
@@ -140,6 +168,20 @@ ${cta ? `<a class="cta" href="${esc(link!)}" target="_top" rel="noopener">${esc(
       this.announced = level;
     }
   }
+}
+
+/**
+ * HH:MM of the last update in the lot's zone by arithmetic on the offset the status carries: the
+ * first Intl call of a page loads ICU's data and cost a throttled phone 0.2–0.3 s (Lighthouse).
+ * Intl only for another zone (the time-zone attribute) or a status from before utcOffsetMin.
+ */
+function clock(s: LotStatus, zone: string | null, lang: Lang): string {
+  const at = new Date(s.observedAt!);
+  if ((!zone || zone === s.timeZone) && s.utcOffsetMin !== undefined) {
+    const local = new Date(at.getTime() + s.utcOffsetMin * 60_000).toISOString();
+    return local.slice(11, 16);
+  }
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'ja-JP', { timeZone: zone || s.timeZone, hour: '2-digit', minute: '2-digit' }).format(at);
 }
 
 /** A set-up mistake: said in both languages, whoever reads it (the visitor or the site's web team). */

@@ -15,7 +15,8 @@ export const STYLES = `
 .name{font-size:.9em}
 .level{font-weight:700;font-size:1.15em;color:var(--c)}
 .unknown .level{color:var(--manku-unknown-text,#3c4043)}
-.avail{font-size:.95em}
+.avail,.arrival{font-size:.95em}
+.trend{font-weight:400}
 .time{font-size:.8em;color:var(--manku-muted,#4d4d4d)}
 .cta{display:inline-block;margin-top:.35em;padding:.3em .8em;border-radius:999px;background:var(--manku-cta-bg,#0b57d0);color:var(--manku-cta-fg,#fff);font-weight:700;text-decoration:none}
 .cta:focus-visible{outline:3px solid var(--manku-focus,#f9ab00);outline-offset:2px}

@@ -1,9 +1,12 @@
 /** What the widget says, in Japanese and English. Colour is never the only signal (WCAG 1.4.1). */
-import type { Level } from '../protocol/status.js';
+import type { Level, Trend } from '../protocol/status.js';
 
 export type Lang = 'ja' | 'en';
 
 export const GLYPH: Record<Level, string> = { vacant: '空', crowded: '混', full: '満', unknown: '—' };
+
+/** The trend's arrow; its name for screen readers is TEXT[lang].trend. */
+export const ARROW: Record<Trend, string> = { filling: '↗', emptying: '↘', steady: '→' };
 
 export const TEXT = {
   ja: {
@@ -15,6 +18,8 @@ export const TEXT = {
     missingLot: 'lot 属性がありません',
     loading: '読み込み中…',
     announce: (name: string, level: string) => `${name}: ${level}`,
+    trend: { filling: '増加中', emptying: '減少中', steady: '横ばい' } as Record<Trend, string>,
+    arrival: (min: number, level: string) => `${min}分後：${level}の見込み`,
   },
   en: {
     level: { vacant: 'Vacant', crowded: 'Crowded', full: 'Full', unknown: 'No information' } as Record<Level, string>,
@@ -25,5 +30,7 @@ export const TEXT = {
     missingLot: 'The attribute "lot" is missing',
     loading: 'Loading…',
     announce: (name: string, level: string) => `${name}: ${level}`,
+    trend: { filling: 'Filling up', emptying: 'Emptying', steady: 'Steady' } as Record<Trend, string>,
+    arrival: (min: number, level: string) => `In ${min} min: likely ${level.toLowerCase()}`,
   },
 };

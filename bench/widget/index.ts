@@ -15,14 +15,19 @@ import { createIngest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { launchChromium } from '../../testkit/chromium.js';
 import { percentile, writeBenchLots } from '../support/child.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { runLighthouse, type LighthouseRun } from './lighthouse.js';
 
-export async function widgetBench({ loads }: { loads: number }) {
+export async function widgetBench({ loads, audits }: { loads: number; audits: number }) {
   const bundle = await buildWidget();
   console.log(`widget.js: ${bundle.bytes} bytes, ${(bundle.gzipBytes / 1024).toFixed(2)} KiB gzipped (budget 8 KB)`);
   const dir = mkdtempSync(join(tmpdir(), 'manku-bench-widget-'));
   const { file, sensors } = await writeBenchLots(dir, 1, 1);
-  const lots = LotsFile.parse(JSON.parse(readFileSync(file, 'utf8')));
+  // The lot has its own time zone, as the demo lot does: the widget formats its times in it.
+  const raw = JSON.parse(readFileSync(file, 'utf8'));
+  raw.lots[0].timeZone = 'Asia/Tokyo';
+  writeFileSync(file, JSON.stringify(raw));
+  const lots = LotsFile.parse(raw);
   const broker = createBroker({ lots, port: 0 });
   const { port } = await broker.start();
   const url = `mqtt://127.0.0.1:${port}`;
@@ -39,6 +44,7 @@ export async function widgetBench({ loads }: { loads: number }) {
   const { context, profile } = await launchChromium('manku-bench-chromium-');
   const openToPaint: number[] = [];
   const navToPaint: number[] = [];
+  const lighthouseRuns: LighthouseRun[] = [];
   const transfers: number[] = []; // widget.js bytes over the wire per load (Resource Timing; 0 from the HTTP cache)
   try {
     for (let i = 0; i < loads + 1; i++) {
@@ -59,8 +65,11 @@ export async function widgetBench({ loads }: { loads: number }) {
       }
       await page.close();
     }
-  } finally {
     await context.close();
+    // Lighthouse's mobile preset, on the iframe embed page the hospital would frame.
+    for (let i = 0; i < audits; i++) lighthouseRuns.push(await runLighthouse(`${apiBase}/embed/${sensors[0]!.lotId}`));
+  } finally {
+    await context.close().catch(() => {});
     host.close();
     await api.stop();
     await ingest.stop();
@@ -81,11 +90,29 @@ export async function widgetBench({ loads }: { loads: number }) {
     socketOpenToFirstPaintP50Ms: r(percentile(openToPaint, 50)),
     socketOpenToFirstPaintMaxMs: r(Math.max(...openToPaint)),
     navigationToFirstPaintP50Ms: r(percentile(navToPaint, 50)),
+    lighthouse: {
+      runs: audits,
+      /** widget.js main-thread script evaluation under Lighthouse's 4× CPU throttling (budget 50 ms). */
+      widgetScriptingMsMax: r(Math.max(...lighthouseRuns.map((l) => l.widgetScriptingMs))),
+      widgetScriptingMsP50: r(percentile(lighthouseRuns.map((l) => l.widgetScriptingMs), 50)),
+      widgetParseCompileMsMax: r(Math.max(...lighthouseRuns.map((l) => l.widgetParseMs))),
+      /** The same from thread CPU time × 4: what the figure would be on an idle machine. */
+      widgetCpuMsP50: r(percentile(lighthouseRuns.map((l) => l.widgetCpuMs), 50)),
+      widgetCpuMsMax: r(Math.max(...lighthouseRuns.map((l) => l.widgetCpuMs))),
+      performanceMin: Math.min(...lighthouseRuns.map((l) => l.performance)),
+      consoleErrors: [...new Set(lighthouseRuns.flatMap((l) => l.consoleErrors))],
+      each: lighthouseRuns,
+    },
   };
   console.log(`widget.js over the wire in Chromium: ${result.firstLoadWireBytes} bytes on the first load, at most ${result.laterLoadsWireBytesMax} on later ones`);
   console.log(
     `Chromium, ${loads} page loads: socket open -> first painted status p50 ${result.socketOpenToFirstPaintP50Ms} ms (max ${result.socketOpenToFirstPaintMaxMs} ms); ` +
       `navigation -> first painted status p50 ${result.navigationToFirstPaintP50Ms} ms`,
+  );
+  console.log(
+    `Lighthouse (mobile, 4× CPU throttling), ${audits} runs on /embed: widget.js scripting p50 ${result.lighthouse.widgetScriptingMsP50} ms, ` +
+      `max ${result.lighthouse.widgetScriptingMsMax} ms (budget 50); from CPU time × 4: p50 ${result.lighthouse.widgetCpuMsP50} ms, max ${result.lighthouse.widgetCpuMsMax} ms; parse+compile max ${result.lighthouse.widgetParseCompileMsMax} ms; ` +
+      `Performance ≥ ${result.lighthouse.performanceMin}; console errors: ${result.lighthouse.consoleErrors.length ? result.lighthouse.consoleErrors.join('; ') : 'none'}`,
   );
   return result;
 }

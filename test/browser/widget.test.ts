@@ -5,7 +5,6 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -19,8 +18,7 @@ import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { waitFor } from '../../testkit/wait.js';
 import { connectClient, counterJson, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
-
-const require = createRequire(import.meta.url);
+import { axeViolations, waitForText, widgetText } from '../support/widget-page.js';
 
 let lots: LotsFile;
 let broker: Broker;
@@ -86,21 +84,6 @@ async function insideStyles(path: string) {
   } finally {
     await p.close();
   }
-}
-
-/** The visible text of the n-th widget on the page (through its shadow root). */
-const widgetText = (p: Page, selector = 'manku-status') =>
-  p.evaluate((sel) => (document.querySelector(sel)?.shadowRoot?.querySelector('.card')?.textContent ?? '').replace(/\s+/g, ' '), selector);
-
-async function waitForText(p: Page, pattern: RegExp, selector = 'manku-status', timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = await widgetText(p, selector);
-    if (pattern.test(text)) return text;
-    await p.waitForTimeout(50);
-  }
-  throw new Error(`widget never showed ${pattern}; last: "${text}"`);
 }
 
 beforeAll(async () => {
@@ -178,13 +161,7 @@ describe('<manku-status> in Chromium', () => {
   });
 
   it('passes an axe-core scan with no serious or critical violations', async () => {
-    await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe;
-      const result = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-    });
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/widget.png', fullPage: true });
   });

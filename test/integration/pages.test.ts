@@ -98,6 +98,12 @@ describe('pages', () => {
     expect(gunzipSync(gzipSync(js)).equals(js)).toBe(true);
   });
 
+  it('/favicon.ico answers 204 No Content, cached, instead of a 404 that browsers log as an error', async () => {
+    const res = await fetch(`${await api()}/favicon.ico`);
+    expect([res.status, (await res.arrayBuffer()).byteLength]).toEqual([204, 0]);
+    expect(res.headers.get('cache-control')).toMatch(/max-age=\d+/);
+  });
+
   it('/embed/{lotId} may be framed anywhere by default; FRAME_ANCESTORS restricts it', async () => {
     const open = await api();
     const res = await fetch(`${open}/embed/lot-a?lang=en`);

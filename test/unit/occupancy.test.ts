@@ -92,6 +92,18 @@ describe('lot counter', () => {
     expect(lot.occupiedRaw).toBe(8);
   });
 
+  it("carries the lot's UTC offset at the time of its newest reading, DST included, so browsers need no time-zone database", () => {
+    const tokyo = createLotState(lotConfig());
+    expect(tokyo.status(0)).not.toHaveProperty('utcOffsetMin'); // nothing observed yet
+    tokyo.apply('g1', msg(1, 1, 1, 0), Date.parse('2026-11-26T10:00:00Z'));
+    expect(tokyo.status(0).utcOffsetMin).toBe(540);
+    const london = createLotState(lotConfig({ timeZone: 'Europe/London' }));
+    london.apply('g1', msg(1, 1, 1, 0), Date.parse('2026-07-01T10:00:00Z'));
+    expect(london.status(0).utcOffsetMin).toBe(60);
+    london.apply('g1', msg(1, 2, 2, 0), Date.parse('2026-11-26T10:00:00Z'));
+    expect(london.status(0).utcOffsetMin).toBe(0);
+  });
+
   it('is stale (unknown, label —) until every sensor has reported', () => {
     const lot = createLotState(lotConfig());
     lot.apply('g1', msg(1, 1, 5, 1), 1000);

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { arrivalPoint, suggestsBus } from '../../widgets/arrival.js';
+import { LotStatus } from '../../protocol/index.js';
+
+const point = (inMin: number, level: 'vacant' | 'crowded' | 'full') => ({
+  inMin, at: '2026-11-25T01:30:00.000Z', occupied: 50, available: 50, level, low: 40, high: 60,
+});
+const status = (forecast?: unknown) =>
+  LotStatus.parse({
+    lotId: 'lot-a', name: { ja: 'A', en: 'A' }, capacity: 100, occupied: 10, available: 90, occupancy: 0.1, level: 'vacant', label: '空',
+    observedAt: '2026-11-25T01:00:00.000Z', stale: false, ...(forecast ? { forecast } : {}),
+  });
+
+describe("the widget's arrival line and bus suggestion", () => {
+  it('picks the forecast point for the arrival time, and none when the status carries no such point', () => {
+    const s = status({ issuedAt: '2026-11-25T01:00:00.000Z', points: [point(30, 'crowded'), point(60, 'full')] });
+    expect(arrivalPoint(s, 30)?.level).toBe('crowded');
+    expect(arrivalPoint(s, 60)?.level).toBe('full');
+    expect(arrivalPoint(s, 45)).toBeNull();
+    expect(arrivalPoint(status(), 30)).toBeNull();
+    expect(arrivalPoint(null, 30)).toBeNull();
+  });
+
+  it('suggests the bus when the level now or at arrival is 混 or 満', () => {
+    expect(suggestsBus('vacant', null)).toBe(false);
+    expect(suggestsBus('vacant', 'vacant')).toBe(false);
+    expect(suggestsBus('vacant', 'crowded')).toBe(true);
+    expect(suggestsBus('vacant', 'full')).toBe(true);
+    expect(suggestsBus('crowded', null)).toBe(true);
+    expect(suggestsBus('full', 'vacant')).toBe(true);
+  });
+
+  it('never suggests it from a forecast while the lot is unknown (a stale count)', () => {
+    expect(suggestsBus('unknown', 'full')).toBe(false);
+  });
+
+  it('follows a lot that suggests it only at 満', () => {
+    const when = { now: ['full'] as const, arrival: ['full'] as const };
+    expect(suggestsBus('crowded', 'crowded', when)).toBe(false);
+    expect(suggestsBus('crowded', 'full', when)).toBe(true);
+  });
+});
