@@ -292,6 +292,7 @@ describe('OpenAPI', () => {
       '/api/v1/lots.geojson',
       '/api/v1/lots/{lotId}',
       '/api/v1/lots/{lotId}/calibration',
+      '/api/v1/lots/{lotId}/forecast',
       '/api/v1/lots/{lotId}/gates',
       '/api/v1/lots/{lotId}/history',
       '/api/v1/lots/{lotId}/sensors/{sensorId}/reset',
