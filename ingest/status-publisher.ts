@@ -74,10 +74,10 @@ export function createStatusPublisher({
     if (pending) return;
     const wait = lastFlushAt + intervalMs - performance.now();
     if (wait <= 0) {
-      const t = setImmediate(flush);
+      const t = setImmediate(() => flush());
       pending = { cancel: () => clearImmediate(t) };
     } else {
-      const t = setTimeout(flush, wait);
+      const t = setTimeout(() => flush(), wait);
       pending = { cancel: () => clearTimeout(t) };
     }
   }
@@ -98,7 +98,8 @@ export function createStatusPublisher({
     armHeld();
   }
 
-  function flush() {
+  /** `release`: send what the per-lot throttle would hold (on stop). */
+  function flush(release = false) {
     pending?.cancel();
     pending = null;
     lastFlushAt = performance.now();
@@ -117,7 +118,7 @@ export function createStatusPublisher({
       const trendChanged = before !== undefined && before.status.trend !== status.trend;
       if (!material && !trendChanged && (before.status.observedAt === status.observedAt || now - before.atMs < refreshMs)) continue;
       const urgent = !before || before.status.level !== status.level || before.status.stale !== status.stale || trendChanged;
-      if (material && !urgent && now - before.atMs < lotIntervalMs) {
+      if (!release && material && !urgent && now - before.atMs < lotIntervalMs) {
         if (!held.has(lotId)) held.set(lotId, before.atMs + lotIntervalMs);
         continue;
       }
@@ -150,8 +151,7 @@ export function createStatusPublisher({
       heldTimer = null;
       for (const lotId of held.keys()) dirty.add(lotId);
       held.clear();
-      lotIntervalMs = 0; // what is held goes out now
-      if (pending || dirty.size) flush();
+      if (pending || dirty.size) flush(true);
     },
     get published() {
       return published;
