@@ -24,6 +24,8 @@ export interface SimulationOptions {
   stampNow?: boolean;
   /** For mqtts:// URLs: each sensor's TLS options (CA, server name, its client certificate). */
   tlsFor?: (sensorId: string) => MqttTlsOptions;
+  /** Awaited after each delivery is acknowledged, before the next is sent: lets a harness wait until the receiver has taken it (lock-step). */
+  settle?: (sent: number) => Promise<void>;
 }
 
 export interface Simulation {
@@ -32,7 +34,7 @@ export interface Simulation {
   stop(): Promise<void>;
 }
 
-export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgress, progressEvery = 1000, speed, stampNow = false, tlsFor }: SimulationOptions): Simulation {
+export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgress, progressEvery = 1000, speed, stampNow = false, tlsFor, settle }: SimulationOptions): Simulation {
   const clients: MqttClient[] = [];
   let stopped = false;
 
@@ -78,6 +80,10 @@ export function createSimulation({ mqttUrl, lotId, sensors, plan, clock, onProgr
         if (sent % progressEvery === 0 || speed) {
           onProgress?.({ sent, total: plan.deliveries.length, virtualMs: d.atMs });
           await Promise.all(acks.splice(0)); // keep the in-flight window bounded
+        }
+        if (settle) {
+          await Promise.all(acks.splice(0));
+          await settle(sent);
         }
       }
       await Promise.all(acks);

@@ -2,7 +2,10 @@
  * Occupancy history points (`lot_occupancy`). A change of level or staleness is written at once,
  * so transitions keep their exact time; changes of the count alone are coalesced to the last one
  * per lot per interval (default 1 s, finer than the finest history step of 1 min), which keeps
- * the store's load flat however busy the gates are. Inert until start().
+ * the store's load flat however busy the gates are. The interval is one of the points' own time:
+ * a pending point whose window has passed is written before the next one replaces it, so the last
+ * state of every window survives a slow timer (a busy machine, or readings on virtual time).
+ * Inert until start().
  */
 import type { LotStatus } from '../protocol/index.js';
 import type { OccupancyPoint, OccupancyStore } from '../storage/index.js';
@@ -49,6 +52,8 @@ export function createHistoryWriter({
         pending.delete(status.lotId);
         write(point);
       } else {
+        const before = pending.get(status.lotId);
+        if (before && Math.floor(before.timeMs / intervalMs) !== Math.floor(timeMs / intervalMs)) write(before);
         pending.set(status.lotId, point);
       }
     },

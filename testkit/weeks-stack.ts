@@ -14,6 +14,8 @@ import { createIngest, messagesTaken } from '../ingest/index.js';
 import { createEmbeddedStore, embeddedHistory, type HistorySource } from '../storage/index.js';
 import { waitFor } from './wait.js';
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export const WEEKS_LOT = 'weeks-lot';
 const PASSWORD = 'weeks';
 
@@ -51,7 +53,13 @@ export async function playWeeks(scenario: WeeksScenario, { stepMin = 15, heartbe
   // flushed at once, and history coalesces count-only changes over 1 ms only (statusIntervalMs, historyIntervalMs).
   ingest = createIngest({ lots, store, mqttUrl: url, username: 'weeks-ingest', password: PASSWORD, clock, logger, tickMs: 3_600_000, skewToleranceMs: 7 * 86_400_000, statusIntervalMs: 0, historyIntervalMs: 1 });
   await ingest.start();
-  const sim = createSimulation({ mqttUrl: url, lotId: WEEKS_LOT, sensors: gates.map((id) => ({ id, password: PASSWORD })), plan, progressEvery: 1 });
+  // Lock-step: the next delivery goes once ingest has taken this one and flushed its status, so no
+  // two deliveries meet in one read and every state reaches history, however busy the machine.
+  const settle = async (sent: number) => {
+    while (messagesTaken(ingest!.ledger.stats()) < sent) await nextTurn();
+    await nextTurn();
+  };
+  const sim = createSimulation({ mqttUrl: url, lotId: WEEKS_LOT, sensors: gates.map((id) => ({ id, password: PASSWORD })), plan, progressEvery: 1, settle });
   try {
     await sim.run();
     await waitFor(() => messagesTaken(ingest!.ledger.stats()) === plan.deliveries.length, { timeoutMs: 60_000, what: `ingest to take all ${plan.deliveries.length} deliveries` });

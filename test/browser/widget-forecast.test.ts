@@ -63,11 +63,13 @@ beforeAll(async () => {
   // 20 minutes before T the lot is empty; at T 10 cars have come in: filling, 空 now.
   await a1.publishAsync('parking/v1/lot-a/gate-a1/counter', counterJson(1, 1, 0, 0), { qos: 1 });
   await a2.publishAsync('parking/v1/lot-a/gate-a2/counter', counterJson(1, 1, 0, 0), { qos: 1 });
-  await b1.publishAsync('parking/v1/lot-b/gate-b1/counter', counterJson(1, 1, 3, 0), { qos: 1 });
   await waitFor(() => ingest.ledger.status('lot-a')?.stale === false, { what: 'lot-a reported by both gates' });
   clock.set(T);
   await a1.publishAsync('parking/v1/lot-a/gate-a1/counter', counterJson(1, 2, 10, 0), { qos: 1 });
+  // lot-b (default stale window) is heard at T: heard 20 minutes before, it would rightly go stale.
+  await b1.publishAsync('parking/v1/lot-b/gate-b1/counter', counterJson(1, 1, 3, 0), { qos: 1 });
   await waitForOccupied(ingest, 'lot-a', 10);
+  await waitForOccupied(ingest, 'lot-b', 3);
   ({ api, base: apiBase } = await startApi(lots, url, clock, { history: embeddedHistory(history) }));
   host = createServer((_req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
@@ -122,6 +124,7 @@ describe('<manku-status> with a forecast, in Chromium', () => {
     expect(await waitForText(page, /空き 90台/, '#h45')).not.toMatch(/分後/);
     const cold = await waitForText(page, /空き 97台/, '#cold');
     expect(cold).not.toMatch(/分後|バスで行く/); // 空 now, nothing known about arrival: no nudge
+    expect(cold).toMatch(/更新 10:00/);
   });
 
   it('shows the trend as an arrow with an accessible name', async () => {

@@ -35,4 +35,20 @@ describe('history writer', () => {
       [86, 5, 4],
     ]);
   });
+
+  it('keeps the last point of each window of the points\' own time, however late the timer runs', () => {
+    vi.useFakeTimers();
+    const points: StorePoint[] = [];
+    let seq = 0;
+    const w = createHistoryWriter({ store: { write: (p) => void points.push(...p) }, nextSeq: () => ++seq, intervalMs: 1000 });
+    w.start();
+    w.record(status(10), 10, 0); // first shape: at once
+    w.record(status(11), 11, 400);
+    w.record(status(12), 12, 999); // the last of window 0
+    w.record(status(13), 13, 1000); // window 1: window 0's last point is written first
+    w.record(status(14), 14, 5200); // window 5: window 1's too
+    expect(points.map((p) => [(p as { occupied: number }).occupied, p.timeMs])).toEqual([[10, 0], [12, 999], [13, 1000]]);
+    vi.advanceTimersByTime(1000);
+    expect(points.map((p) => p.timeMs)).toEqual([0, 999, 1000, 5200]);
+  });
 });
