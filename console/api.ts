@@ -1,6 +1,7 @@
 /** The console's calls to the API (same origin). Admin calls carry the operator's bearer token. */
 import type { LotStatus } from '../protocol/status.js';
 import type { LotGates } from '../protocol/gates.js';
+import type { NudgeStats } from '../protocol/nudge.js';
 
 export interface HistoryPoint {
   t: string;
@@ -35,4 +36,8 @@ export const calibrate = (lotId: string, occupied: number, token: string) =>
 export const getHistory = (lotId: string, fromMs: number, toMs: number, step: string) =>
   call<{ points: HistoryPoint[] }>(
     `/api/v1/lots/${encodeURIComponent(lotId)}/history?from=${encodeURIComponent(new Date(fromMs).toISOString())}&to=${encodeURIComponent(new Date(toMs).toISOString())}&step=${step}`,
+  );
+export const getNudgeStats = (lotId: string, fromMs: number, toMs: number) =>
+  call<NudgeStats>(
+    `/api/v1/lots/${encodeURIComponent(lotId)}/nudge-stats?from=${encodeURIComponent(new Date(fromMs).toISOString())}&to=${encodeURIComponent(new Date(toMs).toISOString())}&step=1h`,
   );

@@ -30,4 +30,8 @@ tr.silent td.state::before{content:"● "}
 .chart{background:#fff;border:1px solid #ccc;border-radius:6px;padding:.5rem;overflow-x:auto}
 .legend span{margin-right:1rem}
 .swatch{display:inline-block;width:1.5rem;height:.25rem;vertical-align:middle;margin-right:.3rem}
-.conn{font-size:.9rem}`;
+.conn{font-size:.9rem}
+.swatch.tall{width:.8rem;height:.8rem}
+#nudge-body h3{font-size:1rem;margin:1rem 0 .3rem}
+details summary{cursor:pointer;margin:.6rem 0}
+#nudge-tables{overflow-x:auto}`;

@@ -58,6 +58,33 @@ const ja = {
   chartSummary: (now: number | null, typ: number | null) =>
     `現在 ${now ?? '—'} 台、同じ時刻の平均 ${typ === null ? '—' : Math.round(typ)} 台`,
   authError: (m: string) => `トークンが拒否されました: ${m}`,
+  nudge: 'バス案内の効果',
+  nudgeDays: '期間',
+  lastDays: (n: number) => `過去 ${n} 日`,
+  nudgeDaily: '日ごとの案内表示とバス選択（レベル別）',
+  nudgeHourly: '時間帯ごとの在車率と案内表示',
+  shownAt: (level: string) => `表示（${level}）`,
+  followedAt: (level: string) => `バス選択（${level}）`,
+  shown: '表示',
+  followed: 'バス選択',
+  rate: '選択率',
+  day: '日付',
+  hour: '時刻',
+  meanOccupancy: '平均在車率',
+  busyShare: '混雑・満車の割合',
+  percent: (p: number | null) => (p === null ? '—' : `${p} %`),
+  hourLabel: (h: number) => `${h}時台`,
+  nudgeTotal: (days: number, shown: number, followed: number, rate: number | null) =>
+    `${days}日間で表示 ${shown} 回、バス選択 ${followed} 回（${rate === null ? '—' : `${rate} %`}）`,
+  nudgeByLevel: (level: string, shown: number, followed: number, rate: number | null) =>
+    `${level}: 表示 ${shown} 回、選択 ${followed} 回（${rate === null ? '—' : `${rate} %`}）`,
+  nudgePeaks: (busy: number | null, busyPct: number | null, shownHour: number | null, shownN: number) =>
+    `最も混む時間帯 ${busy === null ? '—' : `${busy}時台（平均在車率 ${busyPct} %）`}、案内が最も多く表示された時間帯 ${shownHour === null ? '—' : `${shownHour}時台（${shownN} 回）`}。`,
+  nudgeEmpty: (days: number) => `過去 ${days} 日間、この駐車場で案内の表示はまだありません。`,
+  nudgeEmptyHint:
+    'ウィジェットがどのページにも埋め込まれていない、駐車場ファイルでバス案内が設定されていない、ウィジェットに measure="off" が付いている、または閲覧者のブラウザが Do Not Track / Global Privacy Control を送っている場合、件数は増えません（docs/nudge.md）。',
+  nudgeOff: 'この API では案内の計測が有効ではありません',
+  tables: '数値の表',
 };
 
 const en: typeof ja = {
@@ -114,6 +141,32 @@ const en: typeof ja = {
   noHistory: 'History is not available',
   chartSummary: (now, typ) => `Now ${now ?? '—'}; typical at this time ${typ === null ? '—' : Math.round(typ)}`,
   authError: (m) => `Token refused: ${m}`,
+  nudge: 'Bus suggestions',
+  nudgeDays: 'Period',
+  lastDays: (n) => `Last ${n} days`,
+  nudgeDaily: 'Suggestions shown and bus chosen per day, by level',
+  nudgeHourly: 'Occupancy and suggestions by hour of day',
+  shownAt: (level) => `Shown (${level})`,
+  followedAt: (level) => `Bus chosen (${level})`,
+  shown: 'Shown',
+  followed: 'Bus chosen',
+  rate: 'Rate',
+  day: 'Day',
+  hour: 'Hour',
+  meanOccupancy: 'Mean occupancy',
+  busyShare: 'Time crowded or full',
+  percent: (p) => (p === null ? '—' : `${p} %`),
+  hourLabel: (h) => `${String(h).padStart(2, '0')}:00`,
+  nudgeTotal: (days, shown, followed, rate) =>
+    `Over ${days} days: shown ${shown} times, bus chosen ${followed} times (${rate === null ? '—' : `${rate} %`})`,
+  nudgeByLevel: (level, shown, followed, rate) => `${level}: shown ${shown}, chosen ${followed} (${rate === null ? '—' : `${rate} %`})`,
+  nudgePeaks: (busy, busyPct, shownHour, shownN) =>
+    `Busiest hour ${busy === null ? '—' : `${String(busy).padStart(2, '0')}:00 (mean occupancy ${busyPct} %)`}; most suggestions shown at ${shownHour === null ? '—' : `${String(shownHour).padStart(2, '0')}:00 (${shownN})`}.`,
+  nudgeEmpty: (days) => `No suggestion has been shown for this lot in the last ${days} days.`,
+  nudgeEmptyHint:
+    'Counts stay at zero when no page embeds the widget, the lots file sets no bus suggestion, the widget has measure="off", or visitors\' browsers send Do Not Track / Global Privacy Control (docs/nudge.md).',
+  nudgeOff: 'This API does not measure suggestions',
+  tables: 'The figures as tables',
 };
 
 export const TEXTS: Record<Lang, typeof ja> = { ja, en };

@@ -1,6 +1,6 @@
 /**
  * The console's state and page: header (language), sign-in, lots with live level and their gates,
- * calibration, chart. Lots re-render on every change; the forms are built once per language, so
+ * calibration, chart, bus suggestions (nudge). Lots re-render on every change; the forms are built once per language, so
  * focus and typed values survive live updates.
  */
 import type { LotGates } from '../protocol/gates.js';
@@ -11,6 +11,7 @@ import { chartSection, type ChartSection } from './chart-section.js';
 import { h } from './dom.js';
 import { gatesTable } from './gates-table.js';
 import { connectLive } from './live.js';
+import { nudgeSection } from './nudge-section.js';
 import { createSession } from './session.js';
 import { TEXTS, type Lang } from './texts.js';
 
@@ -136,6 +137,7 @@ export function createConsole(root: HTMLElement) {
         h('section', { 'aria-labelledby': 'lots-h' }, h('h2', { id: 'lots-h' }, tx.lots), lotsBox),
         h('section', { 'aria-labelledby': 'cal-h' }, h('h2', { id: 'cal-h' }, tx.calibration), cal),
         h('section', { 'aria-labelledby': 'chart-h' }, h('h2', { id: 'chart-h' }, tx.chart), chart.el),
+        h('section', { 'aria-labelledby': 'nudge-h' }, h('h2', { id: 'nudge-h' }, tx.nudge), nudgeSection(tx, lang, ordered)),
       ),
     );
     renderLots();
