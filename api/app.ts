@@ -166,7 +166,7 @@ export function createApp({
   registerNgsiLdRoutes(app, { lots, feed, language: ngsiLanguage });
   registerPages(app, { widget, feed, frameAncestors });
   registerGateRoutes(app, { gates, admin });
-  registerConsolePage(app, { assets: consoleAssets });
+  registerConsolePage(app, { assets: consoleAssets, nudges: nudges !== null });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
     type: 'http',

@@ -21,6 +21,8 @@ const GATES_POLL_MS = 5000;
 
 export function createConsole(root: HTMLElement) {
   const session = createSession();
+  /** The API serves nudge-stats (api/routes/console.ts marks the page). */
+  const nudgeServed = root.dataset.nudge === 'on';
   const query = new URLSearchParams(location.search).get('lang');
   let lang: Lang = query === 'en' || query === 'ja' ? query : navigator.language.startsWith('ja') ? 'ja' : 'en';
   const lots = new Map<string, LotStatus>();
@@ -137,7 +139,7 @@ export function createConsole(root: HTMLElement) {
         h('section', { 'aria-labelledby': 'lots-h' }, h('h2', { id: 'lots-h' }, tx.lots), lotsBox),
         h('section', { 'aria-labelledby': 'cal-h' }, h('h2', { id: 'cal-h' }, tx.calibration), cal),
         h('section', { 'aria-labelledby': 'chart-h' }, h('h2', { id: 'chart-h' }, tx.chart), chart.el),
-        h('section', { 'aria-labelledby': 'nudge-h' }, h('h2', { id: 'nudge-h' }, tx.nudge), nudgeSection(tx, lang, ordered)),
+        h('section', { 'aria-labelledby': 'nudge-h' }, h('h2', { id: 'nudge-h' }, tx.nudge), nudgeServed ? nudgeSection(tx, lang, ordered) : h('p', { id: 'nudge-summary', class: 'help' }, `${tx.nudgeOff}.`)),
       ),
     );
     renderLots();

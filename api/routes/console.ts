@@ -10,7 +10,8 @@ import { htmlWithPolicy } from '../html.js';
 export const CONSOLE_PATH = '/ops';
 const SCRIPT_PATH = '/ops.js';
 
-export function registerConsolePage(app: OpenAPIHono, { assets }: { assets: Pick<ConsoleAssets, 'bundle'> }) {
+/** `nudges`: the API serves nudge-stats, so the console shows its panel (asking otherwise would only earn 404s). */
+export function registerConsolePage(app: OpenAPIHono, { assets, nudges = false }: { assets: Pick<ConsoleAssets, 'bundle'>; nudges?: boolean }) {
   app.get(CONSOLE_PATH, async (c) => {
     const b = await assets.bundle();
     c.header('Cache-Control', 'no-store');
@@ -20,7 +21,7 @@ export function registerConsolePage(app: OpenAPIHono, { assets }: { assets: Pick
 <title>manku 運用コンソール / Operators' console</title><link rel="icon" href="data:,">
 <style>${b.css}</style>
 <script src="${SCRIPT_PATH}?v=${b.hash}" defer></script></head>
-<body><div id="app"><noscript>JavaScript is needed for the console. / コンソールには JavaScript が必要です。</noscript></div></body></html>`;
+<body><div id="app"${nudges ? ' data-nudge="on"' : ''}><noscript>JavaScript is needed for the console. / コンソールには JavaScript が必要です。</noscript></div></body></html>`;
     return htmlWithPolicy(c, html, { styles: [b.css], frameAncestors: "'none'" });
   });
 

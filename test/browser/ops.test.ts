@@ -159,6 +159,7 @@ describe('/ops', () => {
     await waitFor(async () => (await page.locator('#chart canvas').count()) > 0, { what: 'the chart drawn' });
     expect(await text('.legend')).toMatch(/Today.*Typical \w+day \(last 4 weeks\)/);
     expect(await text('#chart-summary')).toMatch(/^Now \d+; typical at this time/);
+    expect(await text('#nudge-summary')).toBe('This API does not measure suggestions.'); // no nudge store here: no request that can only 404
     const origins = await page.evaluate(() => [...new Set(performance.getEntriesByType('resource').map((e) => new URL(e.name).origin))]);
     expect(origins).toEqual([new URL(base).origin]);
   });
