@@ -5,8 +5,7 @@
  * per day and level, the rate in words, beside the busy hours from the history; the empty state
  * for a lot without events; keyboard; axe in ja and en; CSP.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -20,9 +19,9 @@ import { startOfDayIn, zoneOffsetMs, type NudgeStats } from '../../protocol/inde
 import { createEmbeddedNudgeStore, createEmbeddedStore, embeddedHistory } from '../../storage/index.js';
 import { launchChromium } from '../../testkit/chromium.js';
 import { waitFor } from '../../testkit/wait.js';
+import { axeViolationsUnderCsp, watchProblems } from '../support/page-checks.js';
 import { connectClient, counterJson, startApi, startBroker, startIngest, testLots, waitForOccupied } from '../support/stack.js';
 
-const require = createRequire(import.meta.url);
 const DAY = 86_400_000;
 const TOKYO = 'Asia/Tokyo';
 let broker: Broker;
@@ -32,7 +31,7 @@ let base: string;
 let context: BrowserContext;
 let page: Page;
 let gate: MqttClient;
-const problems: string[] = [];
+let problems: string[] = [];
 /** The API's clock: real time, moved by `offset` while the test posts events "on" earlier days. */
 let offset = 0;
 const clock: Clock = { now: () => Date.now() + offset };
@@ -69,15 +68,11 @@ beforeAll(async () => {
     }
   }
   offset = 0;
+  // The console is bundled on its first request (10–25 s on the loaded shared cores): do it here, not in a test.
+  expect((await fetch(`${base}/ops.js`)).status).toBe(200);
 
   page = await context.newPage();
-  await page.exposeFunction('reportViolation', (v: string) => problems.push(`csp: ${v}`));
-  await page.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { reportViolation(v: string): void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`), true),
-  );
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
+  problems = await watchProblems(page);
 });
 
 afterAll(async () => {
@@ -170,13 +165,7 @@ describe('the nudge panel in /ops', () => {
     await summaryIs(total);
     await page.click('#nudge-tables summary');
     expect(await page.evaluate(() => (document.getElementById('nudge-tables') as HTMLDetailsElement).open)).toBe(true);
-    const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-    const violations = await page.evaluate(async (src) => {
-      (0, eval)(src); // through DevTools, not a <script>: the page's CSP stays as served
-      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown }> }> }> } }).axe;
-      const result = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
-      return result.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target) }));
-    }, axeSource);
+    const violations = await axeViolationsUnderCsp(page);
     expect(violations).toEqual([]);
   }, 60_000); // axe over the page with both tables open (~350 cells) took 21–24 s at load 30 on the 2 shared cores
 

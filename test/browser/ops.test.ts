@@ -3,8 +3,7 @@
  * ingest and API: a silent gate turns red within its stale window; a calibration through the form
  * changes the count everywhere (REST, live, the console); keyboard path; axe; CSP; the token.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -16,11 +15,11 @@ import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore, embeddedHistory } from '../../storage/index.js';
 import { launchChromium } from '../../testkit/chromium.js';
 import { waitFor } from '../../testkit/wait.js';
+import { axeViolationsUnderCsp, watchProblems } from '../support/page-checks.js';
 import { connectClient, counterJson, liveClient, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 
 const TOKEN = 'test-admin-token-console-01';
 const STALE_S = 3;
-const require = createRequire(import.meta.url);
 let broker: Broker;
 let ingest: Ingest;
 let api: Api;
@@ -30,7 +29,7 @@ let page: Page;
 const gates: Record<string, MqttClient> = {};
 const seq: Record<string, number> = { 'gate-a1': 1, 'gate-a2': 1, 'gate-b1': 1 };
 let heartbeat: NodeJS.Timeout | null = null;
-const problems: string[] = [];
+let problems: string[] = [];
 
 const beat = (id: string, lot: string) => gates[id]!.publishAsync(`parking/v1/${lot}/${id}/counter`, counterJson(1, seq[id]!++, 0, 0), { qos: 1 });
 
@@ -47,13 +46,7 @@ beforeAll(async () => {
   // gate-a1 and gate-b1 keep talking (bounded: stopped in afterAll); gate-a2 only when a test says so
   heartbeat = setInterval(() => void beat('gate-a1', 'lot-a').then(() => beat('gate-b1', 'lot-b')).catch(() => {}), 500);
   page = await context.newPage();
-  await page.exposeFunction('reportViolation', (v: string) => problems.push(`csp: ${v}`));
-  await page.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { reportViolation(v: string): void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`), true),
-  );
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
+  problems = await watchProblems(page);
 });
 
 afterAll(async () => {
@@ -167,14 +160,7 @@ describe('/ops', () => {
   it.each(['en', 'ja'])('passes axe-core with no violations (%s)', async (lang) => {
     if ((await page.evaluate(() => document.documentElement.lang)) !== lang) await page.click('#lang');
     await waitFor(async () => (await rowClass('lot-b', 'gate-b1')) !== null, { what: 'gates shown' });
-    const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-    const violations = await page.evaluate(async (src) => {
-      // evaluated through DevTools, not a <script>: the page's CSP stays as served
-      (0, eval)(src);
-      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: unknown }> }> }> } }).axe;
-      const result = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target) }));
-    }, axeSource);
+    const violations = await axeViolationsUnderCsp(page);
     expect(violations).toEqual([]);
   });
 
