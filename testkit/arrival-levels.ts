@@ -96,7 +96,7 @@ function truthLevels(truth: ReadonlyArray<{ timeMs: number; occupied: number }>,
 }
 
 /** Index of the last element with timeMs <= t, or -1. */
-function lastAtOrBefore(xs: ReadonlyArray<{ timeMs: number }>, t: number): number {
+export function lastAtOrBefore(xs: ReadonlyArray<{ timeMs: number }>, t: number): number {
   let lo = 0;
   let hi = xs.length;
   while (lo < hi) {

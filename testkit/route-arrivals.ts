@@ -6,7 +6,7 @@
  * Shared by the end-to-end forecast test and `npm run bench -- truth`.
  */
 import type { ForecastBody } from '../protocol/index.js';
-import { truthLevelAt } from './arrival-levels.js';
+import { lastAtOrBefore, truthLevelAt } from './arrival-levels.js';
 import type { WeeksApi } from './weeks-stack.js';
 
 type Truth = ReadonlyArray<{ timeMs: number; occupied: number }>;
@@ -48,16 +48,7 @@ export async function forecastAt(api: WeeksApi, lotId: string, horizonsMin: read
  */
 export function createRouteArrivals({ lotId, truth, capacity, horizonsMin = [30, 60] }: { lotId: string; truth: Truth; capacity: number; horizonsMin?: readonly number[] }) {
   const levelAt = truthLevelAt(truth, capacity);
-  const occupiedAt = (t: number) => {
-    let lo = 0;
-    let hi = truth.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (truth[mid]!.timeMs <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    return truth[lo - 1]?.occupied ?? 0;
-  };
+  const occupiedAt = (t: number) => truth[lastAtOrBefore(truth, t)]?.occupied ?? 0;
   const tallies = horizonsMin.map((inMin) => ({ inMin, points: 0, correct: 0, inBand: 0, vacantWhileFull: 0 }));
   const unanswered: RouteArrivals['unanswered'] = [];
   let stops = 0;
