@@ -20,6 +20,8 @@ import { waitFor } from './wait.js';
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export const WEEKS_LOT = 'weeks-lot';
+/** The API follows the lot from this long (virtual) before the first stop. */
+const API_LEAD_MS = 3_600_000;
 const PASSWORD = 'weeks';
 
 export interface PlayedWeeks {
@@ -86,7 +88,9 @@ export async function playWeeks(
   });
   await ingest.start();
   // The API reads the ingest clock, held at a stop's time while play pauses there. Its own
-  // schedules (ticks, model refresh) run on real hours, so only stops retrain the model.
+  // schedules (ticks, model refresh) run on real hours, so only stops retrain the model. It starts
+  // an hour (virtual) before the first stop: what it serves depends on the stored history and the
+  // last 15 minutes of statuses only, and following weeks of statuses it never serves costs CPU.
   let heldMs = 0;
   const api = stops
     ? createApi({
@@ -95,7 +99,10 @@ export async function playWeeks(
         rateLimit: { perSecond: 0, burst: 1, maxAddresses: 1 }, upgradeLimits: { perSecond: 0, perAddressPerSecond: 0 },
       })
     : null;
-  const weeksApi: WeeksApi | null = api ? { base: `http://127.0.0.1:${(await api.start()).port}`, refreshForecasts: () => api.refreshForecasts() } : null;
+  let weeksApi: WeeksApi | null = null;
+  const startApiBefore = async (nextAtMs: number) => {
+    if (api && !weeksApi && nextAtMs >= times[0]! - API_LEAD_MS) weeksApi = { base: `http://127.0.0.1:${(await api.start()).port}`, refreshForecasts: () => api.refreshForecasts() };
+  };
   let stopped = 0;
   const stopAt = async (atMs: number) => {
     heldMs = atMs;
@@ -109,6 +116,7 @@ export async function playWeeks(
   };
   /** Visits the stops before the next delivery (at nextAtMs). */
   const visitStops = async (nextAtMs: number) => {
+    await startApiBefore(nextAtMs);
     while (stopped < times.length && times[stopped]! < nextAtMs) await stopAt(times[stopped]!);
   };
   // Lock-step: the next delivery goes once ingest has taken this one and flushed its status, so no
@@ -127,7 +135,7 @@ export async function playWeeks(
     return { samples, deliveries: plan.deliveries.length, stopped };
   } finally {
     await sim.stop();
-    await api?.stop();
+    if (weeksApi) await api!.stop();
     await ingest.stop();
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });
