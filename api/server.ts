@@ -99,6 +99,8 @@ export interface Api {
   readonly hub: LiveHub;
   /** Re-reads the TLS files (SIGHUP); open connections stay. False without TLS or when the new files are bad (logged, old kept). */
   reloadTls(): boolean;
+  /** Retrains every lot's forecast model now from the stored history, as the schedule does (tests, benchmarks on virtual time). */
+  refreshForecasts(): Promise<void>;
 }
 
 export function createApi({
@@ -257,5 +259,6 @@ export function createApi({
       log.info('API stopped');
     },
     reloadTls: () => (server && tls ? reloadTlsCredentials(server as HttpsServer, tls, log, 'api') : false),
+    refreshForecasts: () => models.refreshAll(),
   };
 }

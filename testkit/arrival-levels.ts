@@ -37,8 +37,7 @@ export function arrivalLevels(o: ArrivalLevelsOptions): ArrivalLevels {
   const every = (o.issueEveryMin ?? 5) * 60_000;
   const h = o.horizonMin ?? 30;
   const [openFrom, openTo] = o.openHours ?? [7, 21];
-  const levels = truthLevels(o.truth, o.capacity);
-  const levelAt = (t: number) => levels[lastAtOrBefore(levels, t)]?.level ?? 'vacant';
+  const levelAt = truthLevelAt(o.truth, o.capacity);
   const occupiedAt = (series: ReadonlyArray<{ timeMs: number; occupied: number }>, t: number) => series[lastAtOrBefore(series, t)]?.occupied ?? 0;
   const out = { forecasts: 0, correct: 0, openForecasts: 0, openCorrect: 0, vacantWhileFull: 0, noForecast: 0, untrainedDays: [] as string[] };
   for (const dayStart of o.testDayStarts) {
@@ -79,6 +78,12 @@ export function arrivalLevels(o: ArrivalLevelsOptions): ArrivalLevels {
   };
 }
 
+/** The true level at any time: the level the live rules (hysteresis included) give the true occupancy. */
+export function truthLevelAt(truth: ReadonlyArray<{ timeMs: number; occupied: number }>, capacity: number): (timeMs: number) => KnownLevel {
+  const levels = truthLevels(truth, capacity);
+  return (t) => levels[lastAtOrBefore(levels, t)]?.level ?? 'vacant';
+}
+
 /** The level after each change of the true occupancy, through the live rules. */
 function truthLevels(truth: ReadonlyArray<{ timeMs: number; occupied: number }>, capacity: number) {
   const out: Array<{ timeMs: number; level: KnownLevel }> = [];
@@ -91,7 +96,7 @@ function truthLevels(truth: ReadonlyArray<{ timeMs: number; occupied: number }>,
 }
 
 /** Index of the last element with timeMs <= t, or -1. */
-function lastAtOrBefore(xs: ReadonlyArray<{ timeMs: number }>, t: number): number {
+export function lastAtOrBefore(xs: ReadonlyArray<{ timeMs: number }>, t: number): number {
   let lo = 0;
   let hi = xs.length;
   while (lo < hi) {
