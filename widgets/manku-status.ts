@@ -55,6 +55,8 @@ export class MankuStatus extends HTMLElement {
   private suggested: { level: Level; arrival?: string } | null = null;
   /** The lot's bus suggestion; undefined until its settings have come (nothing is suggested before). */
   private nudge: Nudge | undefined;
+  /** Which settings are being fetched (`base lot`), so a status does not ask twice. */
+  private loadingNudge = '';
 
   constructor() {
     super();
@@ -103,13 +105,10 @@ export class MankuStatus extends HTMLElement {
     this.connection = connectionFor(base);
     this.nudge = undefined;
     if (lot) {
-      void nudgeSettingsFor(base, lot).then((nudge) => {
-        if (lot !== this.getAttribute('lot') || base !== this.base) return; // a later resubscribe asked for another
-        this.nudge = nudge;
-        this.render();
-      });
+      this.loadNudge(lot, base);
       this.unsubscribe = this.connection.subscribe(lot, (status, error) => {
         if (status) this.status = status;
+        if (status && this.nudge === undefined) this.loadNudge(lot, base); // the first try failed: the API is back
         this.error = status ? undefined : error ?? this.error;
         this.render();
       });
@@ -119,6 +118,18 @@ export class MankuStatus extends HTMLElement {
       console.error('<manku-status>: the attribute "lot" is missing; set it to a car park id, e.g. <manku-status lot="demo-hospital"> (GET /api/v1/lots on the API lists them)');
     }
     this.render();
+  }
+
+  private loadNudge(lot: string, base: string) {
+    const key = `${base} ${lot}`;
+    if (this.loadingNudge === key) return;
+    this.loadingNudge = key;
+    void nudgeSettingsFor(base, lot).then((nudge) => {
+      if (this.loadingNudge === key) this.loadingNudge = '';
+      if (lot !== this.getAttribute('lot') || base !== this.base) return; // a later resubscribe asked for another
+      this.nudge = nudge;
+      this.render();
+    });
   }
 
   /**

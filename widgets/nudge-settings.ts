@@ -6,10 +6,10 @@ import type { NudgeSettings } from '../protocol/nudge.js';
 
 export type Nudge = NudgeSettings['nudge'];
 
-const cache = new Map<string, Promise<Nudge>>();
+const cache = new Map<string, Promise<Nudge | undefined>>();
 
-/** The lot's settings; null when it has none, or they could not be had (tried again by the next widget). */
-export function nudgeSettingsFor(base: string, lotId: string): Promise<Nudge> {
+/** The lot's settings; null when it has none; undefined when they could not be had (asked again next call). */
+export function nudgeSettingsFor(base: string, lotId: string): Promise<Nudge | undefined> {
   const key = `${base} ${lotId}`;
   let settings = cache.get(key);
   if (!settings) {
@@ -22,7 +22,7 @@ export function nudgeSettingsFor(base: string, lotId: string): Promise<Nudge> {
       .then((body: NudgeSettings | null) => (typeof body?.nudge?.href === 'string' && body.nudge.when ? body.nudge : null))
       .catch(() => {
         cache.delete(key);
-        return null;
+        return undefined;
       });
     cache.set(key, settings);
   }
