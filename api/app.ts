@@ -40,6 +40,8 @@ import { createConsoleAssets, type ConsoleAssets } from './console-assets.js';
 import type { NudgeRecorder } from './nudge-recorder.js';
 import { registerNudgeMetrics } from './nudge-metrics.js';
 import { registerNudgeRoutes } from './routes/nudge.js';
+import { registerNudgeSettingsRoute } from './routes/nudge-settings.js';
+import type { LotConfig } from '../core/index.js';
 
 export interface AppOptions {
   feed: Pick<StatusFeed, 'get' | 'all' | 'has'>;
@@ -57,8 +59,8 @@ export interface AppOptions {
   metricsToken?: string;
   clock?: Clock;
   logger?: Logger;
-  /** The lots file's lots, for the NGSI-LD and GeoJSON routes (their location, address, ...). */
-  lots?: readonly NgsiLot[];
+  /** The lots file's lots, for the NGSI-LD and GeoJSON routes (their location, address, ...) and their bus suggestion. */
+  lots?: readonly (NgsiLot & Pick<LotConfig, 'nudge'>)[];
   /** NGSI_LANGUAGE: the language of NGSI names and addresses. */
   ngsiLanguage?: Language;
   /** The NGSI push processes' health, for /readyz (degraded) and /metrics. */
@@ -161,6 +163,7 @@ export function createApp({
     registerNudgeRoutes(app, { recorder: nudges, has: (lotId) => feed.has(lotId), addressOf, allowedOrigins, now: () => clock.now() });
     registerNudgeMetrics(registry.registry, nudges);
   }
+  registerNudgeSettingsRoute(app, { lots, has: (lotId) => feed.has(lotId) });
   registerLiveRoute(app);
   registerGeoJsonRoute(app, { lots, feed });
   registerNgsiLdRoutes(app, { lots, feed, language: ngsiLanguage });

@@ -13,3 +13,4 @@ export * from './keyed-limiter.js';
 export * from './trend.js';
 export * from './partition.js';
 export * from './nudge-tally.js';
+export * from './nudge-settings.js';

@@ -5,6 +5,7 @@ import { Thresholds } from './levels.js';
 import { HOLIDAY_CALENDAR_NAMES, type HolidayCalendar } from './forecast/holidays.js';
 import { LotPlace } from './place.js';
 import { passwordHashProblem } from './password-hash.js';
+import { LotNudge } from './nudge-settings.js';
 
 /** Any hash format core/password-hash.ts accepts, checked when the file loads. */
 export const PasswordHash = z.string().superRefine((value, ctx) => {
@@ -35,6 +36,8 @@ export const LotConfig = z.strictObject({
   sensors: z.array(SensorConfig).min(1),
   /** Optional: location, address, category, url, operator (core/place.ts). */
   ...LotPlace,
+  /** Optional: the bus suggestion the widget shows (core/nudge-settings.ts, docs/nudge.md). */
+  nudge: LotNudge.optional(),
 });
 export type LotConfig = z.infer<typeof LotConfig>;
 

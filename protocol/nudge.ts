@@ -4,6 +4,7 @@
  * names no person: no identifier, no cookie, no address, no user agent; the server keeps counts only.
  */
 import { z } from 'zod';
+import { LocalizedName } from './status.js';
 
 export const NudgeEventKind = z.enum(['shown', 'followed']);
 export type NudgeEventKind = z.infer<typeof NudgeEventKind>;
@@ -62,3 +63,31 @@ export const NudgeStats = z
   })
   .meta({ id: 'NudgeStats', description: 'Bus suggestions shown and followed, per hour or day, with the follow-up rate by level.' });
 export type NudgeStats = z.infer<typeof NudgeStats>;
+
+/** A level at which a lot may suggest the bus: 混 or 満 (never 空, never unknown). */
+export const SuggestLevel = z.enum(['crowded', 'full'], { error: 'must be "crowded" or "full" (the bus is never suggested at 空 or without data)' });
+export type SuggestLevel = z.infer<typeof SuggestLevel>;
+
+/** When the bus is suggested: the lot's level now is in `now`, or its forecast level at arrival is in `arrival`. */
+export const NudgeWhen = z.strictObject({ now: z.array(SuggestLevel), arrival: z.array(SuggestLevel) });
+export type NudgeWhen = z.infer<typeof NudgeWhen>;
+
+/**
+ * A lot's bus suggestion as the widget needs it (GET /api/v1/lots/{lotId}/nudge-settings): static,
+ * from the lots file, so it is fetched once per page and kept out of the live status messages.
+ */
+export const NudgeSettings = z
+  .strictObject({
+    lotId: z.string(),
+    /** null: the lot names no bus link (a page's `link` attribute may still give one). */
+    nudge: z
+      .strictObject({
+        /** The link, with the campaign parameter already appended. */
+        href: z.string().meta({ example: 'https://bus.example.jp/ride?coupon=hospital-2026' }),
+        label: LocalizedName,
+        when: NudgeWhen,
+      })
+      .nullable(),
+  })
+  .meta({ id: 'NudgeSettings', description: "A lot's bus suggestion for the widget: link, label, and the levels (now, at arrival) it is shown at." });
+export type NudgeSettings = z.infer<typeof NudgeSettings>;

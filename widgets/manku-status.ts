@@ -3,6 +3,8 @@
  *               time-zone="Asia/Tokyo" stale-after="180" arrival="30" compact></manku-status>
  * Shows 空/混/満 with a text label, the trend, spaces free, the lot's name, the time of the last
  * update and the forecast level at the visitor's arrival (`arrival` minutes ahead, when given).
+ * The bus suggestion comes from the lot's `nudge` settings (link, label, levels); `link` and
+ * `link-label` override the link and its label.
  * Unknown or stale data shows a neutral "情報なし / No information", never the last good level.
  */
 import type { Level, LotStatus } from '../protocol/status.js';
@@ -10,6 +12,7 @@ import { connectionFor, type Connection } from './connection.js';
 import { STYLES } from './styles.js';
 import { arrivalPoint, suggestsBus } from './arrival.js';
 import { ARROW, GLYPH, TEXT, type Lang } from './texts.js';
+import { nudgeSettingsFor, type Nudge } from './nudge-settings.js';
 
 /** The script's own origin: the default API base. Captured while the script runs. */
 const scriptOrigin = (() => {
@@ -50,6 +53,10 @@ export class MankuStatus extends HTMLElement {
   private base = '';
   /** What the shown suggestion was counted for (level now | at arrival); null while none is shown. */
   private suggested: { level: Level; arrival?: string } | null = null;
+  /** The lot's bus suggestion; undefined until its settings have come (nothing is suggested before). */
+  private nudge: Nudge | undefined;
+  /** Which settings are being fetched (`base lot`), so a status does not ask twice. */
+  private loadingNudge = '';
 
   constructor() {
     super();
@@ -96,9 +103,12 @@ export class MankuStatus extends HTMLElement {
     const lot = this.getAttribute('lot');
     const base = (this.base = (this.getAttribute('api') || scriptOrigin).replace(/\/+$/, ''));
     this.connection = connectionFor(base);
+    this.nudge = undefined;
     if (lot) {
+      this.loadNudge(lot, base);
       this.unsubscribe = this.connection.subscribe(lot, (status, error) => {
         if (status) this.status = status;
+        if (status && this.nudge === undefined) this.loadNudge(lot, base); // the first try failed: the API is back
         this.error = status ? undefined : error ?? this.error;
         this.render();
       });
@@ -108,6 +118,18 @@ export class MankuStatus extends HTMLElement {
       console.error('<manku-status>: the attribute "lot" is missing; set it to a car park id, e.g. <manku-status lot="demo-hospital"> (GET /api/v1/lots on the API lists them)');
     }
     this.render();
+  }
+
+  private loadNudge(lot: string, base: string) {
+    const key = `${base} ${lot}`;
+    if (this.loadingNudge === key) return;
+    this.loadingNudge = key;
+    void nudgeSettingsFor(base, lot).then((nudge) => {
+      if (this.loadingNudge === key) this.loadingNudge = '';
+      if (lot !== this.getAttribute('lot') || base !== this.base) return; // a later resubscribe asked for another
+      this.nudge = nudge;
+      this.render();
+    });
   }
 
   /**
@@ -143,8 +165,11 @@ export class MankuStatus extends HTMLElement {
     const inMin = Number(this.getAttribute('arrival') || 30);
     const arrival = level === 'unknown' ? null : arrivalPoint(s, inMin);
     const trend = level === 'unknown' ? undefined : s?.trend;
-    const link = this.getAttribute('link');
-    const cta = link && suggestsBus(level, arrival?.level ?? null) ? (this.getAttribute('link-label') || t.cta) : '';
+    const nudge = this.nudge;
+    const link = this.getAttribute('link') || nudge?.href;
+    const cta = link && nudge !== undefined && suggestsBus(level, arrival?.level ?? null, nudge?.when)
+      ? this.getAttribute('link-label') || nudge?.label[this.language] || t.cta
+      : '';
     const label = this.error === 'missing_lot' ? missingLotLabel(this.language) : this.error === 'unknown_lot' ? t.unknownLot : s ? t.level[level] : t.loading;
     this.view.innerHTML = `<div class="card ${level}" part="card" lang="${this.language}">
 <span class="badge" aria-hidden="true">${GLYPH[level]}</span>

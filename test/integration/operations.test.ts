@@ -295,6 +295,7 @@ describe('OpenAPI', () => {
       '/api/v1/lots/{lotId}/forecast',
       '/api/v1/lots/{lotId}/gates',
       '/api/v1/lots/{lotId}/history',
+      '/api/v1/lots/{lotId}/nudge-settings',
       '/api/v1/lots/{lotId}/sensors/{sensorId}/reset',
       '/healthz',
       '/ngsi-ld/v1/entities',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalPoint, suggestsBus } from '../../widgets/arrival.js';
+import { arrivalPoint, SUGGEST_WHEN, suggestsBus } from '../../widgets/arrival.js';
 import { LotStatus } from '../../protocol/index.js';
 
 const point = (inMin: number, level: 'vacant' | 'crowded' | 'full') => ({
@@ -38,5 +38,32 @@ describe("the widget's arrival line and bus suggestion", () => {
     const when = { now: ['full'] as const, arrival: ['full'] as const };
     expect(suggestsBus('crowded', 'crowded', when)).toBe(false);
     expect(suggestsBus('crowded', 'full', when)).toBe(true);
+  });
+
+  // Truth tables written out by hand: rows the level now, columns the level at arrival (none, 空, 混, 満).
+  it('follows each lot\'s rule over every level now and at arrival', () => {
+    const arrivals = [null, 'vacant', 'crowded', 'full'] as const;
+    const tables = [
+      {
+        when: { now: ['full'], arrival: ['crowded'] },
+        rows: { vacant: '..x.', crowded: '..x.', full: 'xxxx', unknown: '....' },
+      },
+      {
+        when: { now: [], arrival: ['full'] },
+        rows: { vacant: '...x', crowded: '...x', full: '...x', unknown: '....' },
+      },
+      {
+        when: { now: ['crowded', 'full'], arrival: ['crowded', 'full'] }, // the default
+        rows: { vacant: '..xx', crowded: 'xxxx', full: 'xxxx', unknown: '....' },
+      },
+    ] as const;
+    for (const { when, rows } of tables) {
+      for (const [now, row] of Object.entries(rows) as Array<[keyof typeof rows, string]>) {
+        arrivals.forEach((arrival, i) => {
+          expect(suggestsBus(now, arrival, when), `${JSON.stringify(when)} now=${now} arrival=${arrival}`).toBe(row[i] === 'x');
+        });
+      }
+    }
+    expect(SUGGEST_WHEN).toEqual(tables[2].when);
   });
 });
