@@ -68,7 +68,9 @@ export async function startNatsCluster({ lotsFile, size = 3, env = {}, readyTime
     await Promise.all(nodes.map((n) => n.healthy()));
   } catch (err) {
     await stopAll();
-    throw new Error(`${(err as Error).message}\n${nodes.map((n) => `--- ${n.name}\n${n.output().slice(-1500)}`).join('\n')}`);
+    const output = nodes.map((n) => `--- ${n.name}\n${n.output().slice(-1500)}`).join('\n');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${(err as Error).message}\n${output}`);
   }
   return {
     nodes,

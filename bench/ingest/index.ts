@@ -39,8 +39,10 @@ async function publishAll(url: string, sensors: Array<{ lotId: string; sensorId:
     sensors.map(
       (s) =>
         new Promise<MqttClient>((resolve, reject) => {
-          const c = mqtt.connect(url, { username: s.sensorId, password: 'bench', protocolVersion: 4, clean: true, reconnectPeriod: 0 });
-          c.once('connect', () => resolve(c)).once('error', reject);
+          // A NATS cluster on a loaded machine took over 30 s (mqtt.js's default) to answer some
+          // CONNECTs (its session record is a replicated JetStream write): wait longer.
+          const c = mqtt.connect(url, { username: s.sensorId, password: 'bench', protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 180_000 });
+          c.once('connect', () => resolve(c)).on('error', reject); // later errors too: none may go unheard
         }),
     ),
   );
@@ -65,77 +67,91 @@ async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: stri
   const perSensor = Math.floor(o.messages / sensors.length);
   const total = perSensor * sensors.length;
   const timeoutMs = 300_000;
-
-  // (a) raw pass-through
-  let broker = await startBenchBroker(o.broker, lotsFile);
-  let url = broker.url;
-  const raw = await startChild(join(here, 'sink-proc.ts'), {
-    BENCH_MODE: 'raw',
-    BENCH_MQTT_URL: url,
-    BENCH_EXPECT: String(total),
-    BENCH_RAW_CLEAN: o.rawSession === 'clean' ? '1' : '0',
-  });
-  const rawDone = new Promise<number>((resolve) => raw.proc.on('message', (m: { type: string; at: number }) => m.type === 'done' && resolve(m.at)));
-  const a = await publishAll(url, sensors, perSensor, run + 1);
-  const rawEnd = await Promise.race([rawDone, new Promise<number>((_, r) => setTimeout(() => r(new Error('raw timed out')), timeoutMs))]);
-  await a.acked;
-  for (const c of a.clients) c.end(true);
-  await stopChild(raw.proc);
-  await broker.stop();
-  const rawSeconds = (rawEnd - a.started) / 1000;
-
-  // (b) end to end into InfluxDB
-  const database = `bench_${Date.now()}`;
-  broker = await startBenchBroker(o.broker, lotsFile);
-  url = broker.url;
-  const sink = await startChild(join(here, 'sink-proc.ts'), {
-    BENCH_MODE: 'ingest',
-    BENCH_MQTT_URL: url,
-    BENCH_INFLUX_URL: `${influxBase}/${database}`,
-    BENCH_LOTS_FILE: lotsFile,
-    BENCH_EXPECT: String(total),
-  });
-  const applied = new Promise<number>((resolve) => sink.proc.on('message', (m: { type: string; at: number }) => m.type === 'applied' && resolve(m.at)));
-  const influx = new InfluxDB(`${influxBase}/${database}`);
-  const b = await publishAll(url, sensors, perSensor, run + 1);
-  let seen = 0;
-  await waitFor(
-    async () => {
-      const rows = await influx.query<{ count: number }>('SELECT count("seq") AS count FROM "sensor_reading"');
-      seen = rows[0]?.count ?? 0;
-      return seen >= total;
-    },
-    { timeoutMs, intervalMs: 50, what: `InfluxDB to hold all ${total} readings` },
-  );
-  const e2eSeconds = (Date.now() - b.started) / 1000;
-  const appliedSeconds = ((await applied) - b.started) / 1000;
-  await b.acked;
-  for (const c of b.clients) c.end(true);
-  sink.proc.send({ type: 'stats' });
-  const [stats] = (await once(sink.proc, 'message')) as [Record<string, unknown>];
-  await stopChild(sink.proc);
-  await broker.stop();
-  await influx.dropDatabase(database);
-
-  const result = {
-    run,
-    messages: total,
-    rawMsgsPerS: Math.round(total / rawSeconds),
-    e2eMsgsPerS: Math.round(total / e2eSeconds),
-    ratio: Number((rawSeconds / e2eSeconds).toFixed(3)),
-    rawSeconds,
-    appliedSeconds,
-    e2eSeconds,
-    pointsSeen: seen,
-    sinkStats: stats,
+  // What is running, stopped in reverse on the way out, also when a step fails: a failed run
+  // left its sink process behind before.
+  const running: Array<() => Promise<unknown>> = [];
+  const stopRunning = async () => {
+    while (running.length) await running.pop()!().catch(() => undefined);
   };
-  console.log(
-    `run ${run + 1}/${o.runs}: raw ${result.rawMsgsPerS} msg/s, end-to-end ${result.e2eMsgsPerS} msg/s, ratio ${result.ratio} (${total} messages, ${sensors.length} sensors; ` +
-      `raw ${rawSeconds.toFixed(2)} s, all applied ${appliedSeconds.toFixed(2)} s, all durable ${e2eSeconds.toFixed(2)} s)`,
-  );
-  return result;
-}
+  try {
+    return await measure();
+  } finally {
+    await stopRunning();
+  }
 
+  async function measure() {
+    // (a) raw pass-through
+    let broker = await startBenchBroker(o.broker, lotsFile);
+    running.push(broker.stop);
+    let url = broker.url;
+    const raw = await startChild(join(here, 'sink-proc.ts'), {
+      BENCH_MODE: 'raw',
+      BENCH_MQTT_URL: url,
+      BENCH_EXPECT: String(total),
+      BENCH_RAW_CLEAN: o.rawSession === 'clean' ? '1' : '0',
+    });
+    running.push(() => stopChild(raw.proc));
+    const rawDone = new Promise<number>((resolve) => raw.proc.on('message', (m: { type: string; at: number }) => m.type === 'done' && resolve(m.at)));
+    const a = await publishAll(url, sensors, perSensor, run + 1);
+    running.push(async () => a.clients.forEach((c) => c.end(true)));
+    const rawEnd = await Promise.race([rawDone, new Promise<number>((_, r) => setTimeout(() => r(new Error('raw timed out')), timeoutMs))]);
+    await a.acked;
+    await stopRunning();
+    const rawSeconds = (rawEnd - a.started) / 1000;
+
+    // (b) end to end into InfluxDB
+    const database = `bench_${Date.now()}`;
+    broker = await startBenchBroker(o.broker, lotsFile);
+    running.push(broker.stop);
+    url = broker.url;
+    const sink = await startChild(join(here, 'sink-proc.ts'), {
+      BENCH_MODE: 'ingest',
+      BENCH_MQTT_URL: url,
+      BENCH_INFLUX_URL: `${influxBase}/${database}`,
+      BENCH_LOTS_FILE: lotsFile,
+      BENCH_EXPECT: String(total),
+    });
+    running.push(() => stopChild(sink.proc));
+    const applied = new Promise<number>((resolve) => sink.proc.on('message', (m: { type: string; at: number }) => m.type === 'applied' && resolve(m.at)));
+    const influx = new InfluxDB(`${influxBase}/${database}`);
+    const b = await publishAll(url, sensors, perSensor, run + 1);
+    running.push(async () => b.clients.forEach((c) => c.end(true)));
+    let seen = 0;
+    await waitFor(
+      async () => {
+        const rows = await influx.query<{ count: number }>('SELECT count("seq") AS count FROM "sensor_reading"');
+        seen = rows[0]?.count ?? 0;
+        return seen >= total;
+      },
+      { timeoutMs, intervalMs: 50, what: `InfluxDB to hold all ${total} readings` },
+    );
+    const e2eSeconds = (Date.now() - b.started) / 1000;
+    const appliedSeconds = ((await applied) - b.started) / 1000;
+    await b.acked;
+    sink.proc.send({ type: 'stats' });
+    const [stats] = (await once(sink.proc, 'message')) as [Record<string, unknown>];
+    await stopRunning();
+    await influx.dropDatabase(database);
+
+    const result = {
+      run,
+      messages: total,
+      rawMsgsPerS: Math.round(total / rawSeconds),
+      e2eMsgsPerS: Math.round(total / e2eSeconds),
+      ratio: Number((rawSeconds / e2eSeconds).toFixed(3)),
+      rawSeconds,
+      appliedSeconds,
+      e2eSeconds,
+      pointsSeen: seen,
+      sinkStats: stats,
+    };
+    console.log(
+      `run ${run + 1}/${o.runs}: raw ${result.rawMsgsPerS} msg/s, end-to-end ${result.e2eMsgsPerS} msg/s, ratio ${result.ratio} (${total} messages, ${sensors.length} sensors; ` +
+        `raw ${rawSeconds.toFixed(2)} s, all applied ${appliedSeconds.toFixed(2)} s, all durable ${e2eSeconds.toFixed(2)} s)`,
+    );
+    return result;
+  }
+}
 
 export async function ingestBench(o: IngestBenchOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'manku-bench-'));
