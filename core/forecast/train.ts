@@ -7,7 +7,7 @@
 import type { Thresholds } from '../levels.js';
 import { dayTypeOf } from './calendar.js';
 import { createIssue, FEATURES, featuresAt, prepareIssue } from './features.js';
-import { createLeastSquares, quantile } from './fit.js';
+import { fitAbsolute, quantile } from './fit.js';
 import { gridOf, valueAt, type Grid, type Sample } from './grid.js';
 import type { HolidayCalendar } from './holidays.js';
 import { createLocalClock, type LocalClock } from './local-clock.js';
@@ -37,7 +37,6 @@ export interface ForecasterOptions {
 export const MIN_HISTORY_DAYS = 14;
 /** A day counts towards the minimum when the grid has at least this many hours of values in it. */
 export const MIN_HOURS_PER_DAY = 2;
-const IRLS_ROUNDS = 2;
 /**
  * The weights are fitted on the pairs of the last 12 weeks only (and at most FIT_ISSUES issue
  * times of them), so training time stays bounded however long the history (the profile uses it all).
@@ -80,6 +79,19 @@ export type TrainResult = { ok: true; model: Model } | { ok: false; reason: stri
  *          if (r.ok) forecast(r.model, Date.now(), { occupied: 120 }, [30, 60]);
  */
 export function trainForecaster(history: readonly Sample[], options: ForecasterOptions): TrainResult {
+  const steps = trainingSteps(history, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same training in small steps: it pauses (yields) after each day of history and each fitted
+ * horizon, a few milliseconds of work each, so a caller on a server's event loop can let other
+ * work run between them (api/forecast-models.ts). trainForecaster runs it straight through.
+ */
+export function* trainingSteps(history: readonly Sample[], options: ForecasterOptions): Generator<void, TrainResult, void> {
   const o: Required<ForecasterOptions> = { stepMin: 15, maxHorizonMin: 180, phaseMin: 0, ...options };
   if (!Number.isInteger(o.stepMin) || o.stepMin < 1 || 1440 % o.stepMin !== 0) throw new RangeError(`stepMin must divide a day (1440 min), not ${o.stepMin}`);
   if (!(o.capacity > 0)) throw new RangeError(`capacity must be positive, not ${o.capacity}`);
@@ -108,7 +120,6 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
     const n = fitted(k) ? issues : 0;
     return { x: new Float64Array(n * FEATURES), y: new Float64Array(n), w: new Float64Array(n), n: 0 };
   });
-  const x = new Float64Array(FEATURES);
   const S = grid.slotsPerDay;
   const issue = createIssue();
   const rowTypes = Array.from({ length: grid.days + 2 }, (_, d) => typeOf(grid.firstDay + d));
@@ -121,19 +132,23 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
       for (let k = 1; k <= K; k++) {
         const target = valueAt(grid, d * S + s + k);
         if (Number.isNaN(target) || !fitted(k)) continue;
-        if (featuresAt(profile, issue, k, rowTypes[d + Math.floor((s + k) / S)]!, x) !== 'full') continue;
         const pk = pairs[k]!;
-        pk.x.set(x, pk.n * FEATURES);
+        if (featuresAt(profile, issue, k, rowTypes[d + Math.floor((s + k) / S)]!, pk.x, pk.n * FEATURES) !== 'full') continue;
         pk.y[pk.n] = target - y;
         pk.w[pk.n++] = recency;
       }
     }
     addDay(profile, day, rowTypes[d]!);
+    if (d >= fitFrom) yield;
   }
 
   // Prior for the ridge: Helsinki's method (the recent change alone).
   const prior = Array.from({ length: FEATURES }, (_, a) => (a === 0 ? 1 : 0));
-  const weights = pairs.map((p, k) => (fitted(k) ? fitAbsolute(p.x, p.y.subarray(0, p.n), p.w, prior) : null));
+  const weights: (Float64Array | null)[] = [];
+  for (const [k, p] of pairs.entries()) {
+    weights.push(fitted(k) ? fitAbsolute(p.x, p.y.subarray(0, p.n), p.w, FEATURES, prior) : null);
+    if (fitted(k)) yield;
+  }
   const low = new Float64Array(K + 1);
   const high = new Float64Array(K + 1);
   const maePct = new Float64Array(K + 1).fill(NaN);
@@ -180,24 +195,6 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
       typeOf,
     },
   };
-}
-
-/**
- * Weights minimising the (recency-weighted) absolute error, what the evaluation measures: least
- * squares reweighted by 1 / |residual| a few times (IRLS), residuals floored at 0.5 percentage points.
- */
-function fitAbsolute(xs: Float64Array, ys: Float64Array, recency: Float64Array, prior: readonly number[]): Float64Array | null {
-  let w: Float64Array | null = null;
-  for (let round = 0; round <= IRLS_ROUNDS; round++) {
-    const fit = createLeastSquares(FEATURES);
-    for (let i = 0; i < ys.length; i++) {
-      let r = ys[i]!;
-      if (w) for (let a = 0; a < FEATURES; a++) r -= w[a]! * xs[i * FEATURES + a]!;
-      fit.addAt(xs, i * FEATURES, ys[i]!, recency[i]! * (w ? 1 / Math.max(Math.abs(r), 0.5) : 1));
-    }
-    w = fit.solve(prior) ?? w;
-  }
-  return w;
 }
 
 /** Values on the grid from day row `fromRow` on. */
