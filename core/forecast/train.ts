@@ -87,9 +87,10 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
 }
 
 /**
- * The same training in small steps: it pauses (yields) after each day of history and each fitted
- * horizon, a few milliseconds of work each, so a caller on a server's event loop can let other
- * work run between them (api/forecast-models.ts). trainForecaster runs it straight through.
+ * The same training in small steps: it pauses (yields) after the grid, after each day of history
+ * fitted on, and after each fitted horizon's weights and band — a few milliseconds of work each
+ * once compiled — so a caller on a server's event loop can let other work run between them
+ * (api/forecast-models.ts). trainForecaster runs it straight through.
  */
 export function* trainingSteps(history: readonly Sample[], options: ForecasterOptions): Generator<void, TrainResult, void> {
   const o: Required<ForecasterOptions> = { stepMin: 15, maxHorizonMin: 180, phaseMin: 0, ...options };
@@ -108,6 +109,7 @@ export function* trainingSteps(history: readonly Sample[], options: ForecasterOp
     return { ok: false, reason: `not enough history: ${daysWithData} days with data (at least ${MIN_HOURS_PER_DAY} h each); a forecast needs ${MIN_HISTORY_DAYS}` };
   }
 
+  yield; // the grid was a step of its own
   const K = Math.ceil(o.maxHorizonMin / o.stepMin) + 1;
   const profile = emptyProfile(grid);
   const fitFrom = Math.max(0, grid.days - FIT_DAYS);
@@ -168,6 +170,7 @@ export function* trainingSteps(history: readonly Sample[], options: ForecasterOp
     low[k] = quantile(residuals, 0.1);
     high[k] = quantile(residuals, 0.9);
     maePct[k] = abs / ys.length;
+    yield;
   }
   // Between two fitted horizons: the mean of both (weights and errors change slowly with the horizon).
   for (let k = FIT_EVERY_FROM + 1; k < K; k++) {
