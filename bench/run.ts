@@ -58,7 +58,7 @@ const benches = {
     liveWorkersBench({ clients: Number(args.clients ?? 10_000), changes: Number(args.changes ?? 20), rounds: Number(args.rounds ?? 10), gapMs: Number(args.gap ?? 250) }),
   ngsi: (args: Record<string, string>) => ngsiBench({ changes: Number(args.changes ?? 50), gapMs: Number(args.gap ?? 100), flavor: args.flavor === 'v2' ? 'v2' : 'ld' }),
   forecast: (args: Record<string, string>) =>
-    forecastBench({ csv: args.csv ?? BIRMINGHAM_CSV, trainRuns: Number(args['train-runs'] ?? 15), forecasts: Number(args.forecasts ?? 10_000), simWeeks: Number(args.weeks ?? 8), seed: Number(args.seed ?? 1) }),
+    forecastBench({ csv: args.csv ?? BIRMINGHAM_CSV, trainRuns: Number(args['train-runs'] ?? 15), forecasts: Number(args.forecasts ?? 10_000), simWeeks: Number(args.weeks ?? 8), seed: Number(args.seed ?? 1), refreshLots: Number(args['refresh-lots'] ?? 200) }),
   limits: (args: Record<string, string>) => limitsBench({ addresses: Number(args.addresses ?? 50_000), takes: Number(args.takes ?? 1_000_000) }),
   fuzz: (args: Record<string, string>) =>
     fuzzBench({ seed: Number(args.seed ?? 20261126), packets: Number(args.packets ?? 10_000), payloads: Number(args.payloads ?? 10_000), concurrency: Number(args.concurrency ?? 16) }),

@@ -13,6 +13,7 @@ import { seriesOf } from '../../bin/forecast-series.js';
 import { occupancyWeeks } from '../../testkit/occupancy-weeks.js';
 import { createWeeks, truthAt } from '../../firmware-sim/index.js';
 import { arrivalLevels } from '../../testkit/arrival-levels.js';
+import { refreshBench } from './refresh.js';
 
 export interface ForecastBenchOptions {
   csv: string;
@@ -20,6 +21,8 @@ export interface ForecastBenchOptions {
   forecasts: number;
   simWeeks: number;
   seed: number;
+  /** Lots in the refresh run that measures the event-loop delay (0: skip it). */
+  refreshLots: number;
 }
 
 export const BIRMINGHAM_CSV = fileURLToPath(new URL('../../../shared/data/birmingham-parking/birmingham.csv', import.meta.url));
@@ -109,5 +112,7 @@ export async function forecastBench(o: ForecastBenchOptions) {
   console.log(`machine: 2.1 M multiply-adds took ${machineLoad.loop2_1MMulAddCpuMs} ms CPU; load average ${machineLoad.loadAverage1m}`);
   const evaluation = birmingham(o.csv);
   const simulator = simulatorWeeks(o);
-  return { options: o, machineLoad, birmingham: evaluation, simulator, timing: timing(o), machineLoadAfter: calibration() };
+  const train = timing(o);
+  const refresh = o.refreshLots > 0 ? await refreshBench({ lots: o.refreshLots, seeds: 10 }) : null;
+  return { options: o, machineLoad, birmingham: evaluation, simulator, timing: train, refresh, machineLoadAfter: calibration() };
 }

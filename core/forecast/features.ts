@@ -71,10 +71,10 @@ export function prepareIssue(p: Profile, day: number, type: number, slot: number
 }
 
 /**
- * Fills `x` for the issue, k slots ahead.
+ * Fills x[at .. at + FEATURES) for the issue, k slots ahead (training writes straight into its pairs).
  * @param targetType the day type of the target's day
  */
-export function featuresAt(p: Profile, issue: Issue, k: number, targetType: number, x: Float64Array): FeatureQuality {
+export function featuresAt(p: Profile, issue: Issue, k: number, targetType: number, x: Float64Array, at = 0): FeatureQuality {
   const { grid } = p;
   const S = grid.slotsPerDay;
   const pTarget = meanAt(p, targetType, (issue.slot + k) % S);
@@ -90,15 +90,15 @@ export function featuresAt(p: Profile, issue: Issue, k: number, targetType: numb
   const full = n > 0;
   change = full ? change / n : pTarget - issue.pNow;
   const y = issue.y;
-  x[0] = change;
-  x[1] = pTarget - y;
-  x[2] = pTarget - issue.pNow;
-  x[3] = issue.level - y;
-  x[4] = issue.momentum;
+  x[at + 0] = change;
+  x[at + 1] = pTarget - y;
+  x[at + 2] = pTarget - issue.pNow;
+  x[at + 3] = issue.level - y;
+  x[at + 4] = issue.momentum;
   const drift = valueAt(grid, issue.yesterday + k) - valueAt(grid, issue.yesterday) - change;
-  x[5] = Number.isNaN(drift) ? 0 : drift;
+  x[at + 5] = Number.isNaN(drift) ? 0 : drift;
   const i0 = issue.recent[0];
   const lastWeek = i0 === undefined ? NaN : valueAt(grid, i0 + k) - grid.pct[i0]! - change;
-  x[6] = Number.isNaN(lastWeek) ? 0 : lastWeek;
+  x[at + 6] = Number.isNaN(lastWeek) ? 0 : lastWeek;
   return full ? 'full' : 'fallback';
 }

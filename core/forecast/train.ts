@@ -7,7 +7,7 @@
 import type { Thresholds } from '../levels.js';
 import { dayTypeOf } from './calendar.js';
 import { createIssue, FEATURES, featuresAt, prepareIssue } from './features.js';
-import { createLeastSquares, quantile } from './fit.js';
+import { fitAbsolute, quantile } from './fit.js';
 import { gridOf, valueAt, type Grid, type Sample } from './grid.js';
 import type { HolidayCalendar } from './holidays.js';
 import { createLocalClock, type LocalClock } from './local-clock.js';
@@ -37,7 +37,6 @@ export interface ForecasterOptions {
 export const MIN_HISTORY_DAYS = 14;
 /** A day counts towards the minimum when the grid has at least this many hours of values in it. */
 export const MIN_HOURS_PER_DAY = 2;
-const IRLS_ROUNDS = 2;
 /**
  * The weights are fitted on the pairs of the last 12 weeks only (and at most FIT_ISSUES issue
  * times of them), so training time stays bounded however long the history (the profile uses it all).
@@ -80,6 +79,20 @@ export type TrainResult = { ok: true; model: Model } | { ok: false; reason: stri
  *          if (r.ok) forecast(r.model, Date.now(), { occupied: 120 }, [30, 60]);
  */
 export function trainForecaster(history: readonly Sample[], options: ForecasterOptions): TrainResult {
+  const steps = trainingSteps(history, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same training in small steps: it pauses (yields) after the grid, after each day of history
+ * fitted on, and after each fitted horizon's weights and band — a few milliseconds of work each
+ * once compiled — so a caller on a server's event loop can let other work run between them
+ * (api/forecast-models.ts). trainForecaster runs it straight through.
+ */
+export function* trainingSteps(history: readonly Sample[], options: ForecasterOptions): Generator<void, TrainResult, void> {
   const o: Required<ForecasterOptions> = { stepMin: 15, maxHorizonMin: 180, phaseMin: 0, ...options };
   if (!Number.isInteger(o.stepMin) || o.stepMin < 1 || 1440 % o.stepMin !== 0) throw new RangeError(`stepMin must divide a day (1440 min), not ${o.stepMin}`);
   if (!(o.capacity > 0)) throw new RangeError(`capacity must be positive, not ${o.capacity}`);
@@ -96,6 +109,7 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
     return { ok: false, reason: `not enough history: ${daysWithData} days with data (at least ${MIN_HOURS_PER_DAY} h each); a forecast needs ${MIN_HISTORY_DAYS}` };
   }
 
+  yield; // the grid was a step of its own
   const K = Math.ceil(o.maxHorizonMin / o.stepMin) + 1;
   const profile = emptyProfile(grid);
   const fitFrom = Math.max(0, grid.days - FIT_DAYS);
@@ -108,7 +122,6 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
     const n = fitted(k) ? issues : 0;
     return { x: new Float64Array(n * FEATURES), y: new Float64Array(n), w: new Float64Array(n), n: 0 };
   });
-  const x = new Float64Array(FEATURES);
   const S = grid.slotsPerDay;
   const issue = createIssue();
   const rowTypes = Array.from({ length: grid.days + 2 }, (_, d) => typeOf(grid.firstDay + d));
@@ -121,19 +134,23 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
       for (let k = 1; k <= K; k++) {
         const target = valueAt(grid, d * S + s + k);
         if (Number.isNaN(target) || !fitted(k)) continue;
-        if (featuresAt(profile, issue, k, rowTypes[d + Math.floor((s + k) / S)]!, x) !== 'full') continue;
         const pk = pairs[k]!;
-        pk.x.set(x, pk.n * FEATURES);
+        if (featuresAt(profile, issue, k, rowTypes[d + Math.floor((s + k) / S)]!, pk.x, pk.n * FEATURES) !== 'full') continue;
         pk.y[pk.n] = target - y;
         pk.w[pk.n++] = recency;
       }
     }
     addDay(profile, day, rowTypes[d]!);
+    if (d >= fitFrom) yield;
   }
 
   // Prior for the ridge: Helsinki's method (the recent change alone).
   const prior = Array.from({ length: FEATURES }, (_, a) => (a === 0 ? 1 : 0));
-  const weights = pairs.map((p, k) => (fitted(k) ? fitAbsolute(p.x, p.y.subarray(0, p.n), p.w, prior) : null));
+  const weights: (Float64Array | null)[] = [];
+  for (const [k, p] of pairs.entries()) {
+    weights.push(fitted(k) ? fitAbsolute(p.x, p.y.subarray(0, p.n), p.w, FEATURES, prior) : null);
+    if (fitted(k)) yield;
+  }
   const low = new Float64Array(K + 1);
   const high = new Float64Array(K + 1);
   const maePct = new Float64Array(K + 1).fill(NaN);
@@ -153,6 +170,7 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
     low[k] = quantile(residuals, 0.1);
     high[k] = quantile(residuals, 0.9);
     maePct[k] = abs / ys.length;
+    yield;
   }
   // Between two fitted horizons: the mean of both (weights and errors change slowly with the horizon).
   for (let k = FIT_EVERY_FROM + 1; k < K; k++) {
@@ -180,24 +198,6 @@ export function trainForecaster(history: readonly Sample[], options: ForecasterO
       typeOf,
     },
   };
-}
-
-/**
- * Weights minimising the (recency-weighted) absolute error, what the evaluation measures: least
- * squares reweighted by 1 / |residual| a few times (IRLS), residuals floored at 0.5 percentage points.
- */
-function fitAbsolute(xs: Float64Array, ys: Float64Array, recency: Float64Array, prior: readonly number[]): Float64Array | null {
-  let w: Float64Array | null = null;
-  for (let round = 0; round <= IRLS_ROUNDS; round++) {
-    const fit = createLeastSquares(FEATURES);
-    for (let i = 0; i < ys.length; i++) {
-      let r = ys[i]!;
-      if (w) for (let a = 0; a < FEATURES; a++) r -= w[a]! * xs[i * FEATURES + a]!;
-      fit.addAt(xs, i * FEATURES, ys[i]!, recency[i]! * (w ? 1 / Math.max(Math.abs(r), 0.5) : 1));
-    }
-    w = fit.solve(prior) ?? w;
-  }
-  return w;
 }
 
 /** Values on the grid from day row `fromRow` on. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  createLocalClock, DEFAULT_THRESHOLDS, forecast, HOLIDAY_CALENDARS, MIN_HISTORY_DAYS, nextLevel, trainForecaster,
+  createLocalClock, DEFAULT_THRESHOLDS, forecast, HOLIDAY_CALENDARS, MIN_HISTORY_DAYS, nextLevel, trainForecaster, trainingSteps,
   type ForecasterOptions, type KnownLevel, type Model, type Sample,
 } from '../../core/index.js';
 import { occupancyWeeks, seededRandom, typicalShare } from '../../testkit/occupancy-weeks.js';
@@ -139,5 +139,31 @@ describe('forecast: points', () => {
     const f = forecast(model, at('Asia/Tokyo', '2026-10-06T12:00'), { occupied: 100 }, [0, 240]);
     expect(f.points).toEqual([]);
     expect(f.skipped.map((s) => s.reason)).toEqual(['horizon must be from 1 to 180 minutes', 'horizon must be from 1 to 180 minutes']);
+  });
+});
+
+describe('forecast: training in steps', () => {
+  it('pauses many times and ends with exactly the model trainForecaster gives', () => {
+    const samples = weeks('Asia/Tokyo', '2026-09-01', 35, 'JP');
+    const o = options('Asia/Tokyo', 'JP');
+    const steps = trainingSteps(samples, o);
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done && pauses < 10_000; step = steps.next()) pauses++;
+    expect(step.done).toBe(true);
+    // One pause per day fitted on (35 days) and per fitted horizon (at least the first four).
+    expect(pauses).toBeGreaterThanOrEqual(35 + 4);
+    const stepped = (step.value as { ok: true; model: Model }).model;
+    const straight = train(samples, o);
+    expect(stepped.weights).toEqual(straight.weights);
+    expect(stepped.low).toEqual(straight.low);
+    expect(stepped.high).toEqual(straight.high);
+  });
+
+  it('a cold lot ends at once with the reason, no pause', () => {
+    const steps = trainingSteps(weeks('Asia/Tokyo', '2026-09-01', 5), options('Asia/Tokyo'));
+    const step = steps.next();
+    expect(step.done).toBe(true);
+    expect((step.value as { ok: false; reason: string }).reason).toMatch(/^not enough history: 5 days/);
   });
 });
