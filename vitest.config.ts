@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/sequencer.js';
 
 const shared = {
   pool: 'forks' as const,
@@ -10,6 +11,8 @@ export default defineConfig({
   test: {
     // 2 cores here: more workers only make the real servers fight for them.
     maxWorkers: 2,
+    // Longest files first, on a fresh clone too (test/sequencer.ts).
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       // Pure logic: no servers, no influxd (`npx vitest run test/unit` starts nothing).
       { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'] } },
