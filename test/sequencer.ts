@@ -2,7 +2,7 @@
  * Longest files first, so the two workers finish together (longest-processing-time scheduling).
  * Vitest's own order uses the durations it cached from the last run on this machine; a fresh clone
  * (CI) has none and would run files in glob order, leaving one worker on a 2-minute file at the end.
- * SLOW_FIRST is that order measured on this machine (file alone, seconds in the comment); the files
+ * SLOW_FIRST is that order as measured in a full run on this machine (seconds in the comments); the files
  * not listed follow in vitest's order (cached duration, else size). Keep it to the slow ones.
  */
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
