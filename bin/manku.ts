@@ -16,7 +16,6 @@
 import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createApi } from '../api/index.js';
 import { createBroker, hashPasswordAs } from '../broker/index.js';
 import { HASH_FORMATS, type HashFormat } from '../core/index.js';
 import { brokerConfigCommand } from './broker-config.js';
@@ -90,8 +89,10 @@ function createIngestPart({ env, lots, mqttTls }: Config, mqttUrl: string, store
   });
 }
 
-function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore | null, logger: Logger) {
+/** The HTTP stack (hono, OpenAPI, esbuild...) loads only here: a broker, ingest or push process, an API primary and the CLI commands start without it. */
+async function createApiPart(config: Config, mqttUrl: string, embedded: EmbeddedStore | null, logger: Logger) {
   const { env, lots } = config;
+  const { createApi } = await import('../api/index.js');
   return createApi({
     lots,
     mqttUrl,
@@ -212,7 +213,7 @@ async function run(role: Role) {
   const { store, embedded } = runs('ingest') ? createStore(config, logger) : { store: null, embedded: null };
   // The API before ingest: it answers /healthz, and /readyz with the reason, while ingest waits for
   // its store. Sensors are refused by the broker until ingest has subscribed, so nothing is lost.
-  if (runs('api') && !stopping) await start(createApiPart(config, mqttUrl, embedded, logger));
+  if (runs('api') && !stopping) await start(await createApiPart(config, mqttUrl, embedded, logger));
   if (store && !stopping) await start(createIngestPart(config, mqttUrl, store, logger));
   const push = runs('push') ? createPushPart(config, mqttUrl, logger) : null;
   if (role === 'push' && !push) throw new ConfigError('manku push needs NGSI_PUSH_URL (the city broker\'s base URL; docs/city-platform.md)');
