@@ -64,7 +64,7 @@ export const TOPICS = {
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKind = keyof typeof TOPICS;
-export const TOPIC_KINDS = Object.keys(TOPICS) as TopicKind[];
+export const TOPIC_KINDS: readonly TopicKind[] = Object.freeze(Object.keys(TOPICS) as TopicKind[]);
 
 type ParamsIn<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | ParamsIn<Rest> : never;
 /** The parameters of a kind, e.g. `TopicParams<'status'>` is `{ lotId: string }`. */
