@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, live-workers, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard, drills, soak, gates, console.
+ * Benchmarks: ingest, live, floor, live-workers, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard, drills, soak, gates, console, brokercost.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, loadavg } from 'node:os';
@@ -24,6 +24,7 @@ import { drillsBench } from './drills/index.js';
 import { soakBench } from './soak/index.js';
 import { gatesBench } from './gates/index.js';
 import { consoleBench } from './console/index.js';
+import { brokerCostBench } from './brokercost/index.js';
 
 function benchBrokerOf(name = 'aedes'): BenchBroker {
   if (!(BENCH_BROKERS as readonly string[]).includes(name)) throw new Error(`--broker ${name}: use one of ${BENCH_BROKERS.join(', ')}`);
@@ -86,6 +87,15 @@ const benches = {
   gates: (args: Record<string, string>) =>
     gatesBench({ lots: Number(args.lots ?? 50), gates: Number(args.gates ?? 4), messages: Number(args.messages ?? 200_000), rounds: Number(args.rounds ?? 5) }),
   console: () => consoleBench(),
+  brokercost: (args: Record<string, string>) =>
+    brokerCostBench({
+      rates: (args.rates ?? '1000,2000,3000,4000').split(',').map(Number),
+      stepSeconds: Number(args['step-seconds'] ?? 30),
+      lots: Number(args.lots ?? 500),
+      gates: Number(args.gates ?? 4),
+      stopWhenBehind: args['keep-going'] === undefined,
+      profileDir: args.profile ?? null,
+    }),
 };
 
 function parseArgs(argv: string[]) {

@@ -21,9 +21,11 @@ import {
 import type { Principal } from '../core/index.js';
 
 export type Decision = { ok: true } | { ok: false; reason: string };
+/** A publish allowed names the topic's kind, so the caller need not parse the topic again. */
+export type PublishDecision = { ok: true; kind: TopicKind } | { ok: false; reason: string };
 
 const allow: Decision = { ok: true };
-const deny = (reason: string): Decision => ({ ok: false, reason });
+const deny = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
 
 const spec = (kind: TopicKind): TopicSpec => TOPICS[kind];
 const publishes = (role: TopicRole, kind: TopicKind) => spec(kind).publisher === role;
@@ -52,13 +54,17 @@ function isOwn(principal: Principal, t: ParsedTopic): boolean {
   return params.lotId === principal.lotId && params.sensorId === principal.sensorId;
 }
 
+const COUNTER_ALLOWED: PublishDecision = { ok: true, kind: 'counter' };
+
 /**
- * @example canPublish({ role: 'sensor', username: 'g1', lotId: 'l1', sensorId: 'g1' }, counterTopic('l1', 'g1')) // { ok: true }
+ * @example canPublish({ role: 'sensor', username: 'g1', lotId: 'l1', sensorId: 'g1' }, counterTopic('l1', 'g1')) // { ok: true, kind: 'counter' }
  */
-export function canPublish(principal: Principal, topic: string): Decision {
+export function canPublish(principal: Principal, topic: string): PublishDecision {
   if (topic.startsWith('$SYS')) return deny('$SYS topics are reserved');
+  // Every counter message comes through here: a sensor's one topic is known, so compare, not parse.
+  if (principal.role === 'sensor' && publishes('sensor', 'counter') && topic === counterTopic(principal.lotId, principal.sensorId)) return COUNTER_ALLOWED;
   const t = parse(topic);
-  if (t && publishes(principal.role, t.kind) && isOwn(principal, t)) return allow;
+  if (t && publishes(principal.role, t.kind) && isOwn(principal, t)) return { ok: true, kind: t.kind };
   return deny(
     principal.role === 'sensor'
       ? `sensor ${principal.sensorId} may publish only to ${counterTopic(principal.lotId, principal.sensorId)}`

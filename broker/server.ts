@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import pino, { type Logger } from 'pino';
-import { brokerHealthTopic, isId, MAX_COUNTER_BYTES, parseCounterTopic, type BrokerHealth, type BrokerRefusalKind } from '../protocol/index.js';
+import { brokerHealthTopic, isId, MAX_COUNTER_BYTES, type BrokerHealth, type BrokerRefusalKind } from '../protocol/index.js';
 import { createRateGate, credentialsOf, type LotsFile, type Principal } from '../core/index.js';
 import { canPublish, canSubscribe } from './acl.js';
 import { DECOY_HASH, verifyPassword } from './auth.js';
@@ -49,6 +49,17 @@ export interface BrokerOptions {
   holdSensorsUntilSubscribed?: boolean;
   /** Abuse limits (broker/limits.ts); each key left out keeps its default. */
   limits?: Partial<BrokerLimits>;
+  /**
+   * How many messages aedes routes at once (its `concurrency`, default there 100); 0: no cap.
+   * Default 0. A message holds its slot until every subscriber's socket took it, so with a cap
+   * one slow subscriber (an API whose socket is full) makes every other one wait behind it, and
+   * the messages over the cap wait in mqemitter's array queue, whose `shift()` turns O(n) past
+   * ~16k entries (V8 cannot left-trim a large array): at 2,000 msg/s the broker then spent more
+   * per message the further it fell behind and never caught up (soak, docs/reliability.md).
+   * Uncapped, a message waits only in the socket of the subscriber that is slow, and a subscriber
+   * frozen past aedes' drainTimeout (60 s) is disconnected.
+   */
+  concurrency?: number;
 }
 
 export interface BrokerTlsOptions extends TlsFiles {
@@ -102,6 +113,7 @@ export function createBroker({
   holdSensorsUntilSubscribed = true,
   tls,
   limits: limitOverrides = {},
+  concurrency = 0,
 }: BrokerOptions): Broker {
   if (!isId(id)) throw new Error(`broker id "${id}" must match [a-z0-9-]{1,64}: it is a topic level`);
   if (port === null && !tls) throw new Error('the broker needs a listener: a plain port, TLS, or both');
@@ -225,6 +237,7 @@ export function createBroker({
   async function start(): Promise<BrokerAddress> {
     aedes = await Aedes.createBroker({
       persistence: createPersistence(),
+      concurrency,
       connectTimeout: connectTimeoutMs,
       maxTopicLevels,
       authenticate(client, username, password, done) {
@@ -245,7 +258,7 @@ export function createBroker({
         if (!principal) return done(new Error('not authenticated'));
         const decision = canPublish(principal, packet.topic);
         if (!decision.ok) return done(refuse('publish-denied', { username: principal.username, topic: packet.topic }, decision.reason));
-        const limit = parseCounterTopic(packet.topic) ? MAX_COUNTER_BYTES : principal.role === 'sensor' ? maxPayloadBytes : limits.maxServicePacketBytes;
+        const limit = decision.kind === 'counter' ? MAX_COUNTER_BYTES : principal.role === 'sensor' ? maxPayloadBytes : limits.maxServicePacketBytes;
         if (packet.payload.length > limit) {
           const reason = `payload of ${packet.payload.length} bytes exceeds ${limit}`;
           return done(refuse('oversize', { username: principal.username, topic: packet.topic }, reason));

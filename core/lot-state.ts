@@ -43,6 +43,8 @@ export interface LotState {
   readonly occupiedRaw: number;
   /** Sensors heard within the stale window. */
   onlineSensors(nowMs: number): number;
+  /** When this sensor's last reading was received (0: never heard from); null for a sensor with no state. */
+  lastSeenMs(sensorId: string): number | null;
   snapshot(): RestoredLot;
 }
 
@@ -136,6 +138,7 @@ export function createLotState(lot: LotConfig, restored?: RestoredLot): LotState
         ...(trend ? { trend } : {}),
       };
     },
+    lastSeenMs: (sensorId) => sensors.get(sensorId)?.lastSeenMs ?? null,
     snapshot() {
       return { occupiedRaw, level, sensors: Object.fromEntries([...sensors].map(([id, s]) => [id, { ...s }])) };
     },

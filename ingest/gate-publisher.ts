@@ -9,7 +9,7 @@ import type { Clock } from '../core/index.js';
 import type { GateTracker } from './gate-tracker.js';
 
 export interface GatePublisherOptions {
-  tracker: Pick<GateTracker, 'snapshot'>;
+  tracker: Pick<GateTracker, 'snapshot' | 'online'>;
   lotIds: readonly string[];
   clock: Clock;
   publish(lotId: string, gates: LotGates): void;
@@ -81,9 +81,12 @@ export function createGatePublisher({ tracker, lotIds, clock, publish, intervalM
 
   /** True when some gate's online flag differs from what was last published. */
   function flipped(lotId: string): boolean {
-    const gates = tracker.snapshot(lotId, clock.now());
+    const online = tracker.online(lotId, clock.now());
     const shown = shownOnline.get(lotId);
-    return !!gates && (!shown || gates.gates.some((g) => shown.get(g.sensorId) !== g.online));
+    if (!online) return false;
+    if (!shown) return true;
+    for (const [sensorId, on] of online) if (shown.get(sensorId) !== on) return true;
+    return false;
   }
 
   return {

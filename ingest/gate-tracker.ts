@@ -21,6 +21,11 @@ export interface GateTracker {
   observe(topic: string, result: HandleResult, nowMs: number): { lotId: string; sensorId: string } | null;
   /** The lot's gates as of `nowMs`, silent first; null for a lot not here. */
   snapshot(lotId: string, nowMs: number): LotGates | null;
+  /**
+   * Each gate's online flag as of `nowMs` (as in `snapshot`), without building the snapshot: the
+   * publisher asks this for every lot every second.
+   */
+  online(lotId: string, nowMs: number): Map<string, boolean> | null;
 }
 
 const zeroes = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, 0]));
@@ -80,5 +85,14 @@ export function createGateTracker({ lots, ledger }: { lots: LotsFile; ledger: Pi
     return { lotId, at: new Date(nowMs).toISOString(), staleAfterS, capacity, occupiedRaw: raw, drift: raw < 0 || raw > capacity, gates: silentFirst(list) };
   }
 
-  return { observe, snapshot };
+  function online(lotId: string, nowMs: number): Map<string, boolean> | null {
+    const state = ledger.lot(lotId);
+    const gates = counters.get(lotId);
+    if (!state || !gates) return null;
+    const flags = new Map<string, boolean>();
+    for (const sensorId of gates.keys()) flags.set(sensorId, gateOnline(state.lastSeenMs(sensorId), nowMs, state.lot.staleAfterS));
+    return flags;
+  }
+
+  return { observe, snapshot, online };
 }

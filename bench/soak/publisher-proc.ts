@@ -11,7 +11,8 @@ import { reportEvery } from './report.js';
 
 const { SOAK_MQTT_URL, SOAK_SENSORS_FILE, SOAK_RATE } = process.env;
 const sensors = JSON.parse(readFileSync(SOAK_SENSORS_FILE!, 'utf8')) as Array<{ lotId: string; sensorId: string }>;
-const rate = Number(SOAK_RATE);
+let rate = Number(SOAK_RATE);
+let sentBefore = 0; // sent before the current rate began (a 'rate' message changes it)
 const counts = { sent: 0, acked: 0, publishErrors: 0, closes: 0 };
 const clients: MqttClient[] = [];
 for (let i = 0; i < sensors.length; i += 100) {
@@ -36,7 +37,7 @@ let started = 0;
 
 function tick() {
   if (!running) return;
-  const due = Math.floor(((performance.now() - started) / 1000) * rate);
+  const due = sentBefore + Math.floor(((performance.now() - started) / 1000) * rate);
   for (; counts.sent < due; counts.sent++) {
     const k = next++ % sensors.length;
     // each gate lets cars in and out in turn, so its lot never runs past 0..capacity
@@ -55,6 +56,12 @@ process.on('message', (m: { type: string }) => {
     reportEvery(10_000, () => ({ ...counts }));
     tick();
   }
+  if (m.type === 'rate') {
+    sentBefore = counts.sent;
+    started = performance.now();
+    rate = (m as { type: string; rate: number }).rate;
+  }
+  if (m.type === 'counts') process.send!({ type: 'counts', ...counts });
   if (m.type === 'stop') {
     running = false;
     process.send!({ type: 'final', ...counts });

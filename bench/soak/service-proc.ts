@@ -11,6 +11,7 @@ import { LotsFile } from '../../core/index.js';
 import { createIngest } from '../../ingest/index.js';
 import { createInfluxStore } from '../../storage/index.js';
 import { reportEvery } from './report.js';
+import { profileOff, profileOn } from '../support/profile.js';
 
 const { SOAK_ROLE, SOAK_LOTS_FILE, SOAK_MQTT_URL, SOAK_INFLUX_URL } = process.env;
 const lots = LotsFile.parse(JSON.parse(readFileSync(SOAK_LOTS_FILE!, 'utf8')));
@@ -66,7 +67,12 @@ if (SOAK_ROLE === 'broker') {
 const stopReports = reportEvery(10_000, () => ({ ...extra(), ...logged }));
 process.send!({ type: 'ready', ...ready });
 process.on('message', async (m: { type: string }) => {
-  if (m.type === 'stats') process.send!({ type: 'stats', ...extra(), ...logged, firstProblems });
+  if (m.type === 'profile-on') await profileOn();
+  if (m.type === 'profile-off') {
+    await profileOff((m as { type: string; file: string }).file);
+    process.send!({ type: 'profile-off' });
+  }
+  if (m.type === 'stats') process.send!({ type: 'stats', ...extra(), ...logged, firstProblems, cpuUs: process.cpuUsage() });
   if (m.type === 'stop') {
     stopReports();
     await stop();

@@ -239,8 +239,9 @@ describe('/metrics', () => {
     let text = '';
     await waitFor(async () => {
       text = await (await fetch(`${base}/metrics`)).text();
-      return text.includes('manku_broker_refusals_total{broker="limits-metrics",kind="login-locked"} 1');
-    }, { what: 'login-locked in /metrics' });
+      // Both: a health message may go out between the lockout and the oversize refusal.
+      return text.includes('manku_broker_refusals_total{broker="limits-metrics",kind="login-locked"} 1') && text.includes('manku_broker_refusals_total{broker="limits-metrics",kind="oversize"} 1');
+    }, { what: 'login-locked and oversize in /metrics' });
     expect(text).toContain('manku_broker_refusals_total{broker="limits-metrics",kind="oversize"} 1');
     expect(text).toContain('manku_broker_refusals_total{broker="limits-metrics",kind="rate-limited"} 0');
     expect(text).toContain('manku_broker_refusals_total{broker="limits-metrics",kind="too-many-connections"} 0');

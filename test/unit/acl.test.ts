@@ -27,6 +27,26 @@ describe('canPublish', () => {
     for (const p of [sensor, reader, ingest]) expect(canPublish(p, '$SYS/broker/x').ok).toBe(false);
   });
 
+  it('names the kind of an allowed topic, so the broker need not parse it again', () => {
+    expect(canPublish(sensor, 'parking/v1/lot-a/gate-1/counter')).toEqual({ ok: true, kind: 'counter' });
+    expect(canPublish(ingest, 'parking/v1/lot-a/status')).toEqual({ ok: true, kind: 'status' });
+    expect(canPublish(api, 'parking/v1/lot-a/calibration')).toEqual({ ok: true, kind: 'calibration' });
+  });
+
+  it("a sensor's own-topic shortcut agrees with the topic table on near misses", () => {
+    const near = [
+      'parking/v1/lot-a/gate-1/counter/',
+      '/parking/v1/lot-a/gate-1/counter',
+      'parking/v1/lot-a/gate-1/counterx',
+      'parking/v1/lot-a/gate-1',
+      'parking/v2/lot-a/gate-1/counter',
+      'parking/v1/lot-a/+/counter',
+      'parking/v1/lot-a/gate-1/counter\u0000',
+      'parking//v1/lot-a/gate-1/counter',
+    ];
+    for (const topic of near) expect(canPublish(sensor, topic).ok, topic).toBe(false);
+  });
+
   it('explains a refusal', () => {
     const d = canPublish(sensor, 'parking/v1/lot-b/gate-1/counter');
     expect(!d.ok && d.reason).toMatch(/parking\/v1\/lot-a\/gate-1\/counter/);
@@ -148,7 +168,7 @@ describe('every role and kind, as decided before the topic table', () => {
   });
 
   it('says in each refusal what the account may do instead', () => {
-    const reason = (d: ReturnType<typeof canPublish>) => (d.ok ? '' : d.reason);
+    const reason = (d: { ok: true } | { ok: false; reason: string }) => (d.ok ? '' : d.reason);
     expect(reason(canPublish(reader, topics.status))).toBe('reader accounts may not publish');
     expect(reason(canPublish(api, topics.status))).toBe('the api account may publish only to parking/v1/{lotId}/calibration');
     expect(reason(canPublish(ingest, topics.counter))).toBe(

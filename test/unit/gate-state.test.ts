@@ -51,6 +51,19 @@ describe('gate tracker', () => {
     expect(g.drift).toBe(false);
   });
 
+  it("reads each gate's online flag as the snapshot shows it, before, within and after its window", () => {
+    const { tracker, take, advance, now } = setup();
+    const flags = () => Object.fromEntries(tracker.snapshot('lot-a', now())!.gates.map((g) => [g.sensorId, g.online]));
+    expect(Object.fromEntries(tracker.online('lot-a', now())!)).toEqual(flags()); // never heard from
+    take('g1', msg(1, 1, now()));
+    expect(Object.fromEntries(tracker.online('lot-a', now())!)).toEqual({ g1: true, g2: false });
+    expect(Object.fromEntries(tracker.online('lot-a', now())!)).toEqual(flags());
+    advance(60_001); // past staleAfterS
+    expect(Object.fromEntries(tracker.online('lot-a', now())!)).toEqual({ g1: false, g2: false });
+    expect(Object.fromEntries(tracker.online('lot-a', now())!)).toEqual(flags());
+    expect(tracker.online('lot-zz', now())).toBeNull();
+  });
+
   it('counts nothing for an unknown sensor or lot', () => {
     const { tracker, now } = setup();
     const ledger = createLedger({ lots, clock: { now }, store: { write() {} } });
