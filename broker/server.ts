@@ -50,14 +50,13 @@ export interface BrokerOptions {
   /** Abuse limits (broker/limits.ts); each key left out keeps its default. */
   limits?: Partial<BrokerLimits>;
   /**
-   * How many messages aedes routes at once (its `concurrency`, default there 100); 0: no cap.
-   * Default 0. A message holds its slot until every subscriber's socket took it, so with a cap
-   * one slow subscriber (an API whose socket is full) makes every other one wait behind it, and
-   * the messages over the cap wait in mqemitter's array queue, whose `shift()` turns O(n) past
-   * ~16k entries (V8 cannot left-trim a large array): at 2,000 msg/s the broker then spent more
-   * per message the further it fell behind and never caught up (soak, docs/reliability.md).
-   * Uncapped, a message waits only in the socket of the subscriber that is slow, and a subscriber
-   * frozen past aedes' drainTimeout (60 s) is disconnected.
+   * How many messages aedes routes at once (its `concurrency`); 0: no cap. Default 100, aedes' own.
+   * The cap is the broker's backpressure: a delivery holds its slot until the subscriber's socket
+   * drained, so a subscriber that falls behind (ingest at overload) slows routing instead of having
+   * every queued message written into its socket at once. Uncapped was tried (one slow subscriber
+   * then holds back no other): in the 10-minute soak ingest's persistent QoS 1 session grew without
+   * bound in the broker and aedes closed it over and over with "no such packet" (its outgoing
+   * queue, scanned linearly per PUBACK, and packet ids wrapping at 65,535) — docs/reliability.md.
    */
   concurrency?: number;
 }
@@ -113,7 +112,7 @@ export function createBroker({
   holdSensorsUntilSubscribed = true,
   tls,
   limits: limitOverrides = {},
-  concurrency = 0,
+  concurrency = 100,
 }: BrokerOptions): Broker {
   if (!isId(id)) throw new Error(`broker id "${id}" must match [a-z0-9-]{1,64}: it is a topic level`);
   if (port === null && !tls) throw new Error('the broker needs a listener: a plain port, TLS, or both');
