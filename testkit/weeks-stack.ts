@@ -17,6 +17,8 @@ import { createIngest, messagesTaken } from '../ingest/index.js';
 import { createEmbeddedStore, embeddedHistory, type HistorySource } from '../storage/index.js';
 import { waitFor } from './wait.js';
 
+/** How long one delivery may take to reach ingest in lock-step play before the play fails. */
+const SETTLE_TIMEOUT_MS = 60_000;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export const WEEKS_LOT = 'weeks-lot';
@@ -122,7 +124,11 @@ export async function playWeeks(
   // Lock-step: the next delivery goes once ingest has taken this one and flushed its status, so no
   // two deliveries meet in one read and every state reaches history, however busy the machine.
   const settle = async (sent: number) => {
-    while (messagesTaken(ingest!.ledger.stats()) < sent) await nextTurn();
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    while (messagesTaken(ingest!.ledger.stats()) < sent) {
+      if (Date.now() > deadline) throw new Error(`ingest did not take delivery ${sent} of ${plan.deliveries.length} within ${SETTLE_TIMEOUT_MS} ms`);
+      await nextTurn();
+    }
     await nextTurn();
     await visitStops(plan.deliveries[sent]?.atMs ?? Infinity);
   };
