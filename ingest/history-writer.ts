@@ -47,13 +47,14 @@ export function createHistoryWriter({
         stale: status.stale,
       };
       const shape = `${status.level}/${status.stale}`;
+      // A pending point of an earlier window is that window's last state: written, never replaced.
+      const before = pending.get(status.lotId);
+      if (before && Math.floor(before.timeMs / intervalMs) !== Math.floor(timeMs / intervalMs)) write(before);
       if (lastShape.get(status.lotId) !== shape) {
         lastShape.set(status.lotId, shape);
         pending.delete(status.lotId);
         write(point);
       } else {
-        const before = pending.get(status.lotId);
-        if (before && Math.floor(before.timeMs / intervalMs) !== Math.floor(timeMs / intervalMs)) write(before);
         pending.set(status.lotId, point);
       }
     },

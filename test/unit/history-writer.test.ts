@@ -51,4 +51,18 @@ describe('history writer', () => {
     vi.advanceTimersByTime(1000);
     expect(points.map((p) => p.timeMs)).toEqual([0, 999, 1000, 5200]);
   });
+
+  it('writes a window\'s last count before a level change in a later window, however late the timer runs', () => {
+    vi.useFakeTimers();
+    const points: StorePoint[] = [];
+    let seq = 0;
+    const w = createHistoryWriter({ store: { write: (p) => void points.push(...p) }, nextSeq: () => ++seq, intervalMs: 1000 });
+    w.start();
+    w.record(status(70), 70, 0); // first shape: at once
+    w.record(status(74), 74, 899_000); // count only, the last state of 14:59 (say)
+    w.record(status(85, 'crowded'), 85, 900_000); // a level change in the next window: 74 must not be lost
+    w.record(status(86, 'crowded'), 86, 900_100); // count only, same window as the change
+    w.record(status(20, 'vacant'), 20, 900_200); // level change in the same window: 86 is superseded
+    expect(points.map((p) => [(p as { occupied: number }).occupied, p.timeMs])).toEqual([[70, 0], [74, 899_000], [85, 900_000], [20, 900_200]]);
+  });
 });
