@@ -37,7 +37,7 @@ describe('manku (npm start)', { timeout: 180_000 }, () => {
 
     const message = JSON.stringify({ boot: 1, seq: 1, ts: Date.now(), in: 5, out: 1 });
     await pub(message);
-    await waitFor(async () => (await lot()).occupied === 4, { timeoutMs: 1000, what: 'occupied 4 within a second' });
+    await waitFor(async () => (await lot()).occupied === 4, { timeoutMs: 15_000, what: 'occupied 4' });
     await pub(message);
     await pub('garbage');
     await expect(pub(message, 'parking/v1/other-lot/demo-gate-1/counter')).rejects.toBeTruthy();

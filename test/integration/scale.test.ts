@@ -64,7 +64,10 @@ describe.each(['aedes', 'mosquitto'] as const)('two ingest partitions and two AP
     for (let i = 0; i < requests; i++) {
       for (const id of site.lotIds) {
         const r = await call(`${base}/api/v1/lots/${id}`);
-        if (r.status !== 200 || r.json.occupied !== gates.truth(id) || r.json.stale) return false;
+        // a throw, not `false`: waitFor's timeout then says which lot was wrong and how
+        if (r.status !== 200 || r.json.occupied !== gates.truth(id) || r.json.stale) {
+          throw new Error(`lot ${id} (partition ${partitionOf(id, 2)}/2): HTTP ${r.status}, occupied ${r.json?.occupied}, stale ${r.json?.stale}; truth ${gates.truth(id)}`);
+        }
       }
     }
     return true;
