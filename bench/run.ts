@@ -33,7 +33,7 @@ function benchBrokerOf(name = 'aedes'): BenchBroker {
 }
 
 function soakBrokerOf(name = 'aedes'): SoakBrokerKind {
-  if (!(SOAK_BROKERS as readonly string[]).includes(name)) throw new Error(`--broker ${name}: the soak runs on ${SOAK_BROKERS.join(' or ')}`);
+  if (!(SOAK_BROKERS as readonly string[]).includes(name)) throw new Error(`--broker ${name}: the soak and brokercost run on ${SOAK_BROKERS.join(' or ')}`);
   return name as SoakBrokerKind;
 }
 
@@ -109,6 +109,7 @@ const benches = {
       gates: Number(args.gates ?? 4),
       stopWhenBehind: args['keep-going'] === undefined,
       profileDir: args.profile ?? null,
+      broker: soakBrokerOf(args.broker),
     }),
 };
 
