@@ -22,6 +22,7 @@ import { BIRMINGHAM_CSV, forecastBench } from './forecast/index.js';
 import { limitsBench } from './limits/index.js';
 import { drillsBench } from './drills/index.js';
 import { soakBench } from './soak/index.js';
+import { SOAK_BROKERS, type SoakBrokerKind } from './soak/broker.js';
 import { gatesBench } from './gates/index.js';
 import { consoleBench } from './console/index.js';
 import { brokerCostBench } from './brokercost/index.js';
@@ -29,6 +30,17 @@ import { brokerCostBench } from './brokercost/index.js';
 function benchBrokerOf(name = 'aedes'): BenchBroker {
   if (!(BENCH_BROKERS as readonly string[]).includes(name)) throw new Error(`--broker ${name}: use one of ${BENCH_BROKERS.join(', ')}`);
   return name as BenchBroker;
+}
+
+function soakBrokerOf(name = 'aedes'): SoakBrokerKind {
+  if (!(SOAK_BROKERS as readonly string[]).includes(name)) throw new Error(`--broker ${name}: the soak and brokercost run on ${SOAK_BROKERS.join(' or ')}`);
+  return name as SoakBrokerKind;
+}
+
+function positiveOf(key: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${key} ${text}: use a whole number ≥ 1`);
+  return n;
 }
 
 const benches = {
@@ -83,6 +95,8 @@ const benches = {
       clients: Number(args.clients ?? 5000),
       lots: Number(args.lots ?? 500),
       gates: Number(args.gates ?? 4),
+      broker: soakBrokerOf(args.broker),
+      ingestPartitions: positiveOf('ingest-partitions', args['ingest-partitions'] ?? '1'),
     }),
   gates: (args: Record<string, string>) =>
     gatesBench({ lots: Number(args.lots ?? 50), gates: Number(args.gates ?? 4), messages: Number(args.messages ?? 200_000), rounds: Number(args.rounds ?? 5) }),
@@ -95,6 +109,7 @@ const benches = {
       gates: Number(args.gates ?? 4),
       stopWhenBehind: args['keep-going'] === undefined,
       profileDir: args.profile ?? null,
+      broker: soakBrokerOf(args.broker),
     }),
 };
 

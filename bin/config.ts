@@ -302,7 +302,7 @@ export function apiSecurityOf(env: Env): Pick<ApiOptions, 'adminOidc' | 'trustPr
 }
 
 /** Ingest's partition (INGEST_PARTITION) and its MQTT client id: a partition's default id names it (`manku-ingest-2of4`). */
-export function ingestPartitionOf(env: Env): { partition: Partition; clientId: string } {
+export function ingestPartitionOf(env: Pick<Env, 'INGEST_PARTITION' | 'INGEST_CLIENT_ID'>): { partition: Partition; clientId: string } {
   const partition = env.INGEST_PARTITION ?? WHOLE;
   const clientId = env.INGEST_CLIENT_ID ?? (partition.count > 1 ? `manku-ingest-${partition.index}of${partition.count}` : 'manku-ingest');
   return { partition, clientId };

@@ -32,7 +32,12 @@ export const accepts = (port: number, host = '127.0.0.1') =>
     s.once('error', () => resolve(false));
   });
 
-export function brokerProcess(command: string, args: string[], ports: number[], { what = command, readyTimeoutMs = 20_000, cwd }: { what?: string; readyTimeoutMs?: number; cwd?: string } = {}): BrokerProcess {
+export function brokerProcess(
+  command: string,
+  args: string[],
+  ports: number[],
+  { what = command, readyTimeoutMs = 20_000, cwd, onOutput }: { what?: string; readyTimeoutMs?: number; cwd?: string; /** Every chunk of its stdout and stderr (output() keeps only the last 8,000 characters). */ onOutput?: (text: string) => void } = {},
+): BrokerProcess {
   let child: ChildProcess | null = null;
   let log = '';
   const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())));
@@ -46,8 +51,12 @@ export function brokerProcess(command: string, args: string[], ports: number[], 
     async start() {
       const c = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
       child = c;
-      c.stdout!.on('data', (d) => (log = (log + d).slice(-8000)));
-      c.stderr!.on('data', (d) => (log = (log + d).slice(-8000)));
+      const keep = (d: Buffer) => {
+        log = (log + d).slice(-8000);
+        onOutput?.(d.toString());
+      };
+      c.stdout!.on('data', keep);
+      c.stderr!.on('data', keep);
       await waitFor(
         async () => {
           if (c.exitCode !== null) throw new Error(`${what} exited with ${c.exitCode}:\n${log}`);

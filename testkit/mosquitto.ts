@@ -33,13 +33,24 @@ function handOver(dir: string) {
   for (const f of readdirSync(dir)) chownSync(join(dir, f), uid, gid);
 }
 
-export async function startMosquitto({ lotsFile, port, env = {} }: { lotsFile: string; port?: number; env?: Record<string, string> }): Promise<Mosquitto> {
+export async function startMosquitto({
+  lotsFile,
+  port,
+  env = {},
+  onOutput,
+}: {
+  lotsFile: string;
+  port?: number;
+  env?: Record<string, string>;
+  /** Every chunk of its log (stderr): output() keeps only the last 8,000 characters. */
+  onOutput?: (text: string) => void;
+}): Promise<Mosquitto> {
   assertInstalled('mosquitto', ['-h'], 'mosquitto');
   const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'manku-mosquitto-'));
   brokerConfigCommand(['mosquitto', '--out', dir], { ...env, LOTS_FILE: lotsFile, MQTT_HOST: '127.0.0.1', MQTT_PORT: String(p) });
   handOver(dir);
-  const proc = brokerProcess('mosquitto', ['-c', join(dir, 'mosquitto.conf')], [p], { what: 'mosquitto' });
+  const proc = brokerProcess('mosquitto', ['-c', join(dir, 'mosquitto.conf')], [p], { what: 'mosquitto', onOutput });
   await proc.start();
   return Object.assign(proc, {
     url: `mqtt://127.0.0.1:${p}`,

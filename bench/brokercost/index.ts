@@ -8,7 +8,8 @@
  * and ingest's backlog (acknowledged to sensors − accepted by ingest). A step is sustained when
  * the backlog grew by less than one second of traffic over it. `--profile DIR` writes a CPU
  * profile of the broker and of ingest over each step's measured window there
- * (`npx tsx bench/support/profile-top.ts FILE` summarises one).
+ * (`npx tsx bench/support/profile-top.ts FILE` summarises one). `--broker mosquitto` runs the same
+ * against a real mosquitto 2.0 (bench/soak/broker.ts), its CPU time read from /proc (no profile).
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInfluxd } from '../../testkit/influxd.js';
 import { ask, startChild, stopChild, writeBenchLots } from '../support/child.js';
+import { HASH_FORMAT_OF } from '../ingest/brokers.js';
+import { startSoakBroker, type SoakBroker, type SoakBrokerKind } from '../soak/broker.js';
 
 export interface BrokerCostOptions {
   rates: number[];
@@ -27,6 +30,7 @@ export interface BrokerCostOptions {
   stopWhenBehind: boolean;
   /** A folder for CPU profiles of each step (broker-RATE.cpuprofile, ingest-RATE.cpuprofile). */
   profileDir: string | null;
+  broker: SoakBrokerKind;
 }
 
 type Cpu = { user: number; system: number };
@@ -42,23 +46,23 @@ export async function brokerCostBench(o: BrokerCostOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'manku-bench-brokercost-'));
   const influxd = await startInfluxd(join(dir, 'influxd'));
   const children: ChildProcess[] = [];
+  let broker: SoakBroker | null = null;
   const uptimeBefore = uptime();
   try {
-    const { file, sensors } = await writeBenchLots(dir, o.lots, o.gates);
+    const { file, sensors } = await writeBenchLots(dir, o.lots, o.gates, HASH_FORMAT_OF[o.broker]);
     const sensorsFile = join(dir, 'sensors.json');
     writeFileSync(sensorsFile, JSON.stringify(sensors));
-    console.log(`brokercost: ${sensors.length} sensors in ${o.lots} lots, rates ${o.rates.join(', ')} msg/s, ${o.stepSeconds} s each; ${uptimeBefore}`);
+    console.log(`brokercost: ${o.broker}, ${sensors.length} sensors in ${o.lots} lots, rates ${o.rates.join(', ')} msg/s, ${o.stepSeconds} s each; ${uptimeBefore}`);
     const service = { SOAK_LOTS_FILE: file, SOAK_INFLUX_URL: `${influxd.url}/brokercost` };
-    const broker = await startChild(join(soak, 'service-proc.ts'), { ...service, SOAK_ROLE: 'broker' });
-    children.push(broker.proc);
-    const mqttUrl = `mqtt://127.0.0.1:${broker.ready.port}`;
+    broker = await startSoakBroker(o.broker, { lotsFile: file, env: service, onReport: () => undefined });
+    const mqttUrl = broker.url;
     const ingest = await startChild(join(soak, 'service-proc.ts'), { ...service, SOAK_ROLE: 'ingest', SOAK_MQTT_URL: mqttUrl });
     children.push(ingest.proc);
     const publisher = await startChild(join(soak, 'publisher-proc.ts'), { SOAK_MQTT_URL: mqttUrl, SOAK_SENSORS_FILE: sensorsFile, SOAK_RATE: String(o.rates[0]) });
     children.push(publisher.proc);
 
     const sample = async () => {
-      const [b, i, p] = await Promise.all([ask<Stats>(broker.proc, 'stats'), ask<Stats>(ingest.proc, 'stats'), ask<Counts>(publisher.proc, 'counts')]);
+      const [b, i, p] = await Promise.all([broker!.stats(), ask<Stats>(ingest.proc, 'stats'), ask<Counts>(publisher.proc, 'counts')]);
       return { at: performance.now(), brokerCpu: cpuOf(b), ingestCpu: cpuOf(i), accepted: i.accepted ?? 0, acked: p.acked, sent: p.sent, errors: p.publishErrors + p.closes };
     };
     const steps = [];
@@ -67,13 +71,14 @@ export async function brokerCostBench(o: BrokerCostOptions) {
       if (k > 0) publisher.proc.send({ type: 'rate', rate });
       // the first few seconds of a step settle the pace; measure the rest
       await new Promise((r) => setTimeout(r, Math.min(5000, o.stepSeconds * 200)));
-      if (o.profileDir) for (const p of [broker.proc, ingest.proc]) p.send({ type: 'profile-on' });
+      const profiled = [broker.proc, ingest.proc].flatMap((p) => (p ? [p] : [])); // mosquitto is not Node: ingest only
+      if (o.profileDir) for (const p of profiled) p.send({ type: 'profile-on' });
       const a = await sample();
       await new Promise((r) => setTimeout(r, o.stepSeconds * 1000 * 0.8));
       const b = await sample();
       if (o.profileDir) {
         const dir = o.profileDir;
-        await Promise.all([broker.proc, ingest.proc].map((p, i) => ask(p, 'profile-off', { file: join(dir, `${i ? 'ingest' : 'broker'}-${rate}.cpuprofile`) })));
+        await Promise.all(profiled.map((p) => ask(p, 'profile-off', { file: join(dir, `${p === ingest.proc ? 'ingest' : 'broker'}-${rate}.cpuprofile`) })));
       }
       const seconds = (b.at - a.at) / 1000;
       const accepted = b.accepted - a.accepted;
@@ -103,6 +108,7 @@ export async function brokerCostBench(o: BrokerCostOptions) {
     return { options: o, uptimeBefore, uptimeAfter: uptime(), steps, maxSustained };
   } finally {
     for (const proc of children.reverse()) await stopChild(proc).catch(() => proc.kill('SIGKILL'));
+    await broker?.stop();
     await influxd.stop();
     rmSync(dir, { recursive: true, force: true });
   }

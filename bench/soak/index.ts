@@ -4,8 +4,10 @@
  * `--lots` × `--gates` sensors (default 500 × 4: each sensor 1 msg/s) and `--clients` WebSocket
  * clients (default 5,000, client i on lot i mod lots), the load generators in two more processes.
  * Every 10 s each process reports RSS, heap and its event-loop delay over IPC.
+ * `--broker mosquitto`: a real mosquitto 2.0 (bench/soak/broker.ts) instead of the embedded aedes,
+ * its RSS read from /proc; `--ingest-partitions N`: ingest as N processes, INGEST_PARTITION k/N.
  * Targets: memory flat after warm-up (growth < 5 % over the last 5 minutes), zero errors, loop
- * delay p99 <= 50 ms.
+ * delay p99 <= 50 ms, for every service process (mosquitto: memory only; it has no heap or loop).
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +16,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInfluxd } from '../../testkit/influxd.js';
 import { ask, median, percentile, startChild, stopChild, writeBenchLots } from '../support/child.js';
+import { HASH_FORMAT_OF } from '../ingest/brokers.js';
+import { startSoakBroker, countOf, type ServiceStats, type SoakBroker, type SoakBrokerKind } from './broker.js';
 
 export interface SoakBenchOptions {
   minutes: number;
@@ -21,9 +25,13 @@ export interface SoakBenchOptions {
   clients: number;
   lots: number;
   gates: number;
+  broker: SoakBrokerKind;
+  /** Ingest as this many processes, partitioned by lot (INGEST_PARTITION k/N). */
+  ingestPartitions: number;
 }
 
-type Report = { at: number; rssMiB: number; heapUsedMiB: number; lagP99Ms: number; lagMaxMs: number } & Record<string, number | null>;
+/** heap and loop delay are null for a process that is not Node (mosquitto). */
+type Report = { at: number; rssMiB: number; heapUsedMiB: number | null; lagP99Ms: number | null; lagMaxMs: number | null } & Record<string, number | null>;
 
 const here = new URL('.', import.meta.url).pathname;
 const round = (x: number, d = 1) => Number(x.toFixed(d));
@@ -31,10 +39,10 @@ const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 /** Growth of a series over the last `windowMs`: median of its first 3 samples there vs of the last 3. */
 function growth(series: Report[], key: 'rssMiB' | 'heapUsedMiB', endAt: number, windowMs: number) {
-  const last = series.filter((r) => r.at >= endAt - windowMs);
+  const last = series.filter((r) => r.at >= endAt - windowMs && r[key] !== null);
   if (last.length < 6) return null;
-  const from = median(last.slice(0, 3).map((r) => r[key]));
-  const to = median(last.slice(-3).map((r) => r[key]));
+  const from = median(last.slice(0, 3).map((r) => r[key]!));
+  const to = median(last.slice(-3).map((r) => r[key]!));
   return { fromMiB: round(from), toMiB: round(to), growthPct: round(((to - from) / from) * 100, 2) };
 }
 
@@ -42,37 +50,49 @@ export async function soakBench(o: SoakBenchOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'manku-bench-soak-'));
   const influxd = await startInfluxd(join(dir, 'influxd'));
   const children: Record<string, ChildProcess> = {};
-  const reports: Record<string, Report[]> = {};
-  const listen = (name: string, proc: ChildProcess) => {
-    children[name] = proc;
-    reports[name] = [];
+  const reports: Record<string, Report[]> = { broker: [] };
+  const collect = (name: string, proc: ChildProcess) => {
+    reports[name] ??= [];
     proc.on('message', (m: Report & { type: string }) => m.type === 'report' && reports[name]!.push(m));
   };
+  const listen = (name: string, proc: ChildProcess) => {
+    children[name] = proc;
+    collect(name, proc);
+  };
+  let broker: SoakBroker | null = null;
   const load = { before: loadavg().map((x) => round(x, 2)), uptimeBefore: uptime() };
   try {
-    const { file, sensors } = await writeBenchLots(dir, o.lots, o.gates);
+    const { file, sensors } = await writeBenchLots(dir, o.lots, o.gates, HASH_FORMAT_OF[o.broker]);
     const sensorsFile = join(dir, 'sensors.json');
     const lotsIdsFile = join(dir, 'lot-ids.json');
     writeFileSync(sensorsFile, JSON.stringify(sensors));
     writeFileSync(lotsIdsFile, JSON.stringify([...new Set(sensors.map((s) => s.lotId))]));
-    console.log(`soak: ${o.minutes} min, ${o.rate} msg/s from ${sensors.length} sensors in ${o.lots} lots, ${o.clients} WebSocket clients; ${load.uptimeBefore}`);
+    const n = o.ingestPartitions;
+    console.log(`soak: ${o.minutes} min, ${o.rate} msg/s from ${sensors.length} sensors in ${o.lots} lots, ${o.clients} WebSocket clients; broker ${o.broker}, ingest in ${n} partition${n > 1 ? 's' : ''}; ${load.uptimeBefore}`);
 
     const service = { SOAK_LOTS_FILE: file, SOAK_INFLUX_URL: `${influxd.url}/soak` };
-    const broker = await startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'broker' });
-    listen('broker', broker.proc);
-    const mqttUrl = `mqtt://127.0.0.1:${broker.ready.port}`;
-    const [ingest, api] = await Promise.all([
-      startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'ingest', SOAK_MQTT_URL: mqttUrl }),
+    broker = await startSoakBroker(o.broker, { lotsFile: file, env: service, onReport: (r) => reports.broker!.push(r as Report) });
+    if (broker.proc) collect('broker', broker.proc); // stopped last, by broker.stop()
+    const mqttUrl = broker.url;
+    /** One ingest is `ingest`; partitions are `ingest-1` … `ingest-N`. */
+    const ingestNames = Array.from({ length: n }, (_, k) => (n === 1 ? 'ingest' : `ingest-${k + 1}`));
+    const [api, ...ingests] = await Promise.all([
       startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'api', SOAK_MQTT_URL: mqttUrl }),
+      ...ingestNames.map((_, k) => startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'ingest', SOAK_MQTT_URL: mqttUrl, SOAK_PARTITION: `${k + 1}/${n}` })),
     ]);
-    listen('ingest', ingest.proc);
-    listen('api', api.proc);
+    ingests.forEach((ingest, k) => listen(ingestNames[k]!, ingest.proc));
+    listen('api', api!.proc);
+    const serviceNames = ['broker', ...ingestNames, 'api'];
     const publisher = await startChild(join(here, 'publisher-proc.ts'), { SOAK_MQTT_URL: mqttUrl, SOAK_SENSORS_FILE: sensorsFile, SOAK_RATE: String(o.rate) });
     listen('publisher', publisher.proc);
-    const clients = await startChild(join(here, 'clients-proc.ts'), { SOAK_WS_URL: `ws://127.0.0.1:${api.ready.port}/api/v1/live`, SOAK_CLIENTS: String(o.clients), SOAK_LOTS: lotsIdsFile });
+    const clients = await startChild(join(here, 'clients-proc.ts'), { SOAK_WS_URL: `ws://127.0.0.1:${String(api!.ready.port)}/api/v1/live`, SOAK_CLIENTS: String(o.clients), SOAK_LOTS: lotsIdsFile });
     listen('clients', clients.proc);
     console.log(`all connected: ${sensors.length} sensors, ${String(clients.ready.connected)} WebSocket clients`);
 
+    const stats = (name: string): Promise<ServiceStats> => (name === 'broker' ? broker!.stats() : ask<ServiceStats>(children[name]!, 'stats'));
+    const allStats = async () => Object.fromEntries(await Promise.all(serviceNames.map(async (name) => [name, await stats(name)] as const)));
+    const sum = (all: Record<string, ServiceStats>, names: string[], key: string) => names.reduce((a, name) => a + countOf(all[name]!, key), 0);
+    const cpuAtStart = await allStats();
     const started = Date.now();
     publisher.proc.send({ type: 'go' });
     const endAt = started + o.minutes * 60_000;
@@ -84,7 +104,7 @@ export async function soakBench(o: SoakBenchOptions) {
       shown.broker = broker.length;
       const line = Object.entries(reports)
         .map(([name, r]) => r.at(-1))
-        .map((r, i) => r && `${Object.keys(reports)[i]} ${Math.round(r.rssMiB)}M/${Math.round(r.heapUsedMiB)}M lag${round(r.lagP99Ms)}`)
+        .map((r, i) => r && `${Object.keys(reports)[i]} ${Math.round(r.rssMiB)}M${r.heapUsedMiB === null ? '' : `/${Math.round(r.heapUsedMiB)}M lag${round(r.lagP99Ms ?? NaN)}`}`)
         .join(' | ');
       console.log(`t=${Math.round((Date.now() - started) / 1000)}s rss/heap, loop delay p99 ms: ${line}`);
     }
@@ -93,10 +113,10 @@ export async function soakBench(o: SoakBenchOptions) {
       publisher.proc.send({ type: 'stop' });
     });
     const seconds = (Date.now() - started) / 1000;
+    const cpuAtEnd = await allStats();
     // Ingest may be behind: wait (up to 2 min) until it has taken every acknowledged message.
     const stoppedAt = Date.now();
-    const stats = (name: string) => ask<Record<string, number>>(children[name]!, 'stats');
-    while (((await stats('ingest')).accepted ?? 0) < (final.acked ?? 0) && Date.now() - stoppedAt < 120_000) await new Promise((r) => setTimeout(r, 250));
+    while (sum(await allStats(), ingestNames, 'accepted') < (final.acked ?? 0) && Date.now() - stoppedAt < 120_000) await new Promise((r) => setTimeout(r, 250));
     const caughtUpAfterS = round((Date.now() - stoppedAt) / 1000);
     const load2 = { after: loadavg().map((x) => round(x, 2)), uptimeAfter: uptime() };
     const warmupMs = Math.min(60_000, (o.minutes * 60_000) / 5);
@@ -104,49 +124,58 @@ export async function soakBench(o: SoakBenchOptions) {
       Object.entries(reports).map(([name, all]) => {
         const series = all.filter((r) => r.at >= started);
         const warm = series.filter((r) => r.at >= started + warmupMs && r.at <= endAt);
+        const lags = warm.filter((r) => r.lagP99Ms !== null);
         const last = series.at(-1) ?? ({} as Report);
+        const cpu = (s?: ServiceStats) => (s ? s.cpuUs.user + s.cpuUs.system : NaN);
         return [
           name,
           {
             samples: series.length,
             rss: growth(series.filter((r) => r.at <= endAt), 'rssMiB', endAt, 5 * 60_000),
             heap: growth(series.filter((r) => r.at <= endAt), 'heapUsedMiB', endAt, 5 * 60_000),
-            /** Event-loop delay p99 per 10 s window after the first minute: the median and the worst window. */
-            lagP99Ms: { median: round(median(warm.map((r) => r.lagP99Ms))), worst: round(Math.max(...warm.map((r) => r.lagP99Ms))) },
-            lagMaxMs: round(Math.max(...warm.map((r) => r.lagMaxMs))),
+            /** Event-loop delay p99 per 10 s window after the first minute: the median and the worst window (null: not Node). */
+            lagP99Ms: lags.length ? { median: round(median(lags.map((r) => r.lagP99Ms!))), worst: round(Math.max(...lags.map((r) => r.lagP99Ms!))) } : null,
+            lagMaxMs: lags.length ? round(Math.max(...lags.map((r) => r.lagMaxMs!))) : null,
+            /** Cores it used while the load ran (CPU time / wall time; services only). */
+            cores: serviceNames.includes(name) ? round((cpu(cpuAtEnd[name]) - cpu(cpuAtStart[name])) / 1e6 / seconds, 2) : null,
             last,
           },
         ];
       }),
     );
-    const [ing, apiStats, brokerStats] = await Promise.all([stats('ingest'), stats('api'), stats('broker')]);
+    const end = await allStats();
+    const accepted = sum(end, ingestNames, 'accepted');
     const cl = reports.clients!.at(-1)!;
-    const svc = [brokerStats, ing, apiStats];
-    const problems = svc.flatMap((r) => (r as unknown as { firstProblems: string[] }).firstProblems);
+    const svc = Object.values(end);
+    const problems = svc.flatMap((r) => r.firstProblems);
     const errors = {
-      serviceLogWarnings: svc.reduce((a, r) => a + (r.warn ?? 0), 0),
-      serviceLogErrors: svc.reduce((a, r) => a + (r.error ?? 0) + (r.fatal ?? 0) + (r.uncaught ?? 0), 0),
-      ingestRejected: ing.rejected ?? 0,
-      storeDropped: ing.dropped ?? 0,
-      wsDropped: apiStats.wsDropped ?? 0,
+      /** Warn/error lines of the Node services; every line mosquitto logged once listening. */
+      serviceLogWarnings: svc.reduce((a, r) => a + countOf(r, 'warn'), 0),
+      serviceLogErrors: svc.reduce((a, r) => a + countOf(r, 'error') + countOf(r, 'fatal') + countOf(r, 'uncaught'), 0),
+      ingestRejected: sum(end, ingestNames, 'rejected'),
+      storeDropped: sum(end, ingestNames, 'dropped'),
+      wsDropped: countOf(end.api!, 'wsDropped'),
       publishErrors: final.publishErrors ?? 0,
       sensorDisconnects: final.closes ?? 0,
       wsCloses: cl.closes ?? 0,
       wsErrors: (cl.errors ?? 0) + (cl.serverErrors ?? 0),
       /** Published and acknowledged, but not accepted by ingest. */
-      notAccepted: (final.acked ?? 0) - (ing.accepted ?? 0),
+      notAccepted: (final.acked ?? 0) - accepted,
     };
     const totalErrors = Object.values(errors).reduce((a, n) => a + Math.max(0, n), 0);
     const delays = reports.clients!.filter((r) => r.at >= started + warmupMs && r.delayP99Ms !== null);
+    const isNode = (name: string) => !(name === 'broker' && o.broker === 'mosquitto');
     const summary = {
+      broker: o.broker,
+      ingestPartitions: n,
       seconds: round(seconds),
       /** After the load stopped, until ingest had taken every acknowledged message (its backlog). */
       ingestCaughtUpAfterS: caughtUpAfterS,
       achievedRate: Math.round((final.acked ?? 0) / seconds),
       sent: final.sent,
       acked: final.acked,
-      accepted: ing.accepted,
-      stored: ing.stored,
+      accepted,
+      stored: sum(end, ingestNames, 'stored'),
       wsClientsAtEnd: cl.connected,
       wsFrames: cl.frames,
       wsFramesPerS: Math.round((cl.frames ?? 0) / seconds),
@@ -158,17 +187,18 @@ export async function soakBench(o: SoakBenchOptions) {
         memoryGrowthPct: 5,
         lagP99Ms: 50,
         met: {
-          memoryFlat: ['broker', 'ingest', 'api'].every((n) => (perProcess[n]!.rss?.growthPct ?? Infinity) < 5 && (perProcess[n]!.heap?.growthPct ?? Infinity) < 5),
+          memoryFlat: serviceNames.every((n) => (perProcess[n]!.rss?.growthPct ?? Infinity) < 5 && (!isNode(n) || (perProcess[n]!.heap?.growthPct ?? Infinity) < 5)),
           zeroErrors: totalErrors === 0,
-          lag: ['broker', 'ingest', 'api'].every((n) => perProcess[n]!.lagP99Ms.worst <= 50),
+          lag: serviceNames.filter(isNode).every((n) => (perProcess[n]!.lagP99Ms?.worst ?? Infinity) <= 50),
         },
       },
     };
-    console.log(JSON.stringify({ summary, perProcess: Object.fromEntries(Object.entries(perProcess).map(([n, p]) => [n, { rss: p.rss, heap: p.heap, lagP99Ms: p.lagP99Ms }])) }, null, 2));
+    console.log(JSON.stringify({ summary, perProcess: Object.fromEntries(Object.entries(perProcess).map(([n, p]) => [n, { rss: p.rss, heap: p.heap, lagP99Ms: p.lagP99Ms, cores: p.cores }])) }, null, 2));
     console.log(load2.uptimeAfter);
-    return { options: o, placement: 'broker, ingest, API, influxd, the publisher and the WebSocket clients each in their own process, not pinned: the OS spreads them over the 2 vCPUs', load: { ...load, ...load2 }, summary, perProcess, reports };
+    return { options: o, placement: `broker (${o.broker}), ${n} ingest process${n > 1 ? 'es' : ''}, API, influxd, the publisher and the WebSocket clients each in their own process, not pinned: the OS spreads them over the 2 vCPUs`, load: { ...load, ...load2 }, summary, perProcess, reports };
   } finally {
     for (const proc of Object.values(children).reverse()) await stopChild(proc).catch(() => proc.kill('SIGKILL'));
+    await broker?.stop();
     await influxd.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,19 +1,21 @@
 /**
  * Soak child: one part of a split deployment (SOAK_ROLE = broker | ingest | api) in its own
  * process, as `manku broker|ingest|api` would run it, reporting memory and loop delay over IPC.
+ * An ingest with SOAK_PARTITION=k/N owns partition k of N (INGEST_PARTITION), with its client id.
  * Log lines at warn or above go to stderr and are counted: the soak's "errors".
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { createApi } from '../../api/index.js';
 import { createBroker } from '../../broker/index.js';
-import { LotsFile } from '../../core/index.js';
+import { ingestPartitionOf } from '../../bin/config.js';
+import { LotsFile, PartitionText } from '../../core/index.js';
 import { createIngest } from '../../ingest/index.js';
 import { createInfluxStore } from '../../storage/index.js';
 import { reportEvery } from './report.js';
 import { profileOff, profileOn } from '../support/profile.js';
 
-const { SOAK_ROLE, SOAK_LOTS_FILE, SOAK_MQTT_URL, SOAK_INFLUX_URL } = process.env;
+const { SOAK_ROLE, SOAK_LOTS_FILE, SOAK_MQTT_URL, SOAK_INFLUX_URL, SOAK_PARTITION = '1/1' } = process.env;
 const lots = LotsFile.parse(JSON.parse(readFileSync(SOAK_LOTS_FILE!, 'utf8')));
 const logged = { warn: 0, error: 0, fatal: 0, uncaught: 0 };
 const firstProblems: string[] = [];
@@ -45,7 +47,8 @@ if (SOAK_ROLE === 'broker') {
   stop = () => broker.stop();
 } else if (SOAK_ROLE === 'ingest') {
   const store = createInfluxStore({ url: SOAK_INFLUX_URL!, logger });
-  const ingest = createIngest({ lots, store, mqttUrl: SOAK_MQTT_URL!, username: 'bench-ingest', password: 'bench', logger });
+  const { partition, clientId } = ingestPartitionOf({ INGEST_PARTITION: PartitionText.parse(SOAK_PARTITION) });
+  const ingest = createIngest({ lots, store, mqttUrl: SOAK_MQTT_URL!, username: 'bench-ingest', password: 'bench', logger, partition, clientId });
   await ingest.start();
   extra = () => {
     const s = ingest.stats();
