@@ -19,7 +19,8 @@ export default defineConfig({
       // file (import was ~80 s of the run); the files keep no state between them (fake timers are restored).
       { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
       // Real servers: one influxd for the run (globalSetup), brokers and HTTP on port 0, Chromium.
-      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] } },
+      // manku's processes start from entry points built once by globalSetup (setupFiles hands them over).
+      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'], globalSetup: ['test/global-setup.ts'], setupFiles: ['test/setup-entry-points.ts'] } },
     ],
   },
 });

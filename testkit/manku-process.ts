@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from './entry-points.js';
 import { waitFor } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -25,9 +26,13 @@ export interface MankuProcess {
   stderr(): string;
 }
 
-/** @example const api = startManku('api', { LOTS_FILE, MQTT_URL, PORT: '0' }); await api.ready(); */
-export function startManku(role: MankuRole, env: Record<string, string>): MankuProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts', role], {
+/**
+ * Started from the built entry point when the test run has one (testkit/entry-points.ts); `via: 'tsx'`
+ * starts it exactly as `npm start` / `npm run manku` do.
+ * @example const api = startManku('api', { LOTS_FILE, MQTT_URL, PORT: '0' }); await api.ready();
+ */
+export function startManku(role: MankuRole, env: Record<string, string>, { via }: { via?: 'tsx' } = {}): MankuProcess {
+  const child = spawn(process.execPath, nodeArgs('manku', [role], via ? { via } : {}), {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,6 +16,7 @@ import type { Broker } from '../../broker/index.js';
 import type { LotsFile } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
+import { nodeArgs } from '../../testkit/entry-points.js';
 import { waitFor } from '../../testkit/wait.js';
 import { startIssuer, signingKey, type SigningKey, type TestIssuer } from '../support/oidc-issuer.js';
 import { startApi, startBroker, startIngest, testLots } from '../support/stack.js';
@@ -143,7 +144,7 @@ describe('admin routes with OpenID Connect', () => {
 
   it('work from the admin CLI with ADMIN_BEARER', async () => {
     const token = await issuer.token({ sub: 'op-cli', preferred_username: 'sato' });
-    const cli = await run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'reset-sensor', 'lot-a', 'gate-a1'], {
+    const cli = await run(process.execPath, nodeArgs('manku', ['reset-sensor', 'lot-a', 'gate-a1']), {
       env: { ...process.env, ADMIN_BEARER: token, ADMIN_TOKEN: '', API_URL: base },
     });
     expect(JSON.parse(cli.stdout)).toMatchObject({ lotId: 'lot-a', sensorId: 'gate-a1' });

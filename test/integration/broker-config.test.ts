@@ -11,11 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../broker/index.js';
+import { nodeArgs } from '../../testkit/entry-points.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const manku = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000 }).then(
+  run(process.execPath, nodeArgs('manku', args), { cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000 }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nodeArgs } from '../../testkit/entry-points.js';
 import { freePort, waitFor } from '../../testkit/wait.js';
 import { killStartedManku, startManku } from '../support/manku.js';
 
@@ -19,12 +20,12 @@ afterAll(() => {
 });
 
 
-// Each case starts whole processes (tsx compiles on start): slow on a loaded 2-core machine.
+// Each case starts whole processes: slow on a loaded 2-core machine.
 describe('manku (npm start)', { timeout: 180_000 }, () => {
   it('runs on the demo lots file: mosquitto_pub -> API, duplicates and garbage change nothing, Ctrl-C flushes', async () => {
     expect(spawnSync('mosquitto_pub', ['--help']).error, 'mosquitto_pub missing: apt-get install -y mosquitto-clients').toBeUndefined();
     const dataDir = mkdtempSync(join(tmpdir(), 'manku-cli-'));
-    const m = startManku({ DATA_DIR: dataDir });
+    const m = startManku({ DATA_DIR: dataDir }, 'all', { via: 'tsx' }); // as `npm start` runs it: the other cases start the built copy
     await waitFor(() => m.lines.some((l) => l.msg === 'manku ready'), { timeoutMs: 60_000, what: 'manku ready' });
     expect(m.lines.some((l) => String(l.msg).includes('DEMO CREDENTIALS ACTIVE'))).toBe(true);
     expect(m.lines.find((l) => String(l.msg).startsWith('store:'))?.msg).toBe('store: embedded');
@@ -155,7 +156,7 @@ describe('manku (npm start)', { timeout: 180_000 }, () => {
   });
 
   it('logs JSON lines by default off a terminal, and lines for people with LOG_FORMAT=pretty', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts'], {
+    const child = spawn(process.execPath, nodeArgs('manku', []), {
       env: { ...process.env, MQTT_PORT: '0', PORT: '0', LOG_FORMAT: 'pretty', DATA_DIR: mkdtempSync(join(tmpdir(), 'manku-pretty-')) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -178,7 +179,7 @@ describe('manku (npm start)', { timeout: 180_000 }, () => {
   });
 
   it('hash-password prints a hash the lots file accepts', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'hash-password', 's3cret']);
+    const { stdout } = await run(process.execPath, nodeArgs('manku', ['hash-password', 's3cret'], { via: 'tsx' })); // as `npm run manku --` runs it
     expect(stdout.trim()).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
   });
 });

@@ -22,7 +22,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-// Whole processes start and restart here (tsx compiles on start): slow on a loaded 2-core machine.
+// Whole processes start and restart here: slow on a loaded 2-core machine.
 describe('fault drills', { timeout: 600_000 }, () => {
   it('InfluxDB stopped mid-stream: live status stays fresh, and every reading is stored once it is back', async () => {
     const r = await influxOutageDrill({ dir: tempDir(), rate: 100, beforeMs: 1000, outageMs: 3000, afterMs: 1000, bufferPoints: 10_000, seed: 12 });

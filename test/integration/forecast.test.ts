@@ -19,6 +19,7 @@ import type { Broker } from '../../broker/index.js';
 import { LotsFile, type HolidayCalendar } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore, createInfluxHistory, createInfluxStore } from '../../storage/index.js';
+import { nodeArgs } from '../../testkit/entry-points.js';
 import { occupancyWeeks, typicalShare } from '../../testkit/occupancy-weeks.js';
 import { freePort, waitFor } from '../../testkit/wait.js';
 import { hashPassword } from '../../broker/index.js';
@@ -112,7 +113,7 @@ describe('manku import-history', () => {
       ]),
     );
     const dataDir = join(dir, 'bad-embedded');
-    const result = await run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'import-history', '--csv', bad, '--lots', lotsPath], {
+    const result = await run(process.execPath, nodeArgs('manku', ['import-history', '--csv', bad, '--lots', lotsPath]), {
       env: { ...process.env, DATA_DIR: dataDir, INFLUX_URL: '' },
     }).then(
       () => ({ code: 0, stderr: '' }),

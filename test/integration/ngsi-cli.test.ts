@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nodeArgs } from '../../testkit/entry-points.js';
 import { waitFor } from '../../testkit/wait.js';
 import { receiver } from '../support/ngsi.js';
 import { connectClient } from '../support/stack.js';
@@ -16,13 +17,13 @@ import { errorsOf, etsiNgsiLd, offStreetParkingValidator } from '../support/stan
 
 const run = promisify(execFile);
 const manku = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', ...args], { env: { ...process.env, ...env }, timeout: 150_000 });
+  run(process.execPath, nodeArgs('manku', args), { env: { ...process.env, ...env }, timeout: 150_000 });
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-// Each case starts a process (tsx compiles on start): slow on a loaded 2-core machine.
+// Each case starts a process: slow on a loaded 2-core machine.
 describe('manku ngsi registration', { timeout: 180_000 }, () => {
   it('prints a CsourceRegistration for the endpoint, valid against the ETSI OAS', async () => {
     const { stdout } = await manku(['ngsi', 'registration', '--endpoint', 'https://manku.example.jp/']);
@@ -41,7 +42,7 @@ describe('manku ngsi registration', { timeout: 180_000 }, () => {
 describe('npm start with NGSI_PUSH_URL', { timeout: 300_000 }, () => {
   it('pushes each change of the demo lot once, in order, and serves it as a valid OffStreetParking', async () => {
     const city = await receiver();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/manku.ts'], {
+    const child = spawn(process.execPath, nodeArgs('manku', []), {
       env: { ...process.env, MQTT_PORT: '0', PORT: '0', LOG_FORMAT: 'json', DATA_DIR: mkdtempSync(join(tmpdir(), 'manku-ngsi-cli-')), NGSI_PUSH_URL: city.url },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -16,6 +16,7 @@ import type { LotsFile } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore, createInfluxStore } from '../../storage/index.js';
 import { startInfluxd } from '../../testkit/influxd.js';
+import { nodeArgs } from '../../testkit/entry-points.js';
 import { waitFor } from '../../testkit/wait.js';
 import { connectClient, counterJson, liveClient, startApi, startBroker, startIngest, testLots } from '../support/stack.js';
 import { BROKER_REFUSAL_KINDS } from '../../protocol/index.js';
@@ -153,12 +154,12 @@ describe('sensor reset', () => {
     await g2.publishAsync(topic, counterJson(5, 3, 4, 0), { qos: 1 });
     await waitFor(() => ingest.ledger.status('lot-a')?.occupied === before + 1, { what: 'counting again' });
 
-    const cli = await run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'reset-sensor', 'lot-a', 'gate-a2'], {
+    const cli = await run(process.execPath, nodeArgs('manku', ['reset-sensor', 'lot-a', 'gate-a2']), {
       env: { ...process.env, ADMIN_TOKEN: TOKEN, API_URL: base },
     });
     expect(JSON.parse(cli.stdout)).toEqual({ lotId: 'lot-a', sensorId: 'gate-a2', previous: { boot: 5, seq: 3, in: 4, out: 0 } });
     expect(ingest.stats().sensorResets).toBe(2);
-    const wrong = run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'reset-sensor', 'lot-a', 'gate-zz'], { env: { ...process.env, ADMIN_TOKEN: TOKEN, API_URL: base } });
+    const wrong = run(process.execPath, nodeArgs('manku', ['reset-sensor', 'lot-a', 'gate-zz']), { env: { ...process.env, ADMIN_TOKEN: TOKEN, API_URL: base } });
     await expect(wrong).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/404.*no sensor "gate-zz"/) });
     g2.end(true);
   }, 90_000); // it starts the CLI as a process: slow on a loaded 2-core machine

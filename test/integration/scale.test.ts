@@ -42,7 +42,7 @@ function call(url: string, method = 'GET', body?: unknown): Promise<{ status: nu
   });
 }
 
-// Whole processes start here (tsx compiles on start): slow on a loaded 2-core machine.
+// Whole processes start here: slow on a loaded 2-core machine.
 describe.each(['aedes', 'mosquitto'] as const)('two ingest partitions and two API workers (%s)', { timeout: 600_000 }, (brokerKind) => {
   let dir: string;
   let mosquitto: Mosquitto | null = null;

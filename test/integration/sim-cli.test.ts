@@ -11,11 +11,16 @@ import { createRecorder, createScenario, promisedCount, readRecording, truthAt, 
 import { messagesTaken, type Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { CounterMessage, parseCounterTopic } from '../../protocol/index.js';
+import { nodeArgs } from '../../testkit/entry-points.js';
 import { waitFor } from '../../testkit/wait.js';
 import { passwordOf, startBroker, startIngest, testLots } from '../support/stack.js';
 
 const run = promisify(execFile);
-const sim = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'firmware-sim/cli.ts', ...args], { timeout: 60_000 });
+const simVia = (options: { via?: 'tsx' }) => (...args: string[]) => run(process.execPath, nodeArgs('sim', args, options), { timeout: 60_000 });
+/** The simulator from the test run's built copy (testkit/entry-points.ts)... */
+const sim = simVia({});
+/** ...and once as `npm run sim` runs it, through tsx. */
+const npmRunSim = simVia({ via: 'tsx' });
 const started: Array<{ stop(): Promise<void> }> = [];
 afterEach(async () => {
   for (const s of started.splice(0).reverse()) await s.stop();
@@ -51,7 +56,7 @@ describe('npm run sim', { timeout: 90_000 }, () => {
     const file = join(mkdtempSync(join(tmpdir(), 'manku-rec-')), 'day.ndjson');
     const recorder = createRecorder({ mqttUrl: first.url, username: 'ingest', password: passwordOf('ingest'), file });
     await recorder.start();
-    const { stdout } = await sim('run', '--url', first.url, '--lot', 'lot-a', '--sensors', 'gate-a1,gate-a2', '--password', 'pw-{sensor}',
+    const { stdout } = await npmRunSim('run', '--url', first.url, '--lot', 'lot-a', '--sensors', 'gate-a1,gate-a2', '--password', 'pw-{sensor}',
       '--date', '2026-11-24', '--from', '7', '--hours', '3', '--fast', '--duplicate', '0.05', '--state', join(dirname(file), 'boots.json'));
     expect(stdout).toMatch(/simulating a weekday .* 07:00–09:59 Asia\/Tokyo, as fast as possible/);
     expect(stdout).toMatch(/done: \d+ messages/);

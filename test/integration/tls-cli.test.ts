@@ -12,6 +12,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nodeArgs } from '../../testkit/entry-points.js';
 import { waitFor } from '../../testkit/wait.js';
 import { createTestCa, LOOPBACK_SAN } from '../support/certs.js';
 import { blockWith, REPO_ROOT } from '../support/docs.js';
@@ -78,7 +79,7 @@ function servedSerial(port: number, ca: string): Promise<string> {
 
 const serialOf = (file: string) => new X509Certificate(readFileSync(file)).serialNumber;
 
-// Whole processes (tsx compiles on start): slow on a loaded 2-core machine.
+// Whole processes: slow on a loaded 2-core machine.
 describe('npm start with TLS', { timeout: 180_000 }, () => {
   it('runs the example of docs/configuration.md: its certificates, mosquitto_pub --cafile -p 8883, curl --cacert https://', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'manku-tls-doc-'));
@@ -101,7 +102,7 @@ describe('npm start with TLS', { timeout: 180_000 }, () => {
     });
     // The admin CLI reaches the https:// API, trusting the private CA through Node's NODE_EXTRA_CA_CERTS.
     const manku = (env: Record<string, string>) =>
-      run(process.execPath, ['--import', 'tsx', 'bin/manku.ts', 'reset-sensor', 'demo-hospital', 'demo-gate-1'], { cwd: REPO_ROOT, env: { ...process.env, ...admin, API_URL: api, ...env }, timeout: 60_000 });
+      run(process.execPath, nodeArgs('manku', ['reset-sensor', 'demo-hospital', 'demo-gate-1']), { cwd: REPO_ROOT, env: { ...process.env, ...admin, API_URL: api, ...env }, timeout: 60_000 });
     const [trusted, untrusted] = await Promise.allSettled([manku({ NODE_EXTRA_CA_CERTS: join(dir, 'ca.crt') }), manku({})]);
     expect(trusted.status === 'fulfilled' && JSON.parse(trusted.value.stdout)).toMatchObject({ lotId: 'demo-hospital', sensorId: 'demo-gate-1' });
     expect(String((untrusted as PromiseRejectedResult).reason?.stderr)).toMatch(/cannot reach the API at https:.*\(set API_URL; for a private CA set NODE_EXTRA_CA_CERTS to its file\)/);

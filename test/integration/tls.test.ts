@@ -20,6 +20,7 @@ import { systemClock, type LotsFile } from '../../core/index.js';
 import type { Ingest } from '../../ingest/index.js';
 import { createEmbeddedStore } from '../../storage/index.js';
 import { openMqttSession, readTlsCredentials } from '../../transport/index.js';
+import { nodeArgs } from '../../testkit/entry-points.js';
 import { waitFor } from '../../testkit/wait.js';
 import { createTestCa, LOOPBACK_SAN, type CertFiles, type TestCa } from '../support/certs.js';
 import { connectClient, counterJson, liveClient, passwordOf, startApi, startIngest, testLots, waitForOccupied } from '../support/stack.js';
@@ -70,7 +71,7 @@ function httpsGet(url: string, caCert: string): Promise<{ body: Record<string, u
   });
 }
 
-const sim = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'firmware-sim/cli.ts', ...args], { timeout: 60_000 });
+const sim = (...args: string[]) => run(process.execPath, nodeArgs('sim', args), { timeout: 60_000 });
 
 function refusedCount(broker: Broker, kind: 'client-cert' | 'tls-handshake') {
   return broker.stats().refused[kind];
@@ -138,7 +139,7 @@ describe('MQTT over TLS only, HTTPS and WSS', () => {
     await expect(ready).rejects.toThrow(/not valid for the name connected to \(.*broker\.example\.jp.*\); connect by a name the certificate holds \(MQTT_URL or MQTT_SERVERNAME\)$/);
   });
 
-  // Two tsx processes: slow on a loaded 2-core machine.
+  // Two simulator processes: slow on a loaded 2-core machine.
   it('the simulator CLI: --ca with the broker\'s CA plays its gates in over TLS; a wrong CA stops it at once naming --ca', { timeout: 90_000 }, async () => {
     const before = ingest.stats().accepted;
     const common = ['run', '--url', url, '--lot', 'lot-b', '--sensors', 'gate-b1', '--password', 'pw-{sensor}', '--fast', '--from', '8', '--hours', '1', '--state', join(dir, 'sim-boots.json')];
