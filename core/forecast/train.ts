@@ -130,7 +130,7 @@ export function* trainingSteps(history: readonly Sample[], options: ForecasterOp
     const recency = Math.pow(0.5, (grid.days - 1 - d) / HALF_LIFE_DAYS);
     for (let s = 0; s < S && d >= fitFrom; s++) {
       const y = grid.pct[d * S + s]!;
-      if (Number.isNaN(y) || seen++ % stride !== 0 || !prepareIssue(profile, day, rowTypes[d]!, s, y, valueAt(grid, d * S + s - 1), issue)) continue;
+      if (Number.isNaN(y) || seen++ % stride !== 0 || !prepareIssue(profile, day, rowTypes[d]!, s, y, (j) => valueAt(grid, d * S + s - j), issue)) continue;
       for (let k = 1; k <= K; k++) {
         const target = valueAt(grid, d * S + s + k);
         if (Number.isNaN(target) || !fitted(k)) continue;
