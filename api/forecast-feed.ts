@@ -5,7 +5,7 @@
  * every `reissueMs` so its times stay ahead) and the enriched status is what listeners hear, so
  * the live hub still encodes each change once.
  */
-import { forecast, type Clock, type ForecastPoint } from '../core/index.js';
+import { forecast, TODAY_MIN, type Clock, type ForecastPoint } from '../core/index.js';
 import { createMovementLog, systemClock } from '../core/index.js';
 import type { LiveForecast, LotStatus } from '../protocol/index.js';
 import type { ForecastModels } from './forecast-models.js';
@@ -13,7 +13,8 @@ import type { StatusFeed, StatusListener } from './status-feed.js';
 
 /** The horizons a live status carries (contract with the widget). */
 export const LIVE_HORIZONS_MIN = [30, 60] as const;
-const STEP_MS = 15 * 60_000;
+/** How far back each lot's counts are kept: the forecast uses today's counts over the last TODAY_MIN minutes. */
+const MOVEMENT_WINDOW_MS = TODAY_MIN * 60_000;
 
 export type ForecastResult =
   | { ok: true; issuedAtMs: number; points: ForecastPoint[]; skipped: { horizonMin: number; reason: string }[] }
@@ -47,9 +48,14 @@ export function createForecastFeed({
     const m = models.get(status.lotId);
     if (!m || m.state !== 'ready') return { ok: false, reason: m?.reason ?? 'no model for this lot' };
     if (status.stale || status.level === 'unknown') return { ok: false, reason: 'the lot is stale (a gate is silent): there is no current count to forecast from' };
-    const change = movements.get(status.lotId)?.changeOver(nowMs) ?? null;
-    const f = forecast(m.model, nowMs, { occupied: status.occupied, level: status.level, occupiedStepAgo: change === null ? null : status.occupied - change }, horizonsMin);
+    const f = forecast(m.model, nowMs, { occupied: status.occupied, level: status.level, occupiedBefore: countsBefore(status.lotId, m.model.stepMs, nowMs) }, horizonsMin);
     return { ok: true, issuedAtMs: nowMs, points: f.points, skipped: f.skipped };
+  }
+
+  /** The lot's counts 1, 2, … model steps before now, as received (null before the first one kept: since start, or since it was stale). */
+  function countsBefore(lotId: string, stepMs: number, nowMs: number): (number | null)[] {
+    const log = movements.get(lotId);
+    return Array.from({ length: Math.floor(MOVEMENT_WINDOW_MS / stepMs) }, (_, i) => log?.countAt(nowMs - (i + 1) * stepMs) ?? null);
   }
 
   /** The status as served: with the live forecast when there is one. */
@@ -82,7 +88,7 @@ export function createForecastFeed({
   function record(status: LotStatus) {
     if (status.stale) return movements.delete(status.lotId);
     let log = movements.get(status.lotId);
-    if (!log) movements.set(status.lotId, (log = createMovementLog({ windowMs: STEP_MS })));
+    if (!log) movements.set(status.lotId, (log = createMovementLog({ windowMs: MOVEMENT_WINDOW_MS })));
     log.record(Date.parse(status.observedAt ?? '') || clock.now(), status.occupied);
   }
 

@@ -41,6 +41,8 @@ export interface MovementLog {
   record(timeMs: number, occupied: number): void;
   /** Net change from `nowMs − windowMs` to the latest count, or null when no observation is that old. */
   changeOver(nowMs: number): number | null;
+  /** The count at `timeMs` (the last one recorded at or before it), or null when none is kept that old (at most windowMs before the latest). */
+  countAt(timeMs: number): number | null;
   /** Forgets everything (a calibration is a correction, not vehicles moving). */
   clear(): void;
 }
@@ -51,6 +53,14 @@ export interface MovementLog {
  */
 export function createMovementLog({ windowMs = DEFAULT_TREND_RULE.windowMs, resolutionMs = 10_000 }: { windowMs?: number; resolutionMs?: number } = {}): MovementLog {
   let entries: { timeMs: number; occupied: number }[] = [];
+  const countAt = (timeMs: number) => {
+    let count: number | null = null;
+    for (const e of entries) {
+      if (e.timeMs > timeMs) break;
+      count = e.occupied;
+    }
+    return count;
+  };
   return {
     record(timeMs, occupied) {
       const last = entries.at(-1);
@@ -64,14 +74,10 @@ export function createMovementLog({ windowMs = DEFAULT_TREND_RULE.windowMs, reso
       if (drop) entries = entries.slice(drop);
     },
     changeOver(nowMs) {
-      const from = nowMs - windowMs;
-      let base: number | null = null;
-      for (const e of entries) {
-        if (e.timeMs > from) break;
-        base = e.occupied;
-      }
+      const base = countAt(nowMs - windowMs);
       return base === null ? null : entries.at(-1)!.occupied - base;
     },
+    countAt,
     clear() {
       entries = [];
     },

@@ -113,7 +113,7 @@ export function evaluate(series: readonly LotSeries[], o: EvaluateOptions): Eval
         for (const h of o.horizonsMin) {
           const truth = valueOn(t + h * 60_000);
           if (Number.isNaN(truth)) continue;
-          const predicted = weights.map(([m, w]) => [m, predictPct(model, w, t, y, valueOn(t - stepMs), h, true)] as const);
+          const predicted = weights.map(([m, w]) => [m, predictPct(model, w, t, y, (j) => valueOn(t - j * stepMs), h, true)] as const);
           if (predicted.some(([, p]) => typeof p === 'string')) continue;
           const served = {} as Record<MethodName, number>;
           for (const [m, p] of predicted) {

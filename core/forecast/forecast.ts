@@ -8,6 +8,8 @@ import { createIssue, FEATURES, featuresAt, prepareIssue } from './features.js';
 import { percentOf } from './grid.js';
 import type { Model } from './train.js';
 
+export { TODAY_MIN } from './features.js';
+
 /** Fewest days of the target's type at the target time of day the profile must have seen. */
 export const MIN_DAYS_AT_SLOT = 2;
 
@@ -15,8 +17,13 @@ export interface Current {
   occupied: number;
   /** The live level now (for hysteresis); computed from `occupied` when absent. */
   level?: KnownLevel | null;
-  /** Occupancy one model step (options.stepMin) before now, if known: its movement sharpens the forecast. */
-  occupiedStepAgo?: number | null;
+  /**
+   * The lot's occupancy 1, 2, … model steps (options.stepMin) before now, as far as known (index 0:
+   * one step ago; null where unknown): today's movement and how today compares with the usual day
+   * sharpen the forecast. Up to TODAY_MIN minutes are used; without them those features are 0, as in
+   * training when today has no earlier value.
+   */
+  occupiedBefore?: readonly (number | null)[];
 }
 
 export interface ForecastPoint {
@@ -43,8 +50,9 @@ export type Weights = (k: number) => ArrayLike<number> | null;
 /**
  * The forecast occupancy in percent of capacity `horizonMin` after `nowMs`, from the current value
  * `y` (percent), interpolated between whole grid steps; a reason string when there is none.
+ * `before(j)`: the value j grid steps before now in percent (NaN if unknown).
  */
-export function predictPct(model: Model, weights: Weights, nowMs: number, y: number, yBefore: number, horizonMin: number, requireRecent = false): number | string {
+export function predictPct(model: Model, weights: Weights, nowMs: number, y: number, before: (j: number) => number, horizonMin: number, requireRecent = false): number | string {
   const { stepMs, profile } = model;
   const S = profile.grid.slotsPerDay;
   const local = model.clock.localMs(nowMs) - profile.grid.phaseMs;
@@ -55,7 +63,7 @@ export function predictPct(model: Model, weights: Weights, nowMs: number, y: num
   const k = (local + horizonMin * 60_000) / stepMs - index;
   const k0 = Math.floor(k);
   const issue = createIssue();
-  if (!prepareIssue(profile, day, model.typeOf(day), slot, y, yBefore, issue)) return 'no history at this time of day for this day of the week';
+  if (!prepareIssue(profile, day, model.typeOf(day), slot, y, before, issue)) return 'no history at this time of day for this day of the week';
   const x = new Float64Array(FEATURES);
   const at = (kk: number): number | string => {
     if (kk === 0) return y;
@@ -85,7 +93,8 @@ export const modelWeights = (model: Model): Weights => (k) => model.weights[k] ?
 export function forecast(model: Model, nowMs: number, current: Current, horizonsMin: readonly number[]): Forecast {
   const { capacity, thresholds, maxHorizonMin } = model.options;
   const y = percentOf(current.occupied, capacity);
-  const before = current.occupiedStepAgo == null ? NaN : percentOf(current.occupiedStepAgo, capacity);
+  const earlier = current.occupiedBefore ?? [];
+  const before = (j: number) => (earlier[j - 1] == null ? NaN : percentOf(earlier[j - 1]!, capacity));
   const out: Forecast = { points: [], skipped: [] };
   let level = current.level ?? nextLevel(null, y, thresholds);
   for (const h of [...horizonsMin].sort((a, b) => a - b)) {

@@ -42,8 +42,13 @@ export const MIN_HOURS_PER_DAY = 2;
  * times of them), so training time stays bounded however long the history (the profile uses it all).
  */
 const FIT_DAYS = 84;
-/** At most about this many issue times per fit, evenly spaced (neighbouring ones say nearly the same). */
-const FIT_ISSUES = 2048;
+/**
+ * At most about this many issue times per fit, evenly spaced (neighbouring ones say nearly the same).
+ * 1,536 since the fit has 9 features (2,048 with 7): its cost grows with the square of the features,
+ * so training costs what it did (Birmingham, ≤ 1,512 values a lot in 12 weeks, is unchanged; the
+ * simulator's weeks: 60 min 1.788 instead of 1.776).
+ */
+const FIT_ISSUES = 1536;
 /**
  * A pair's weight in the fit halves every this many days back from the end of the history: the
  * latest weeks look most like the coming ones (Birmingham's weeks before Christmas: 1.198 / 1.825
@@ -130,7 +135,7 @@ export function* trainingSteps(history: readonly Sample[], options: ForecasterOp
     const recency = Math.pow(0.5, (grid.days - 1 - d) / HALF_LIFE_DAYS);
     for (let s = 0; s < S && d >= fitFrom; s++) {
       const y = grid.pct[d * S + s]!;
-      if (Number.isNaN(y) || seen++ % stride !== 0 || !prepareIssue(profile, day, rowTypes[d]!, s, y, valueAt(grid, d * S + s - 1), issue)) continue;
+      if (Number.isNaN(y) || seen++ % stride !== 0 || !prepareIssue(profile, day, rowTypes[d]!, s, y, (j) => valueAt(grid, d * S + s - j), issue)) continue;
       for (let k = 1; k <= K; k++) {
         const target = valueAt(grid, d * S + s + k);
         if (Number.isNaN(target) || !fitted(k)) continue;

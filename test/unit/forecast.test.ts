@@ -142,6 +142,29 @@ describe('forecast: points', () => {
   });
 });
 
+describe("forecast: today's earlier counts", () => {
+  const model = train(weeks('Asia/Tokyo', '2026-09-01', 35), options('Asia/Tokyo'));
+  // Tuesday 2026-10-06, the day after the history, with demand 10 % above the usual curve all morning.
+  const busy = (hour: number) => Math.round(typicalShare(hour, 2) * 1.1 * CAPACITY);
+  const now = at('Asia/Tokyo', '2026-10-06T08:30');
+
+  it('a day running busier than usual since the last hour is forecast closer to what it becomes', () => {
+    const occupiedBefore = [8.25, 8, 7.75, 7.5].map(busy); // 1, 2, 3, 4 steps of 15 min before now
+    const withToday = forecast(model, now, { occupied: busy(8.5), occupiedBefore }, [60]).points[0]!;
+    const nowOnly = forecast(model, now, { occupied: busy(8.5) }, [60]).points[0]!;
+    const truth = busy(9.5);
+    expect(Math.abs(withToday.occupied - truth)).toBeLessThan(Math.abs(nowOnly.occupied - truth));
+  });
+
+  it('unknown earlier counts (null) are left out, never taken as 0', () => {
+    const none = forecast(model, now, { occupied: busy(8.5) }, [30, 60]);
+    expect(forecast(model, now, { occupied: busy(8.5), occupiedBefore: [null, null, null, null] }, [30, 60])).toEqual(none);
+    const partial = forecast(model, now, { occupied: busy(8.5), occupiedBefore: [busy(8.25), null] }, [60]).points[0]!;
+    const zeros = forecast(model, now, { occupied: busy(8.5), occupiedBefore: [busy(8.25), 0] }, [60]).points[0]!;
+    expect(partial.occupied).not.toBe(zeros.occupied);
+  });
+});
+
 describe('forecast: training in steps', () => {
   it('pauses many times and ends with exactly the model trainForecaster gives', () => {
     const samples = weeks('Asia/Tokyo', '2026-09-01', 35, 'JP');

@@ -64,6 +64,21 @@ describe('movement log', () => {
     expect(log.changeOver(60 * MIN - 1)).toBe(15);
   });
 
+  it('gives the count at an earlier time within the window, null before its first observation', () => {
+    const log = createMovementLog({ windowMs: 60 * MIN });
+    log.record(10 * MIN, 5);
+    log.record(30 * MIN, 9);
+    log.record(80 * MIN, 12);
+    expect(log.countAt(5 * MIN)).toBeNull(); // nothing recorded that early: unknown, not 0
+    expect(log.countAt(20 * MIN)).toBe(5);
+    expect(log.countAt(79 * MIN)).toBe(9);
+    expect(log.countAt(80 * MIN)).toBe(12);
+    log.record(200 * MIN, 3); // the window keeps one entry at or before 140 min: 12 (from 80 min)
+    expect(log.countAt(140 * MIN)).toBe(12);
+    expect(log.countAt(100 * MIN)).toBe(12);
+    expect(log.countAt(30 * MIN)).toBeNull(); // dropped: older than the window needs
+  });
+
   it('forgets everything on clear (a calibration)', () => {
     const log = createMovementLog();
     log.record(0, 1);
