@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--key value ...]`: runs a benchmark, prints its figures and writes
  * them to bench/results/<name>-<time>.json and bench/results/<name>-latest.json.
- * Benchmarks: ingest, live, floor, live-workers, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard, drills, soak, gates, console, brokercost.
+ * Benchmarks: ingest, live, floor, live-workers, replay, truth, widget, ngsi, forecast, limits, fuzz, packet-guard, drills, soak, gates, console, brokercost, ingest-cpu.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, loadavg } from 'node:os';
@@ -26,6 +26,7 @@ import { SOAK_BROKERS, type SoakBrokerKind } from './soak/broker.js';
 import { gatesBench } from './gates/index.js';
 import { consoleBench } from './console/index.js';
 import { brokerCostBench } from './brokercost/index.js';
+import { ingestCpuBench } from './ingest-cpu/index.js';
 
 function benchBrokerOf(name = 'aedes'): BenchBroker {
   if (!(BENCH_BROKERS as readonly string[]).includes(name)) throw new Error(`--broker ${name}: use one of ${BENCH_BROKERS.join(', ')}`);
@@ -111,6 +112,8 @@ const benches = {
       profileDir: args.profile ?? null,
       broker: soakBrokerOf(args.broker),
     }),
+  'ingest-cpu': (args: Record<string, string>) =>
+    ingestCpuBench({ lots: Number(args.lots ?? 500), gates: Number(args.gates ?? 4), messages: Number(args.messages ?? 200_000), runs: Number(args.runs ?? 3) }),
 };
 
 function parseArgs(argv: string[]) {

@@ -72,16 +72,20 @@ export function pointTimeNs(p: Pick<StorePoint, 'timeMs' | 'lotSeq'>): string {
   return (BigInt(Math.trunc(p.timeMs)) * 1_000_000n + BigInt(p.lotSeq % 1_000_000)).toString();
 }
 
+// [stored name, point property] per measurement, worked out once: every stored point is converted.
+const NAMES = Object.fromEntries(
+  layouts.map(([m, { tags, fields }]) => [m, { tags: Object.entries(tags) as string[][], fields: Object.keys(fields).map((key) => [FIELD[key as keyof typeof FIELD], key]) }]),
+) as Record<StorePoint['measurement'], { tags: string[][]; fields: string[][] }>;
+
 /** A point as npm `influx` writes it (with precision 'n'). */
 export function toInfluxPoint(p: StorePoint): IPoint {
-  const { tags, fields } = LAYOUT[p.measurement] as Layout<StorePoint>;
+  const names = NAMES[p.measurement];
   const values = p as unknown as Record<string, string | number | boolean>;
-  return {
-    measurement: p.measurement,
-    tags: Object.fromEntries(Object.entries(tags).map(([tag, key]) => [tag, String(values[key])])),
-    fields: Object.fromEntries(Object.keys(fields).map((key) => [FIELD[key as keyof typeof FIELD], values[key]])),
-    timestamp: pointTimeNs(p),
-  };
+  const tags: Record<string, string> = {};
+  const fields: Record<string, string | number | boolean> = {};
+  for (const [tag, key] of names.tags) tags[tag!] = String(values[key!]);
+  for (const [field, key] of names.fields) fields[field!] = values[key!]!;
+  return { measurement: p.measurement, tags, fields, timestamp: pointTimeNs(p) };
 }
 
 /** `"name"`: an InfluxQL identifier. */
