@@ -38,17 +38,20 @@ export async function startMosquitto({
   port,
   env = {},
   onOutput,
+  offlineMinutes,
 }: {
   lotsFile: string;
   port?: number;
   env?: Record<string, string>;
+  /** broker-config's `--offline-minutes` (its queue per client covers that many minutes of every sensor's messages). */
+  offlineMinutes?: number;
   /** Every chunk of its log (stderr): output() keeps only the last 8,000 characters. */
   onOutput?: (text: string) => void;
 }): Promise<Mosquitto> {
   assertInstalled('mosquitto', ['-h'], 'mosquitto');
   const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'manku-mosquitto-'));
-  brokerConfigCommand(['mosquitto', '--out', dir], { ...env, LOTS_FILE: lotsFile, MQTT_HOST: '127.0.0.1', MQTT_PORT: String(p) });
+  brokerConfigCommand(['mosquitto', '--out', dir, ...(offlineMinutes ? ['--offline-minutes', String(offlineMinutes)] : [])], { ...env, LOTS_FILE: lotsFile, MQTT_HOST: '127.0.0.1', MQTT_PORT: String(p) });
   handOver(dir);
   const proc = brokerProcess('mosquitto', ['-c', join(dir, 'mosquitto.conf')], [p], { what: 'mosquitto', onOutput });
   await proc.start();

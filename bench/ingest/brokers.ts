@@ -17,9 +17,14 @@ export const HASH_FORMAT_OF: Record<BenchBroker, HashFormat> = { aedes: 'scrypt'
 
 const here = new URL('.', import.meta.url).pathname;
 
-export async function startBenchBroker(kind: BenchBroker, lotsFile: string): Promise<{ url: string; stop(): Promise<void> }> {
+/**
+ * @param burstPerSensor messages each sensor publishes at once: mosquitto's queue per client is
+ * sized by broker-config for one message per 10 s per sensor, so a burst needs the queue of as many
+ * minutes (else mosquitto drops what a subscriber has not taken yet, as configured).
+ */
+export async function startBenchBroker(kind: BenchBroker, lotsFile: string, burstPerSensor = 0): Promise<{ url: string; stop(): Promise<void> }> {
   if (kind === 'mosquitto') {
-    const m = await startMosquitto({ lotsFile });
+    const m = await startMosquitto({ lotsFile, offlineMinutes: Math.max(10, Math.ceil(burstPerSensor / 6) + 1) });
     return { url: m.url, stop: () => m.close() };
   }
   if (kind === 'nats') {

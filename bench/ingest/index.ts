@@ -81,7 +81,7 @@ async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: stri
 
   async function measure() {
     // (a) raw pass-through
-    let broker = await startBenchBroker(o.broker, lotsFile);
+    let broker = await startBenchBroker(o.broker, lotsFile, perSensor);
     running.push(broker.stop);
     let url = broker.url;
     const raw = await startChild(join(here, 'sink-proc.ts'), {
@@ -101,7 +101,7 @@ async function runOnce(o: IngestBenchOptions, influxBase: string, lotsFile: stri
 
     // (b) end to end into InfluxDB
     const database = `bench_${Date.now()}`;
-    broker = await startBenchBroker(o.broker, lotsFile);
+    broker = await startBenchBroker(o.broker, lotsFile, perSensor);
     running.push(broker.stop);
     url = broker.url;
     const sink = await startChild(join(here, 'sink-proc.ts'), {
