@@ -79,7 +79,9 @@ function open(url: string, options: ConstructorParameters<typeof WebSocket>[2] =
 
 describe('live hub', () => {
   it('drops a peer that does not answer pings, keeps one that does', async () => {
-    const url = await serveHub({ feed: emitterFeed(), pingIntervalMs: 50 });
+    // 400 ms, not less: hub and clients share this process, and a stall longer than one interval
+    // lets the heartbeat run before the pong it sent for is read (a loaded CI machine dropped the healthy peer at 50 ms)
+    const url = await serveHub({ feed: emitterFeed(), pingIntervalMs: 400 });
     const silent = await open(url, { autoPong: false });
     // listened for at once: on a slow machine the drop can come before the next await returns
     const closed = new Promise((r) => silent.once('close', r));
@@ -91,7 +93,7 @@ describe('live hub', () => {
     await waitFor(() => hub!.stats().clients === 1, { what: 'the dropped peer to be gone' });
     // several ping rounds later the healthy peer, which answers, is still there
     const after = pings;
-    await waitFor(() => pings >= after + 3, { what: 'three more ping rounds' });
+    await waitFor(() => pings >= after + 3, { timeoutMs: 15_000, what: 'three more ping rounds' });
     expect(healthy.readyState).toBe(WebSocket.OPEN);
     expect(hub!.stats().dropped.heartbeat).toBe(1);
     healthy.terminate();
