@@ -5,7 +5,7 @@
  * every `reissueMs` so its times stay ahead) and the enriched status is what listeners hear, so
  * the live hub still encodes each change once.
  */
-import { forecast, TODAY_MIN, type Clock, type ForecastPoint } from '../core/index.js';
+import { forecast, TODAY_MIN, todaySteps, type Clock, type ForecastPoint } from '../core/index.js';
 import { createMovementLog, systemClock } from '../core/index.js';
 import type { LiveForecast, LotStatus } from '../protocol/index.js';
 import type { ForecastModels } from './forecast-models.js';
@@ -55,7 +55,7 @@ export function createForecastFeed({
   /** The lot's counts 1, 2, … model steps before now, as received (null before the first one kept: since start, or since it was stale). */
   function countsBefore(lotId: string, stepMs: number, nowMs: number): (number | null)[] {
     const log = movements.get(lotId);
-    return Array.from({ length: Math.floor(MOVEMENT_WINDOW_MS / stepMs) }, (_, i) => log?.countAt(nowMs - (i + 1) * stepMs) ?? null);
+    return Array.from({ length: todaySteps(stepMs) }, (_, i) => log?.countAt(nowMs - (i + 1) * stepMs) ?? null);
   }
 
   /** The status as served: with the live forecast when there is one. */

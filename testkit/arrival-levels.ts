@@ -4,7 +4,7 @@
  * is right when its level equals the level the same rules (hysteresis included) give the true
  * occupancy `horizonMin` later. Shared by the end-to-end test and the benchmarks.
  */
-import { DEFAULT_THRESHOLDS, forecast, nextLevel, TODAY_MIN, trainForecaster, type HolidayCalendar, type KnownLevel, type Sample } from '../core/index.js';
+import { DEFAULT_THRESHOLDS, forecast, nextLevel, todaySteps, trainForecaster, type HolidayCalendar, type KnownLevel, type Sample } from '../core/index.js';
 
 export interface ArrivalLevelsOptions {
   /** What the service knows: the stored history, sorted. */
@@ -48,7 +48,7 @@ export function arrivalLevels(o: ArrivalLevelsOptions): ArrivalLevels {
       continue;
     }
     for (let t = dayStart; t < dayStart + 86_400_000; t += every) {
-      const occupiedBefore = Array.from({ length: (TODAY_MIN * 60_000) / trained.model.stepMs }, (_, i) => occupiedAt(o.history, t - (i + 1) * trained.model.stepMs));
+      const occupiedBefore = Array.from({ length: todaySteps(trained.model.stepMs) }, (_, i) => occupiedAt(o.history, t - (i + 1) * trained.model.stepMs));
       const current = { occupied: occupiedAt(o.history, t), level: levelAt(t), occupiedBefore };
       const point = forecast(trained.model, t, current, [h]).points[0];
       if (!point) {

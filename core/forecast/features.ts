@@ -24,6 +24,8 @@ import { meanAt, RECENT_DAYS, type Profile } from './profile.js';
 export const FEATURES = 9;
 /** How far back today's readings are used (x7, x8): the forecast asks for today's values over this window. */
 export const TODAY_MIN = 60;
+/** How many earlier values of today x7 and x8 use, at a grid step of `stepMs`: those within the last TODAY_MIN minutes. */
+export const todaySteps = (stepMs: number): number => Math.floor((TODAY_MIN * 60_000) / stepMs);
 
 /** 'full': every feature known; 'fallback': no recent day of the type, the long-run profile stands in; null: no profile at that time. */
 export type FeatureQuality = 'full' | 'fallback' | null;
@@ -88,7 +90,7 @@ export function prepareIssue(p: Profile, day: number, type: number, slot: number
 
 /** x7 and x8 from today's values over the last TODAY_MIN minutes of the same day (the profile's slots). */
 function today(p: Profile, type: number, before: (j: number) => number, out: Issue): void {
-  const window = Math.min(out.slot, Math.round((TODAY_MIN * 60_000) / p.grid.stepMs));
+  const window = Math.min(out.slot, todaySteps(p.grid.stepMs));
   let sumY = out.y;
   let sumP = out.pNow;
   let n = 1;

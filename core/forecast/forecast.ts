@@ -8,7 +8,7 @@ import { createIssue, FEATURES, featuresAt, prepareIssue } from './features.js';
 import { percentOf } from './grid.js';
 import type { Model } from './train.js';
 
-export { TODAY_MIN } from './features.js';
+export { TODAY_MIN, todaySteps } from './features.js';
 
 /** Fewest days of the target's type at the target time of day the profile must have seen. */
 export const MIN_DAYS_AT_SLOT = 2;
