@@ -104,7 +104,8 @@ const trendName = (selector: string) =>
 
 describe('<manku-status> with a forecast, in Chromium', () => {
   it('shows the level at arrival from the live forecast and suggests the bus for 混 at arrival while 空 now', async () => {
-    const text = await waitForText(page, /30分後/, '#ja', 30_000);
+    // The bus link waits for the lot's nudge settings (a fetch), which can come after the live status.
+    const text = await waitForText(page, /30分後.*バスで行く/, '#ja', 30_000);
     expect(text).toMatch(/空.*空車.*空き 90台 \/ 100台.*30分後：混雑の見込み.*バスで行く/);
     // the same forecast the API serves for the lot
     const served = (await (await fetch(`${apiBase}/api/v1/lots/lot-a`)).json()) as { forecast?: { points: Array<{ inMin: number; level: string }> } };
@@ -116,7 +117,7 @@ describe('<manku-status> with a forecast, in Chromium', () => {
   });
 
   it('English, and another arrival time (arrival="60")', async () => {
-    expect(await waitForText(page, /In 30 min/, '#en')).toMatch(/In 30 min: likely crowded.*Go by bus/);
+    expect(await waitForText(page, /In 30 min.*Go by bus/, '#en')).toMatch(/In 30 min: likely crowded.*Go by bus/);
     expect(await waitForText(page, /60分後/, '#h60')).toMatch(/60分後：満車の見込み/);
   });
 
