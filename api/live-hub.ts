@@ -1,6 +1,10 @@
 /**
  * WebSocket fan-out for `GET /api/v1/live`. Each change is encoded once and the same text frame
- * goes to every subscriber of that lot. What one client can cost is bounded:
+ * goes to every subscriber of that lot. Fan-out runs after the turn that brought the change, in
+ * slices of at most `fanoutBudgetMs`: changes of a lot that come while its fan-out is still
+ * waiting replace it (each client gets every change, or the newest when the hub is behind), so a
+ * burst of late statuses costs one write per lot and client, not one per status, and the event
+ * loop keeps turning. What one client can cost is bounded:
  * - unread output: bytes written since the client last proved it had read (a pong to a probe
  *   ping sent behind them) may not pass `maxBufferedBytes`; this counts what sits in the kernel's
  *   socket buffers too, which `bufferedAmount` does not see (issue: 3 MB per never-reading socket);
@@ -34,8 +38,8 @@ export interface LiveHubOptions {
   logger?: Logger;
   /** Told how long each fan-out took and to how many clients. */
   onFanout?: (seconds: number, clients: number) => void;
-  /** Sockets written per turn of the event loop during a broadcast. */
-  fanoutSlice?: number;
+  /** Longest stretch of fan-out writes before the event loop gets a turn. */
+  fanoutBudgetMs?: number;
 }
 
 export type DropReason = 'heartbeat' | 'slow' | 'stalled';
@@ -56,14 +60,16 @@ export interface LiveHub {
    * upgraded TCP socket as one pre-built frame (no per-client framing).
    */
   attach(ws: WebSocket, lots: string[], socket: Socket, address?: string): void;
-  stats(): { clients: number; dropped: Record<DropReason, number> };
+  /** `coalesced`: changes replaced by a newer one of the same lot before they were sent. */
+  stats(): { clients: number; dropped: Record<DropReason, number>; coalesced: number };
 }
 
 interface Peer {
   ws: WebSocket;
   socket: Socket;
   address: string;
-  lots: Set<string>;
+  /** The lots held, each with the status last sent for it (null before the first). */
+  lots: Map<string, LotStatus | null>;
   alive: boolean;
   messages: TokenBucket;
   /** socket.bytesWritten when the client last answered a probe: everything before it was read. */
@@ -101,7 +107,7 @@ export function createLiveHub({
   maxBufferedBytes = 1 << 20,
   logger = pino({ level: 'silent' }),
   onFanout,
-  fanoutSlice = 2000,
+  fanoutBudgetMs = 10,
   drainTimeoutMs = 15_000,
   maxLotsPerClient = MAX_LIVE_LOTS_PER_CLIENT,
   messagesPerSecond = 5,
@@ -173,11 +179,12 @@ export function createLiveHub({
       error(peer, 'too_many_lots', `a connection may hold ${maxLotsPerClient} lots; not subscribed: ${refused.join(', ')} (unsubscribe others first)`, refused);
     }
     for (const id of known.slice(0, room)) {
-      peer.lots.add(id);
       let set = byLot.get(id);
       if (!set) byLot.set(id, (set = new Set()));
       set.add(peer);
-      send(peer, encode({ type: 'status', status: feed.get(id) }));
+      const status = feed.get(id);
+      peer.lots.set(id, status);
+      send(peer, encode({ type: 'status', status }));
     }
   }
 
@@ -205,22 +212,57 @@ export function createLiveHub({
   if (onFanout) fanoutListeners.add(onFanout);
   let running: { stop(): void } | null = null;
 
-  // A broadcast to many thousands of sockets takes ~100 ms; it goes in slices so the event loop
-  // (and, in `manku all`, the broker and ingest) keeps turning. Later slices of one broadcast and
-  // the next broadcast queue in order, so every client still sees changes in order.
+  // Fan-out: the newest waiting status of each lot, in the order the lots first changed, and the
+  // one fan-out under way (a lot with many thousands of subscribers takes several slices). A
+  // socket write costs ~100 µs on a busy machine (the receiver's TCP work is charged to the
+  // writer), so a stalled API that fanned out every late status would stall longer each time.
+  const waiting = new Map<string, { status: LotStatus; changedAt: number }>();
+  let current: { lotId: string; status: LotStatus; frame: Buffer; peers: Peer[]; next: number; changedAt: number } | null = null;
+  let scheduled = false;
+  let coalesced = 0;
+
   function onChange(status: LotStatus) {
-    const subscribers = byLot.get(status.lotId);
-    if (!subscribers?.size) return;
-    const started = performance.now();
-    const frame = textFrame(encode({ type: 'status', status }));
-    const peers = [...subscribers]; // who was subscribed at the change
-    const slice = (from: number) => {
-      const to = Math.min(peers.length, from + fanoutSlice);
-      for (let i = from; i < to; i++) broadcast(peers[i]!, frame);
-      if (to < peers.length) setImmediate(slice, to);
-      else for (const listener of fanoutListeners) listener((performance.now() - started) / 1000, peers.length);
-    };
-    slice(0);
+    if (!byLot.get(status.lotId)?.size) return;
+    const before = waiting.get(status.lotId);
+    if (before) coalesced += 1;
+    waiting.set(status.lotId, { status, changedAt: before?.changedAt ?? performance.now() });
+    schedule();
+  }
+
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(fanout);
+  }
+
+  /** Writes waiting statuses until they are done or the slice's budget is spent. */
+  function fanout() {
+    scheduled = false;
+    if (!running) return;
+    const deadline = performance.now() + fanoutBudgetMs;
+    let written = 0;
+    for (;;) {
+      if (!current) {
+        const first = waiting.entries().next();
+        if (first.done) return;
+        const [lotId, { status, changedAt }] = first.value;
+        waiting.delete(lotId);
+        const subscribers = byLot.get(lotId);
+        if (!subscribers?.size) continue;
+        current = { lotId, status, frame: textFrame(encode({ type: 'status', status })), peers: [...subscribers], next: 0, changedAt };
+      }
+      const { lotId, status, frame, peers } = current;
+      while (current.next < peers.length) {
+        const peer = peers[current.next++]!;
+        const sent = peer.lots.get(lotId);
+        if (sent === undefined || sent === status) continue; // unsubscribed since, or sent on subscribing
+        peer.lots.set(lotId, status);
+        broadcast(peer, frame);
+        if (++written % 32 === 0 && performance.now() > deadline) return schedule();
+      }
+      for (const listener of fanoutListeners) listener((performance.now() - current.changedAt) / 1000, peers.length);
+      current = null;
+    }
   }
 
   function heartbeat() {
@@ -250,7 +292,7 @@ export function createLiveHub({
 
   function forget(peer: Peer) {
     if (!peers.delete(peer)) return;
-    unsubscribe(peer, [...peer.lots]);
+    unsubscribe(peer, [...peer.lots.keys()]);
     const n = (byAddress.get(peer.address) ?? 1) - 1;
     if (n > 0) byAddress.set(peer.address, n);
     else byAddress.delete(peer.address);
@@ -287,7 +329,7 @@ export function createLiveHub({
         ws,
         socket,
         address,
-        lots: new Set(),
+        lots: new Map(),
         alive: true,
         messages: createTokenBucket({ perSecond: messagesPerSecond, burst: messageBurst }),
         readBytes: socket.bytesWritten, // the 101 response was not ours to count
@@ -304,8 +346,10 @@ export function createLiveHub({
     stop() {
       running?.stop();
       running = null;
+      waiting.clear();
+      current = null;
       for (const peer of peers) peer.ws.terminate();
     },
-    stats: () => ({ clients: peers.size, dropped: { ...dropped } }),
+    stats: () => ({ clients: peers.size, dropped: { ...dropped }, coalesced }),
   };
 }

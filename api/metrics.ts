@@ -114,6 +114,7 @@ export function createMetrics({
   reported('manku_ws_dropped_total', 'Live WebSocket clients dropped, by reason (heartbeat, slow: too much unread, stalled: stopped reading)', ['reason'], () =>
     Object.entries(hub?.stats().dropped ?? {}).map(([reason, n]): Sample<'reason'> => [{ reason }, n]),
   );
+  reported('manku_ws_coalesced_total', 'Live status changes replaced by a newer one of the same lot before they were sent (the hub was behind)', [], () => [[{}, hub?.stats().coalesced ?? 0]]);
   // The NGSI push (push/), from its health messages: it may run in another process.
   const pushing = () => (pushes?.all() ?? []).filter((v) => v.health.running).map((v) => v.health);
   reported('manku_ngsi_push_requests_total', 'Upserts sent to the city broker, by outcome (delivered, failed: retried, rejected: dropped)', ['push', 'outcome'], () =>
@@ -133,8 +134,8 @@ export function createMetrics({
   if (gates) gateSeries(gates, gauge, reported);
   const fanout = new Histogram({
     name: 'manku_ws_fanout_seconds',
-    help: 'Time to hand one status change to every subscribed WebSocket client',
-    buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    help: 'Time from a status change reaching the live hub to its last write to a subscribed WebSocket client',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [registry],
   });
   const limited = new Counter({ name: 'manku_api_rate_limited_total', help: 'Requests and WebSocket upgrades refused with 429, by limit', labelNames: ['kind'], registers: [registry] });

@@ -63,6 +63,14 @@ async function serveHub(options: Parameters<typeof createLiveHub>[0], lots = 'lo
   return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/live${lots ? `?lots=${lots}` : ''}`;
 }
 
+/** One change per turn of the event loop: a hub that keeps up sends every one. */
+async function emitEach(feed: ReturnType<typeof emitterFeed>, from: number, to: number) {
+  for (let i = from; i <= to; i++) {
+    feed.emit(status(i));
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 /** A client that keeps every message from the first (the snapshot can arrive with the 101). */
 async function openCollecting(url: string) {
   const ws = new WebSocket(url);
@@ -115,7 +123,8 @@ describe('live hub', () => {
     const deadline = Date.now() + 20_000;
     let sent = 0;
     while (hub!.stats().dropped.slow === 0 && sent < 50_000 && Date.now() < deadline) {
-      for (let i = 0; i < 100; i++) feed.emit(status(++sent));
+      await emitEach(feed, sent + 1, sent + 100);
+      sent += 100;
       await waitFor(() => fastGot >= sent, { what: 'the fast consumer to keep up' });
     }
     expect(hub!.stats().dropped.slow).toBe(1);
@@ -127,16 +136,59 @@ describe('live hub', () => {
     slow.terminate();
   });
 
+  it('a burst of changes within one turn sends each client the newest of each lot once, in the order the lots changed', async () => {
+    const feed = emitterFeed();
+    // a budget of 0 ms: a slice of 32 writes per turn, so the 60 clients below take several turns
+    const url = await serveHub({ feed, fanoutBudgetMs: 0, pingIntervalMs: 60_000 }, 'lot-a,lot-b');
+    const clients = await Promise.all(Array.from({ length: 60 }, () => openCollecting(url)));
+    await waitFor(() => clients.every((c) => c.got.length === 2), { what: 'the two snapshots on every client' });
+    for (let i = 1; i <= 500; i++) {
+      feed.emit({ ...status(i), lotId: 'lot-b' });
+      feed.emit(status(i));
+    }
+    await waitFor(() => clients.every((c) => c.got.length >= 4), { what: 'the newest of both lots on every client' });
+    await emitEach(feed, 501, 501); // one more after the burst, sent as it comes
+    await waitFor(() => clients.every((c) => c.got.length >= 5), { what: 'the change after the burst' });
+    for (const c of clients) {
+      expect(c.got.slice(2).map((m) => [m.status.lotId, m.status.occupied])).toEqual([['lot-b', 500], ['lot-a', 500], ['lot-a', 501]]);
+    }
+    expect(hub!.stats().coalesced).toBe(998);
+    for (const c of clients) c.ws.terminate();
+  });
+
+  it('a client subscribing while a change waits gets it once, with its snapshot', async () => {
+    const feed = emitterFeed();
+    const url = await serveHub({ feed, pingIntervalMs: 60_000 });
+    const early = await openCollecting(url);
+    await waitFor(() => early.got.length === 1, { what: 'the snapshot' });
+    // The lot changes in the very turn the next client subscribes: its snapshot already is the
+    // change that waits to be fanned out, so it must not get it a second time.
+    const changed = status(7);
+    feed.get = () => {
+      feed.emit(changed);
+      return changed;
+    };
+    const late = await openCollecting(url);
+    await waitFor(() => early.got.length === 2 && late.got.length >= 1, { what: 'the change and the snapshot' });
+    feed.get = (id: string) => ({ ...changed, lotId: id });
+    await emitEach(feed, 8, 8);
+    await waitFor(() => early.got.length === 3 && late.got.length >= 2, { what: 'the next change' });
+    expect(late.got.map((m) => m.status.occupied)).toEqual([7, 8]);
+    expect(early.got.map((m) => m.status.occupied)).toEqual([0, 7, 8]);
+    early.ws.terminate();
+    late.ws.terminate();
+  });
+
   it('drops a client that leaves output unread past the drain timeout, keeps one that reads', async () => {
     const feed = emitterFeed();
     const url = await serveHub({ feed, maxBufferedBytes: 16 * 1024, drainTimeoutMs: 300, pingIntervalMs: 60_000 });
     const stuck = await open(url);
     const reader = await open(url);
     (stuck as unknown as { _socket: { pause(): void } })._socket.pause();
-    for (let i = 1; i <= 20; i++) feed.emit(status(i)); // about 6 KB in all: over the probe threshold, far under the bound
+    await emitEach(feed, 1, 20); // about 6 KB in all: over the probe threshold, far under the bound
     await waitFor(() => hub!.stats().dropped.stalled === 1, { what: 'the stuck client to be dropped as stalled' });
     expect(hub!.stats().dropped.slow).toBe(0);
-    for (let i = 21; i <= 40; i++) feed.emit(status(i));
+    await emitEach(feed, 21, 40);
     await waitFor(() => hub!.stats().clients === 1, { what: 'only the reader left' });
     expect(reader.readyState).toBe(WebSocket.OPEN);
     reader.terminate();
