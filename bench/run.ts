@@ -33,6 +33,13 @@ function benchBrokerOf(name = 'aedes'): BenchBroker {
   return name as BenchBroker;
 }
 
+/** A nice value, 0 (as the service) to 19 (lowest priority). */
+function niceOf(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`--generators-nice ${value}: give a whole number from 0 (same priority as the service) to 19`);
+  return n;
+}
+
 function soakBrokerOf(name = 'aedes'): SoakBrokerKind {
   if (!(SOAK_BROKERS as readonly string[]).includes(name)) throw new Error(`--broker ${name}: the soak and brokercost run on ${SOAK_BROKERS.join(' or ')}`);
   return name as SoakBrokerKind;
@@ -98,6 +105,7 @@ const benches = {
       gates: Number(args.gates ?? 4),
       broker: soakBrokerOf(args.broker),
       ingestPartitions: positiveOf('ingest-partitions', args['ingest-partitions'] ?? '1'),
+      generatorsNice: niceOf(args['generators-nice'] ?? '10'),
     }),
   gates: (args: Record<string, string>) =>
     gatesBench({ lots: Number(args.lots ?? 50), gates: Number(args.gates ?? 4), messages: Number(args.messages ?? 200_000), rounds: Number(args.rounds ?? 5) }),

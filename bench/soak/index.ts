@@ -12,7 +12,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInfluxd } from '../../testkit/influxd.js';
 import { ask, median, percentile, startChild, stopChild, writeBenchLots } from '../support/child.js';
@@ -28,6 +28,12 @@ export interface SoakBenchOptions {
   broker: SoakBrokerKind;
   /** Ingest as this many processes, partitioned by lot (INGEST_PARTITION k/N). */
   ingestPartitions: number;
+  /**
+   * The nice value of the two load generators (publisher, WebSocket clients). They stand in for
+   * sensors and phones on other machines: at the service's priority, each socket write that wakes
+   * them lets them preempt the writer, a cost a deployment does not have. 0: same priority.
+   */
+  generatorsNice: number;
 }
 
 /** heap and loop delay are null for a process that is not Node (mosquitto). */
@@ -68,7 +74,7 @@ export async function soakBench(o: SoakBenchOptions) {
     writeFileSync(sensorsFile, JSON.stringify(sensors));
     writeFileSync(lotsIdsFile, JSON.stringify([...new Set(sensors.map((s) => s.lotId))]));
     const n = o.ingestPartitions;
-    console.log(`soak: ${o.minutes} min, ${o.rate} msg/s from ${sensors.length} sensors in ${o.lots} lots, ${o.clients} WebSocket clients; broker ${o.broker}, ingest in ${n} partition${n > 1 ? 's' : ''}; ${load.uptimeBefore}`);
+    console.log(`soak: ${o.minutes} min, ${o.rate} msg/s from ${sensors.length} sensors in ${o.lots} lots, ${o.clients} WebSocket clients (load generators at nice ${o.generatorsNice}); broker ${o.broker}, ingest in ${n} partition${n > 1 ? 's' : ''}; ${load.uptimeBefore}`);
 
     const service = { SOAK_LOTS_FILE: file, SOAK_INFLUX_URL: `${influxd.url}/soak` };
     broker = await startSoakBroker(o.broker, { lotsFile: file, env: service, onReport: (r) => reports.broker!.push(r as Report) });
@@ -85,8 +91,10 @@ export async function soakBench(o: SoakBenchOptions) {
     const serviceNames = ['broker', ...ingestNames, 'api'];
     const publisher = await startChild(join(here, 'publisher-proc.ts'), { SOAK_MQTT_URL: mqttUrl, SOAK_SENSORS_FILE: sensorsFile, SOAK_RATE: String(o.rate) });
     listen('publisher', publisher.proc);
+    setPriority(publisher.proc.pid!, o.generatorsNice);
     const clients = await startChild(join(here, 'clients-proc.ts'), { SOAK_WS_URL: `ws://127.0.0.1:${String(api!.ready.port)}/api/v1/live`, SOAK_CLIENTS: String(o.clients), SOAK_LOTS: lotsIdsFile });
     listen('clients', clients.proc);
+    setPriority(clients.proc.pid!, o.generatorsNice);
     console.log(`all connected: ${sensors.length} sensors, ${String(clients.ready.connected)} WebSocket clients`);
 
     const stats = (name: string): Promise<ServiceStats> => (name === 'broker' ? broker!.stats() : ask<ServiceStats>(children[name]!, 'stats'));
@@ -195,7 +203,7 @@ export async function soakBench(o: SoakBenchOptions) {
     };
     console.log(JSON.stringify({ summary, perProcess: Object.fromEntries(Object.entries(perProcess).map(([n, p]) => [n, { rss: p.rss, heap: p.heap, lagP99Ms: p.lagP99Ms, cores: p.cores }])) }, null, 2));
     console.log(load2.uptimeAfter);
-    return { options: o, placement: `broker (${o.broker}), ${n} ingest process${n > 1 ? 'es' : ''}, API, influxd, the publisher and the WebSocket clients each in their own process, not pinned: the OS spreads them over the 2 vCPUs`, load: { ...load, ...load2 }, summary, perProcess, reports };
+    return { options: o, placement: `broker (${o.broker}), ${n} ingest process${n > 1 ? 'es' : ''}, API, influxd, the publisher and the WebSocket clients (nice ${o.generatorsNice}) each in their own process, not pinned: the OS spreads them over the 2 vCPUs`, load: { ...load, ...load2 }, summary, perProcess, reports };
   } finally {
     for (const proc of Object.values(children).reverse()) await stopChild(proc).catch(() => proc.kill('SIGKILL'));
     await broker?.stop();

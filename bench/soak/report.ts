@@ -1,6 +1,7 @@
 /**
  * Soak children report on themselves every `intervalMs` over IPC: memory (RSS, heap) and the
  * event loop's delay (p50, p99, max of the window, from perf_hooks), plus whatever `extra` adds.
+ * RSS beside heap and external memory says where a growth is: the JS heap, Buffers, or neither.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -15,6 +16,8 @@ export function reportEvery(intervalMs: number, extra: () => Record<string, unkn
       rssMiB: m.rss / 2 ** 20,
       heapUsedMiB: m.heapUsed / 2 ** 20,
       heapTotalMiB: m.heapTotal / 2 ** 20,
+      externalMiB: m.external / 2 ** 20, // Buffers and other memory V8 does not manage; arrayBuffers is part of it
+      arrayBuffersMiB: m.arrayBuffers / 2 ** 20,
       lagP50Ms: delay.percentile(50) / 1e6,
       lagP99Ms: delay.percentile(99) / 1e6,
       lagMaxMs: delay.max / 1e6,

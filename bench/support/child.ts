@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { hashBcryptPassword, hashMosquittoPassword, hashPassword } from '../../broker/index.js';
 import type { HashFormat } from '../../core/index.js';
 
@@ -11,7 +11,10 @@ export function startChild(
   env: Record<string, string>,
   extraExecArgv: string[] = [],
 ): Promise<{ proc: ChildProcess; ready: Record<string, unknown> }> {
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // BENCH_PROFILE=DIR: children run with --cpu-prof; BENCH_PROFILE_ONLY=ROLE (e.g. api, or a file name) limits it to them.
+  const only = process.env.BENCH_PROFILE_ONLY;
+  const profiled = process.env.BENCH_PROFILE && (!only || env.SOAK_ROLE === only || basename(file).startsWith(only));
+  const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const proc = fork(file, [], {
     execArgv: ['--import', 'tsx', ...profile, ...extraExecArgv],
     env: { ...process.env, ...env },
