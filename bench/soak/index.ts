@@ -167,8 +167,11 @@ export async function soakBench(o: SoakBenchOptions) {
       sensorDisconnects: final.closes ?? 0,
       wsCloses: cl.closes ?? 0,
       wsErrors: (cl.errors ?? 0) + (cl.serverErrors ?? 0),
-      /** Published and acknowledged, but not accepted by ingest. */
-      notAccepted: (final.acked ?? 0) - accepted,
+      /**
+       * Published and acknowledged, but not accepted by ingest. Ingest can have taken more than
+       * the publisher counted as acknowledged (acknowledgements in flight when it stopped): 0 then.
+       */
+      notAccepted: Math.max(0, (final.acked ?? 0) - accepted),
     };
     const totalErrors = Object.values(errors).reduce((a, n) => a + Math.max(0, n), 0);
     const delays = reports.clients!.filter((r) => r.at >= started + warmupMs && r.delayP99Ms !== null);
