@@ -105,10 +105,10 @@ export class MankuStatus extends HTMLElement {
     this.connection = connectionFor(base);
     this.nudge = undefined;
     if (lot) {
-      this.loadNudge(lot, base);
       this.unsubscribe = this.connection.subscribe(lot, (status, error) => {
         if (status) this.status = status;
-        if (status && this.nudge === undefined) this.loadNudge(lot, base); // the first try failed: the API is back
+        // The settings are asked for only once a suggestion could be due: most views (空) never need them.
+        if (status && this.nudge === undefined && this.couldSuggest()) this.loadNudge(lot, base);
         this.error = status ? undefined : error ?? this.error;
         this.render();
       });
@@ -146,6 +146,16 @@ export class MankuStatus extends HTMLElement {
     if (!nav.sendBeacon?.(url, body)) fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
   }
 
+  /** Whether any lot's settings would suggest the bus now: the default rule is the widest one (混 or 満, now or at arrival). */
+  private couldSuggest(): boolean {
+    const level = this.level();
+    return suggestsBus(level, level === 'unknown' ? null : arrivalPoint(this.status, this.arrivalMin())?.level ?? null);
+  }
+
+  private arrivalMin(): number {
+    return Number(this.getAttribute('arrival') || 30);
+  }
+
   /** unknown when the server says so, or when our data is older than the stale window and nothing live backs it. */
   private level(): Level {
     const s = this.status;
@@ -162,7 +172,7 @@ export class MankuStatus extends HTMLElement {
     const level = this.level();
     const name = s ? (this.language === 'en' ? s.name.en : s.name.ja) : this.getAttribute('lot') ?? '';
     const time = s?.observedAt ? clock(s, this.getAttribute('time-zone'), this.language) : '';
-    const inMin = Number(this.getAttribute('arrival') || 30);
+    const inMin = this.arrivalMin();
     const arrival = level === 'unknown' ? null : arrivalPoint(s, inMin);
     const trend = level === 'unknown' ? undefined : s?.trend;
     const nudge = this.nudge;
