@@ -28,6 +28,8 @@ const SETTLE_MS = 1500;
 
 async function openAndSettle(context: BrowserContext, url: string, during: (cdp: Awaited<ReturnType<BrowserContext['newCDPSession']>>) => Promise<void>) {
   const page = await context.newPage();
+  // Start on the same site, so the traced navigation stays in one renderer and has its navigationStart.
+  await page.goto(new URL('/api/v1/lots', url).href);
   const cdp = await context.newCDPSession(page);
   await during(cdp);
   await page.goto(url);
