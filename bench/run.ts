@@ -73,7 +73,8 @@ const benches = {
   replay: (args: Record<string, string>) =>
     replayBench({ capacity: Number(args.capacity ?? 500), gates: Number(args.gates ?? 4), seed: Number(args.seed ?? 1) }),
   truth: (args: Record<string, string>) => truthBench({ seed: Number(args.seed ?? 1), capacity: Number(args.capacity ?? 200), weeks: Number(args.weeks ?? 6) }),
-  widget: (args: Record<string, string>) => widgetBench({ loads: Number(args.loads ?? 10), audits: Number(args.audits ?? 5) }),
+  widget: (args: Record<string, string>) =>
+    widgetBench({ loads: Number(args.loads ?? 10), audits: Number(args.audits ?? 5), traces: Number(args.traces ?? 0), profiles: Number(args.profiles ?? 0), level: args.level === 'vacant' ? 'vacant' : 'crowded' }),
   floor: (args: Record<string, string>) => floorBench({ clients: Number(args.clients ?? 10_000), rounds: Number(args.rounds ?? 10) }),
   'live-workers': (args: Record<string, string>) =>
     liveWorkersBench({ clients: Number(args.clients ?? 10_000), changes: Number(args.changes ?? 20), rounds: Number(args.rounds ?? 10), gapMs: Number(args.gap ?? 250) }),

@@ -48,7 +48,9 @@ export class MankuStatus extends HTMLElement {
   private error: string | undefined;
   private connection: Connection | null = null;
   private unsubscribe: (() => void) | null = null;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private connected = false;
+  /** Renders again when the shown status goes stale with nothing live behind it. */
+  private staleTimer: ReturnType<typeof setTimeout> | null = null;
   private announced: Level | null = null;
   private base = '';
   /** What the shown suggestion was counted for (level now | at arrival); null while none is shown. */
@@ -73,21 +75,20 @@ export class MankuStatus extends HTMLElement {
   }
 
   connectedCallback() {
-    // While the connection is down, the shown state must still go stale on time.
-    this.timer = setInterval(() => this.render(), 5000);
+    this.connected = true;
     this.resubscribe();
   }
 
   disconnectedCallback() {
     this.unsubscribe?.();
     this.unsubscribe = null;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.connected = false;
+    this.watchStaleness();
   }
 
   attributeChangedCallback(name: string) {
     // An upgrade calls this once per attribute before connectedCallback, which does it all once.
-    if (!this.timer) return;
+    if (!this.connected) return;
     if (name === 'lot' || name === 'api') this.resubscribe();
     else this.render();
   }
@@ -105,10 +106,10 @@ export class MankuStatus extends HTMLElement {
     this.connection = connectionFor(base);
     this.nudge = undefined;
     if (lot) {
-      this.loadNudge(lot, base);
       this.unsubscribe = this.connection.subscribe(lot, (status, error) => {
         if (status) this.status = status;
-        if (status && this.nudge === undefined) this.loadNudge(lot, base); // the first try failed: the API is back
+        // The settings are asked for only once a suggestion could be due: most views (空) never need them.
+        if (status && this.nudge === undefined && this.couldSuggest()) this.loadNudge(lot, base);
         this.error = status ? undefined : error ?? this.error;
         this.render();
       });
@@ -146,14 +147,43 @@ export class MankuStatus extends HTMLElement {
     if (!nav.sendBeacon?.(url, body)) fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
   }
 
+  /** Whether any lot's settings would suggest the bus now: the default rule is the widest one (混 or 満, now or at arrival). */
+  private couldSuggest(): boolean {
+    const level = this.level();
+    return suggestsBus(level, level === 'unknown' ? null : arrivalPoint(this.status, this.arrivalMin())?.level ?? null);
+  }
+
+  private arrivalMin(): number {
+    return Number(this.getAttribute('arrival') || 30);
+  }
+
   /** unknown when the server says so, or when our data is older than the stale window and nothing live backs it. */
   private level(): Level {
     const s = this.status;
     if (!s || s.stale) return 'unknown';
-    const live = this.connection?.live || this.connection?.polling;
-    const staleAfterMs = Number(this.getAttribute('stale-after') || 180) * 1000;
-    const age = s.observedAt ? Date.now() - Date.parse(s.observedAt) : Infinity;
-    return !live && age > staleAfterMs ? 'unknown' : s.level;
+    return !this.backed() && Date.now() > this.staleAt(s) ? 'unknown' : s.level;
+  }
+
+  /** Statuses are coming in (socket open or the poll answering): the server says when one is stale. */
+  private backed(): boolean {
+    return !!(this.connection?.live || this.connection?.polling);
+  }
+
+  private staleAt(s: LotStatus): number {
+    return s.observedAt ? Date.parse(s.observedAt) + Number(this.getAttribute('stale-after') || 180) * 1000 : -Infinity;
+  }
+
+  /**
+   * While nothing live backs the shown level, it must still turn to 情報なし on time: one timer for
+   * that moment. The connection tells every widget when it goes down or up, which renders again
+   * and sets or clears the timer, so no widget wakes up on an interval.
+   */
+  private watchStaleness(level: Level = 'unknown') {
+    if (this.staleTimer) clearTimeout(this.staleTimer);
+    this.staleTimer = null;
+    if (!this.connected || level === 'unknown' || !this.status || this.backed()) return;
+    // Capped: a longer delay than 2^31-1 ms overflows and would fire at once, again and again.
+    this.staleTimer = setTimeout(() => this.render(), Math.min(2 ** 31 - 1, Math.max(0, this.staleAt(this.status) - Date.now()) + 1));
   }
 
   private render() {
@@ -162,7 +192,7 @@ export class MankuStatus extends HTMLElement {
     const level = this.level();
     const name = s ? (this.language === 'en' ? s.name.en : s.name.ja) : this.getAttribute('lot') ?? '';
     const time = s?.observedAt ? clock(s, this.getAttribute('time-zone'), this.language) : '';
-    const inMin = Number(this.getAttribute('arrival') || 30);
+    const inMin = this.arrivalMin();
     const arrival = level === 'unknown' ? null : arrivalPoint(s, inMin);
     const trend = level === 'unknown' ? undefined : s?.trend;
     const nudge = this.nudge;
@@ -178,6 +208,7 @@ ${s && level !== 'unknown' ? `<div class="avail">${esc(t.available(s.available, 
 ${arrival ? `<div class="arrival">${esc(t.arrival(inMin, t.level[arrival.level]))}</div>` : ''}
 ${time ? `<div class="time">${esc(t.updated(time))}</div>` : ''}
 ${cta ? `<a class="cta" href="${esc(link!)}" target="_top" rel="noopener">${esc(cta)}</a>` : ''}</div></div>`;
+    this.watchStaleness(level);
     // Counted once per page view and change of what is suggested, not per render (issue 15).
     const shown = cta ? { level, ...(arrival ? { arrival: arrival.level } : {}) } : null;
     if (shown && (shown.level !== this.suggested?.level || shown.arrival !== this.suggested?.arrival)) this.measure('shown', shown);

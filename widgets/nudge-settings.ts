@@ -1,6 +1,7 @@
 /**
  * The lot's bus suggestion (GET /api/v1/lots/{lotId}/nudge-settings), fetched once per page per
- * API and lot, however many widgets show it; the browser's HTTP cache keeps it across page views.
+ * API and lot, however many widgets show it, when the first of them could suggest the bus; the
+ * browser's HTTP cache keeps it across page views.
  */
 import type { NudgeSettings } from '../protocol/nudge.js';
 

@@ -12,13 +12,26 @@ import { createApi, buildWidget } from '../../api/index.js';
 import { createBroker } from '../../broker/index.js';
 import { LotsFile } from '../../core/index.js';
 import { createIngest } from '../../ingest/index.js';
-import { createEmbeddedStore } from '../../storage/index.js';
+import mqtt from 'mqtt';
+import { createEmbeddedNudgeStore, createEmbeddedStore } from '../../storage/index.js';
 import { launchChromium } from '../../testkit/chromium.js';
+import { waitFor } from '../../testkit/wait.js';
 import { percentile, writeBenchLots } from '../support/child.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { runLighthouse, type LighthouseRun } from './lighthouse.js';
+import { profileLoads, traceLoads } from './trace.js';
+import type { WidgetBreakdown } from './tasks.js';
 
-export async function widgetBench({ loads, audits }: { loads: number; audits: number }) {
+/**
+ * The lot has a bus suggestion; at 混 (85 of 100, the default) the widget takes its full path: the
+ * settings, the button and its "shown" count; at 空 (`--level vacant`, 20 of 100) none of them.
+ */
+const CAPACITY = 100;
+const OCCUPIED_AT = { crowded: 85, vacant: 20 } as const;
+
+export async function widgetBench({ loads, audits, traces = 0, profiles = 0, level = 'crowded' }: { loads: number; audits: number; traces?: number; profiles?: number; level?: keyof typeof OCCUPIED_AT }) {
+  const OCCUPIED = OCCUPIED_AT[level];
+  console.log(`the lot: ${OCCUPIED} of ${CAPACITY} (${level}), with a bus suggestion`);
   const bundle = await buildWidget();
   console.log(`widget.js: ${bundle.bytes} bytes, ${(bundle.gzipBytes / 1024).toFixed(2)} KiB gzipped (budget 8 KB)`);
   const dir = mkdtempSync(join(tmpdir(), 'manku-bench-widget-'));
@@ -26,6 +39,8 @@ export async function widgetBench({ loads, audits }: { loads: number; audits: nu
   // The lot has its own time zone, as the demo lot does: the widget formats its times in it.
   const raw = JSON.parse(readFileSync(file, 'utf8'));
   raw.lots[0].timeZone = 'Asia/Tokyo';
+  raw.lots[0].capacity = CAPACITY;
+  raw.lots[0].nudge = { url: 'https://bus.example.jp/ride', label: { ja: '病院バスで行く', en: 'Hospital bus' }, campaign: { param: 'coupon', value: 'bench' } };
   writeFileSync(file, JSON.stringify(raw));
   const lots = LotsFile.parse(raw);
   const broker = createBroker({ lots, port: 0 });
@@ -33,7 +48,13 @@ export async function widgetBench({ loads, audits }: { loads: number; audits: nu
   const url = `mqtt://127.0.0.1:${port}`;
   const ingest = createIngest({ lots, store: createEmbeddedStore({ dataDir: join(dir, 'data') }), mqttUrl: url, username: 'bench-ingest', password: 'bench' });
   await ingest.start();
-  const api = createApi({ lots, mqttUrl: url, username: 'bench-api', password: 'bench', port: 0 });
+  const { lotId, sensorId } = sensors[0]!;
+  const gate = await mqtt.connectAsync(url, { username: sensorId, password: 'bench', protocolVersion: 4 });
+  await gate.publishAsync(`parking/v1/${lotId}/${sensorId}/counter`, JSON.stringify({ boot: 1, seq: 1, ts: Date.now(), in: OCCUPIED, out: 0 }), { qos: 1 });
+  await waitFor(() => ingest.ledger.status(lotId)?.occupied === OCCUPIED, { what: `${lotId} at ${OCCUPIED}` });
+  await gate.endAsync();
+  const nudgeStore = createEmbeddedNudgeStore({ dataDir: join(dir, 'nudge') });
+  const api = createApi({ lots, mqttUrl: url, username: 'bench-api', password: 'bench', port: 0, nudgeStore });
   const apiBase = `http://127.0.0.1:${(await api.start()).port}`;
   const host = createServer((_req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
@@ -46,6 +67,8 @@ export async function widgetBench({ loads, audits }: { loads: number; audits: nu
   const navToPaint: number[] = [];
   const lighthouseRuns: LighthouseRun[] = [];
   const transfers: number[] = []; // widget.js bytes over the wire per load (Resource Timing; 0 from the HTTP cache)
+  let traced: WidgetBreakdown[] = [];
+  let profiled: Array<{ fn: string; ms: number }> = [];
   try {
     for (let i = 0; i < loads + 1; i++) {
       const page = await context.newPage();
@@ -65,9 +88,12 @@ export async function widgetBench({ loads, audits }: { loads: number; audits: nu
       }
       await page.close();
     }
+    const embed = `${apiBase}/embed/${lotId}`;
+    traced = await traceLoads(context, embed, traces);
+    profiled = await profileLoads(context, embed, profiles);
     await context.close();
     // Lighthouse's mobile preset, on the iframe embed page the hospital would frame.
-    for (let i = 0; i < audits; i++) lighthouseRuns.push(await runLighthouse(`${apiBase}/embed/${sensors[0]!.lotId}`));
+    for (let i = 0; i < audits; i++) lighthouseRuns.push(await runLighthouse(`${apiBase}/embed/${lotId}`));
   } finally {
     await context.close().catch(() => {});
     host.close();
@@ -79,6 +105,7 @@ export async function widgetBench({ loads, audits }: { loads: number; audits: nu
   }
   const r = (x: number) => Number(x.toFixed(1));
   const result = {
+    level,
     bytes: bundle.bytes,
     gzipBytes: bundle.gzipBytes,
     budgetBytes: 8 * 1024,
@@ -103,6 +130,10 @@ export async function widgetBench({ loads, audits }: { loads: number; audits: nu
       consoleErrors: [...new Set(lighthouseRuns.flatMap((l) => l.consoleErrors))],
       each: lighthouseRuns,
     },
+    /** `--traces N`: fresh loads of /embed traced over CDP, broken down as bootup-time does (unthrottled ms; × 4 = Lighthouse's). */
+    traces: traced.length ? summarize(traced) : undefined,
+    /** `--profiles N`: CPU profile self time per widget.js function and the browser API it calls (ms per load, 100 µs sampling). */
+    profile: profiled.slice(0, 25),
   };
   console.log(`widget.js over the wire in Chromium: ${result.firstLoadWireBytes} bytes on the first load, at most ${result.laterLoadsWireBytesMax} on later ones`);
   console.log(
@@ -114,5 +145,37 @@ export async function widgetBench({ loads, audits }: { loads: number; audits: nu
       `max ${result.lighthouse.widgetScriptingMsMax} ms (budget 50); from CPU time × 4: p50 ${result.lighthouse.widgetCpuMsP50} ms, max ${result.lighthouse.widgetCpuMsMax} ms; parse+compile max ${result.lighthouse.widgetParseCompileMsMax} ms; ` +
       `Performance ≥ ${result.lighthouse.performanceMin}; console errors: ${result.lighthouse.consoleErrors.length ? result.lighthouse.consoleErrors.join('; ') : 'none'}`,
   );
+  if (result.traces) {
+    const t = result.traces;
+    console.log(`CDP traces of /embed, ${t.loads} loads: widget.js scripting p50 ${t.scriptingMsP50} ms unthrottled (× 4 = ${r(t.scriptingMsP50 * 4)} ms); its CPU time p50 ${t.scriptingCpuMsP50} ms (× 4 = ${r(t.scriptingCpuMsP50 * 4)} ms); parse+compile p50 ${t.parseCompileMsP50} ms`);
+    console.log(`  by event (p50 ms): ${Object.entries(t.byEventP50).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`  by task (p50 ms): ${Object.entries(t.byTaskP50).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  for (const p of result.profile) console.log(`  profile ${p.ms.toFixed(2)} ms  ${p.fn}`);
   return result;
+}
+
+/** Medians over the traced loads (a key missing from a load counts 0 there). */
+function summarize(runs: WidgetBreakdown[]) {
+  const med = (xs: number[]) => Number(percentile(xs, 50).toFixed(2));
+  const medians = (recs: Array<Record<string, number>>) => {
+    const keys = [...new Set(recs.flatMap((x) => Object.keys(x)))];
+    return Object.fromEntries(keys.map((k) => [k, med(recs.map((x) => x[k] ?? 0))] as const).sort((a, b) => b[1] - a[1]));
+  };
+  const byTask = runs.map((b) => {
+    const rec: Record<string, number> = {};
+    for (const t of b.byTask) rec[t.what] = (rec[t.what] ?? 0) + t.ms;
+    return rec;
+  });
+  return {
+    loads: runs.length,
+    scriptingMsP50: med(runs.map((b) => b.scriptingMs)),
+    scriptingMsMax: Math.max(...runs.map((b) => b.scriptingMs)),
+    scriptingCpuMsP50: med(runs.map((b) => b.scriptingCpuMs)),
+    parseCompileMsP50: med(runs.map((b) => b.parseCompileMs)),
+    byGroupP50: medians(runs.map((b) => b.byGroup)),
+    byEventP50: medians(runs.map((b) => b.byEvent)),
+    byTaskP50: medians(byTask),
+    each: runs,
+  };
 }

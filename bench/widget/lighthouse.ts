@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { CHROMIUM } from '../../testkit/chromium.js';
+import { widgetBreakdown, type WidgetBreakdown } from './tasks.js';
 
 export interface LighthouseRun {
   performance: number;
@@ -21,6 +22,8 @@ export interface LighthouseRun {
    * applies: wall-clock figures grow with whatever else the machine runs, CPU time much less.
    */
   widgetCpuMs: number;
+  /** The run's trace broken down as bootup-time does (unthrottled ms: scripting × 4 = widgetScriptingMs). */
+  widgetTasks: WidgetBreakdown;
   consoleErrors: string[];
 }
 
@@ -80,6 +83,7 @@ export async function runLighthouse(url: string): Promise<LighthouseRun> {
       widgetParseMs: widget?.scriptParseCompile ?? 0,
       widgetTotalMs: widget?.total ?? 0,
       widgetCpuMs: widgetCpuTime(result!.artifacts.Trace.traceEvents as unknown as TraceEvent[], lhr.configSettings.throttling.cpuSlowdownMultiplier ?? 4),
+      widgetTasks: widgetBreakdown(result!.artifacts.Trace.traceEvents as unknown[]),
       consoleErrors: errors.map((e) => `${e.description ?? ''} ${e.sourceLocation?.url ?? ''}`.trim()),
     };
   } finally {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { arrivalPoint, SUGGEST_WHEN, suggestsBus } from '../../widgets/arrival.js';
-import { LotStatus } from '../../protocol/index.js';
+import { LotStatus, SuggestLevel } from '../../protocol/index.js';
 
 const point = (inMin: number, level: 'vacant' | 'crowded' | 'full') => ({
   inMin, at: '2026-11-25T01:30:00.000Z', occupied: 50, available: 50, level, low: 40, high: 60,
@@ -65,5 +65,12 @@ describe("the widget's arrival line and bus suggestion", () => {
       }
     }
     expect(SUGGEST_WHEN).toEqual(tables[2].when);
+  });
+
+  // The widget asks for a lot's settings only when the default rule suggests (manku-status.ts): that
+  // must be the widest rule any lot may set, or a lot's rule could be due with its settings never asked for.
+  it('the default rule names every level a lot may suggest at, now and at arrival', () => {
+    expect([...SUGGEST_WHEN.now].sort()).toEqual([...SuggestLevel.options].sort());
+    expect([...SUGGEST_WHEN.arrival].sort()).toEqual([...SuggestLevel.options].sort());
   });
 });
