@@ -53,6 +53,7 @@ const benches = {
       lots: Number(args.lots ?? 4),
       rawSession: args['raw-session'] === 'clean' ? 'clean' : 'persistent',
       broker: benchBrokerOf(args.broker),
+      pollFrom: args['poll-from'] === 'start' ? 'start' : 'applied',
     }),
   live: (args: Record<string, string>) =>
     liveBench({
