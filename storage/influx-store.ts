@@ -1,13 +1,16 @@
 /**
- * InfluxDB 1.x store (npm `influx`). Points are timestamped with event time plus a sub-millisecond
+ * InfluxDB 1.x store. Points are timestamped with event time plus a sub-millisecond
  * part from lotSeq (see pointTimeNs), so every point is its own and writing the same point twice
- * is idempotent; writes go through an ordered, bounded write-behind buffer.
+ * is idempotent; writes go through an ordered, bounded write-behind buffer, as line protocol we
+ * build ourselves (influx-line.ts, influx-write.ts); npm `influx` creates the database and restores.
  */
 import { InfluxDB } from 'influx';
 import pino, { type Logger } from 'pino';
 import { restoreFromInflux } from './influx-restore.js';
-import { INFLUX_SCHEMA, toInfluxPoint } from './influx-schema.js';
+import { toLines } from './influx-line.js';
+import { INFLUX_SCHEMA } from './influx-schema.js';
 import { parseInfluxUrl } from './influx-target.js';
+import { createLineWriter } from './influx-write.js';
 import type { StorePoint } from './points.js';
 import type { OccupancyStore, StoreStats } from './port.js';
 import { createWriteBuffer } from './write-buffer.js';
@@ -53,8 +56,9 @@ export function createInfluxStore({
     pool: { maxRetries: 0, requestTimeout: requestTimeoutMs, backoff: noBackoff },
   });
   const description = `InfluxDB ${target.protocol}://${target.host}:${target.port}/${target.database}`;
+  const writeLines = createLineWriter(target, { timeoutMs: requestTimeoutMs });
   const buffer = createWriteBuffer<StorePoint>({
-    write: (batch) => influx.writePoints(batch.map(toInfluxPoint), { precision: 'n' }),
+    write: (batch) => writeLines(toLines(batch)),
     isRetryable: isRetryableInfluxError,
     maxBuffered,
     batchSize,
@@ -109,6 +113,7 @@ export function createInfluxStore({
     async stop() {
       stopping = true;
       const lost = await buffer.stop(stopTimeoutMs);
+      writeLines.close();
       if (lost > 0) log.error({ lost }, 'InfluxDB unreachable at shutdown; buffered points were not written');
       else log.info('InfluxDB store flushed');
     },

@@ -1,30 +1,25 @@
 /**
  * CPU time of whole processes (ours and others': influxd, mosquitto, nats-server) over a window,
- * from /proc/PID/stat (Linux): a figure that two cores shared with other work do not blur the way
- * wall time does. Resolution is one clock tick (10 ms here): use windows of seconds.
+ * from /proc (testkit/proc-stats.ts): a figure that two cores shared with other work do not blur
+ * the way wall time does. Resolution is one clock tick (10 ms here): use windows of seconds.
  *
  * @example const m = cpuMeter({ broker: [pid], influxd: [pid2] }); …; m.stop() // { broker: 812000, influxd: 143000 } (µs)
  */
-import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { procStats } from '../../testkit/proc-stats.js';
 
-const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** User + system CPU a process has used so far, in µs; null when it is gone. */
-export function processCpuMicros(pid: number): number | null {
+/** User + system CPU a process has used so far, in µs; 0 when it is gone. */
+function cpuMicros(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm)": state is field 3, utime 14, stime 15 (proc(5)).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+    const { user, system } = procStats(pid).cpuUs;
+    return user + system;
   } catch {
-    return null;
+    return 0;
   }
 }
 
 /** Starts measuring each named group of processes now; stop() says how many µs of CPU each group used since. */
 export function cpuMeter(groups: Record<string, readonly number[]>) {
-  const sum = (pids: readonly number[]) => pids.reduce((a, pid) => a + (processCpuMicros(pid) ?? 0), 0);
+  const sum = (pids: readonly number[]) => pids.reduce((a, pid) => a + cpuMicros(pid), 0);
   const start = Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, sum(pids)]));
   return {
     stop(): Record<string, number> {
