@@ -114,7 +114,7 @@ const benches = {
       broker: soakBrokerOf(args.broker),
     }),
   'ingest-cpu': (args: Record<string, string>) =>
-    ingestCpuBench({ lots: Number(args.lots ?? 500), gates: Number(args.gates ?? 4), messages: Number(args.messages ?? 200_000), runs: Number(args.runs ?? 3) }),
+    ingestCpuBench({ lots: Number(args.lots ?? 500), gates: Number(args.gates ?? 4), messages: Number(args.messages ?? 200_000), runs: Number(args.runs ?? 3), lines: args.lines === 'npm' ? 'npm' : 'ours' }),
 };
 
 function parseArgs(argv: string[]) {

@@ -4,24 +4,12 @@
  * of every kind, with awkward strings where the schema allows any.
  */
 import { describe, expect, it } from 'vitest';
-import { escape, InfluxDB } from 'influx';
 import { toLine, toLines } from '../../storage/influx-line.js';
-import { INFLUX_SCHEMA, pointTimeNs, toInfluxPoint } from '../../storage/influx-schema.js';
+import { pointTimeNs } from '../../storage/influx-schema.js';
 import { OUTCOME_KINDS } from '../../core/index.js';
 import type { StorePoint } from '../../storage/index.js';
+import { npmInfluxLine } from '../../testkit/npm-influx-line.js';
 import { seededRandom } from '../../testkit/occupancy-weeks.js';
-
-// No request is made: parsePoint only coerces against the schema.
-const influx = new InfluxDB({ host: '127.0.0.1', database: 'unit', schema: INFLUX_SCHEMA });
-
-/** npm influx's writePoints body for one point (node_modules/influx/lib/src/index.js, writePoints). */
-function npmInfluxLine(p: StorePoint): string {
-  const { measurement, tags, fieldsPairs, tagsNames, castedTimestamp } = influx.parsePoint(toInfluxPoint(p), { precision: 'n' });
-  let line = measurement;
-  for (const t of tagsNames) line += `,${escape.tag(t)}=${escape.tag(tags![t]!)}`;
-  fieldsPairs.forEach(([k, v], i) => (line += `${i === 0 ? ' ' : ','}${escape.tag(k)}=${v}`));
-  return `${line} ${castedTimestamp}`;
-}
 
 function randomPoint(rnd: () => number): StorePoint {
   const int = (max: number) => Math.floor(rnd() * max);
