@@ -54,6 +54,7 @@ const benches = {
       rawSession: args['raw-session'] === 'clean' ? 'clean' : 'persistent',
       broker: benchBrokerOf(args.broker),
       pollFrom: args['poll-from'] === 'start' ? 'start' : 'applied',
+      ingestNodeFlags: (args['ingest-node-flags'] ?? '').split(' ').filter(Boolean),
     }),
   live: (args: Record<string, string>) =>
     liveBench({

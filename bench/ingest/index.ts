@@ -36,6 +36,8 @@ export interface IngestBenchOptions {
    * so the answer is the same, without the queries' load on the machine while the readings flow).
    */
   pollFrom: 'start' | 'applied';
+  /** Node flags for the ingest process only, e.g. ['--max-semi-space-size=32'] (`--ingest-node-flags`). */
+  ingestNodeFlags: string[];
 }
 
 const here = new URL('.', import.meta.url).pathname;
@@ -120,7 +122,7 @@ async function runOnce(o: IngestBenchOptions, influxd: Influxd, lotsFile: string
       BENCH_INFLUX_URL: `${influxBase}/${database}`,
       BENCH_LOTS_FILE: lotsFile,
       BENCH_EXPECT: String(total),
-    });
+    }, o.ingestNodeFlags);
     running.push(() => stopChild(sink.proc));
     const applied = new Promise<number>((resolve) => sink.proc.on('message', (m: { type: string; at: number }) => m.type === 'applied' && resolve(m.at)));
     const influx = new InfluxDB(`${influxBase}/${database}`);
