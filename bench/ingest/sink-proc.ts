@@ -31,12 +31,18 @@ if (BENCH_MODE === 'raw') {
   const store = createInfluxStore({ url: BENCH_INFLUX_URL! });
   const ingest = createIngest({ lots, store, mqttUrl: BENCH_MQTT_URL!, ...auth, clientId: `bench-ingest-${process.pid}` });
   await ingest.start();
-  // Report when every reading has been applied (live status current), apart from when it is durable.
+  // Report when every reading has been applied (live status current), and then when the store
+  // has nothing left to write (InfluxDB acknowledged it), apart from when a query sees it all.
   const appliedTimer = setInterval(() => {
     const { outcomes } = ingest.stats();
     if (outcomes.applied + outcomes.reboot >= expected) {
       clearInterval(appliedTimer);
       process.send!({ type: 'applied', at: Date.now() });
+      const writtenTimer = setInterval(() => {
+        if (store.stats().buffered > 0) return;
+        clearInterval(writtenTimer);
+        process.send!({ type: 'written', at: Date.now() });
+      }, 5);
     }
   }, 5);
   process.send!({ type: 'ready' });
