@@ -7,7 +7,7 @@
 import { InfluxDB } from 'influx';
 import pino, { type Logger } from 'pino';
 import { restoreFromInflux } from './influx-restore.js';
-import { toLines } from './influx-line.js';
+import { toLine } from './influx-line.js';
 import { INFLUX_SCHEMA } from './influx-schema.js';
 import { parseInfluxUrl } from './influx-target.js';
 import { createLineWriter } from './influx-write.js';
@@ -57,8 +57,9 @@ export function createInfluxStore({
   });
   const description = `InfluxDB ${target.protocol}://${target.host}:${target.port}/${target.database}`;
   const writeLines = createLineWriter(target, { timeoutMs: requestTimeoutMs });
-  const buffer = createWriteBuffer<StorePoint>({
-    write: (batch) => writeLines(toLines(batch)),
+  // The buffer holds each point as its line: one string, not the point's object graph.
+  const buffer = createWriteBuffer<string>({
+    write: (batch) => writeLines(batch.join('\n')),
     isRetryable: isRetryableInfluxError,
     maxBuffered,
     batchSize,
@@ -70,12 +71,14 @@ export function createInfluxStore({
   // a rewrite of a point already queued: skipped, so `written` counts distinct points.
   const queuedSeq = new Map<string, number>();
 
-  function fresh(points: readonly StorePoint[]) {
-    return points.filter((p) => {
-      if (p.lotSeq <= (queuedSeq.get(p.lotId) ?? 0)) return false;
+  function freshLines(points: readonly StorePoint[]): string[] {
+    const lines: string[] = [];
+    for (const p of points) {
+      if (p.lotSeq <= (queuedSeq.get(p.lotId) ?? 0)) continue;
       queuedSeq.set(p.lotId, p.lotSeq);
-      return true;
-    });
+      lines.push(toLine(p));
+    }
+    return lines;
   }
 
   async function start() {
@@ -106,7 +109,7 @@ export function createInfluxStore({
     description,
     start,
     restore,
-    write: (points) => buffer.push(fresh(points)),
+    write: (points) => buffer.push(freshLines(points)),
     flush: async () => {
       await buffer.flush();
     },
