@@ -60,6 +60,8 @@ const benches = {
       lots: Number(args.lots ?? 4),
       rawSession: args['raw-session'] === 'clean' ? 'clean' : 'persistent',
       broker: benchBrokerOf(args.broker),
+      pollFrom: args['poll-from'] === 'start' ? 'start' : 'applied',
+      ingestNodeFlags: (args['ingest-node-flags'] ?? '').split(' ').filter(Boolean),
     }),
   live: (args: Record<string, string>) =>
     liveBench({
@@ -122,7 +124,7 @@ const benches = {
       broker: soakBrokerOf(args.broker),
     }),
   'ingest-cpu': (args: Record<string, string>) =>
-    ingestCpuBench({ lots: Number(args.lots ?? 500), gates: Number(args.gates ?? 4), messages: Number(args.messages ?? 200_000), runs: Number(args.runs ?? 3) }),
+    ingestCpuBench({ lots: Number(args.lots ?? 500), gates: Number(args.gates ?? 4), messages: Number(args.messages ?? 200_000), runs: Number(args.runs ?? 3), lines: args.lines === 'npm' ? 'npm' : 'ours' }),
 };
 
 function parseArgs(argv: string[]) {

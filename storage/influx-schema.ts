@@ -69,7 +69,10 @@ export const INFLUX_SCHEMA: ISchemaOptions[] = layouts.map(([measurement, { tags
  * @example pointTimeNs({ timeMs: 1764000000123, lotSeq: 42, ... }) // '1764000000123000042'
  */
 export function pointTimeNs(p: Pick<StorePoint, 'timeMs' | 'lotSeq'>): string {
-  return (BigInt(Math.trunc(p.timeMs)) * 1_000_000n + BigInt(p.lotSeq % 1_000_000)).toString();
+  const ms = Math.trunc(p.timeMs);
+  // The usual case as text, without two BigInts per point: the same digits (unit-tested against the BigInt form).
+  if (ms >= 1 && Number.isSafeInteger(ms) && p.lotSeq >= 0) return `${ms}${String(p.lotSeq % 1_000_000).padStart(6, '0')}`;
+  return (BigInt(ms) * 1_000_000n + BigInt(p.lotSeq % 1_000_000)).toString();
 }
 
 // [stored name, point property] per measurement, worked out once: every stored point is converted.

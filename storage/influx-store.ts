@@ -1,13 +1,16 @@
 /**
- * InfluxDB 1.x store (npm `influx`). Points are timestamped with event time plus a sub-millisecond
+ * InfluxDB 1.x store. Points are timestamped with event time plus a sub-millisecond
  * part from lotSeq (see pointTimeNs), so every point is its own and writing the same point twice
- * is idempotent; writes go through an ordered, bounded write-behind buffer.
+ * is idempotent; writes go through an ordered, bounded write-behind buffer, as line protocol we
+ * build ourselves (influx-line.ts, influx-write.ts); npm `influx` creates the database and restores.
  */
 import { InfluxDB } from 'influx';
 import pino, { type Logger } from 'pino';
 import { restoreFromInflux } from './influx-restore.js';
-import { INFLUX_SCHEMA, toInfluxPoint } from './influx-schema.js';
+import { toLine } from './influx-line.js';
+import { INFLUX_SCHEMA } from './influx-schema.js';
 import { parseInfluxUrl } from './influx-target.js';
+import { createLineWriter } from './influx-write.js';
 import type { StorePoint } from './points.js';
 import type { OccupancyStore, StoreStats } from './port.js';
 import { createWriteBuffer } from './write-buffer.js';
@@ -53,8 +56,10 @@ export function createInfluxStore({
     pool: { maxRetries: 0, requestTimeout: requestTimeoutMs, backoff: noBackoff },
   });
   const description = `InfluxDB ${target.protocol}://${target.host}:${target.port}/${target.database}`;
-  const buffer = createWriteBuffer<StorePoint>({
-    write: (batch) => influx.writePoints(batch.map(toInfluxPoint), { precision: 'n' }),
+  const writeLines = createLineWriter(target, { timeoutMs: requestTimeoutMs });
+  // The buffer holds each point as its line: one string, not the point's object graph.
+  const buffer = createWriteBuffer<string>({
+    write: (batch) => writeLines(batch.join('\n')),
     isRetryable: isRetryableInfluxError,
     maxBuffered,
     batchSize,
@@ -66,12 +71,14 @@ export function createInfluxStore({
   // a rewrite of a point already queued: skipped, so `written` counts distinct points.
   const queuedSeq = new Map<string, number>();
 
-  function fresh(points: readonly StorePoint[]) {
-    return points.filter((p) => {
-      if (p.lotSeq <= (queuedSeq.get(p.lotId) ?? 0)) return false;
+  function freshLines(points: readonly StorePoint[]): string[] {
+    const lines: string[] = [];
+    for (const p of points) {
+      if (p.lotSeq <= (queuedSeq.get(p.lotId) ?? 0)) continue;
       queuedSeq.set(p.lotId, p.lotSeq);
-      return true;
-    });
+      lines.push(toLine(p));
+    }
+    return lines;
   }
 
   async function start() {
@@ -102,13 +109,14 @@ export function createInfluxStore({
     description,
     start,
     restore,
-    write: (points) => buffer.push(fresh(points)),
+    write: (points) => buffer.push(freshLines(points)),
     flush: async () => {
       await buffer.flush();
     },
     async stop() {
       stopping = true;
       const lost = await buffer.stop(stopTimeoutMs);
+      writeLines.close();
       if (lost > 0) log.error({ lost }, 'InfluxDB unreachable at shutdown; buffered points were not written');
       else log.info('InfluxDB store flushed');
     },

@@ -14,6 +14,8 @@ export interface Influxd {
   /** Starts it again on the same ports and data. */
   start(): Promise<void>;
   readonly running: boolean;
+  /** Its process id while it runs (benchmarks read its CPU time). */
+  readonly pid: number | null;
 }
 
 export function assertInfluxdInstalled() {
@@ -85,6 +87,9 @@ bind-address = "127.0.0.1:${rpcPort}"
     stop,
     get running() {
       return child !== null && child.exitCode === null;
+    },
+    get pid() {
+      return child?.pid ?? null;
     },
   };
 }

@@ -2,20 +2,24 @@
  * `npm run bench -- ingest-cpu`: ingest's own CPU per counter message, in one process, no sockets:
  * `ledger.handle` (topic, JSON, validation, counting), `gates.observe`, the lot's status build (as
  * the status publisher does per changed lot; here once per message, the worst case) and the
- * conversion of each stored point for InfluxDB. `--lots` × `--gates` sensors (default 500 × 4, as
- * brokercost), `--messages` (default 200,000, the first 10 % warm-up), `--runs` (default 3).
+ * line protocol of each stored point for InfluxDB (`--lines ours`, storage/influx-line.ts, or
+ * `--lines npm`: what npm `influx`'s writePoints built, before 2026-11-26 evening). `--lots` ×
+ * `--gates` sensors (default 500 × 4, as brokercost), `--messages` (default 200,000, the first
+ * 10 % warm-up), `--runs` (default 3).
  * A figure free of the broker and of the machine's other load, unlike brokercost's.
  */
 import { LotsFile } from '../../core/index.js';
 import { createGateTracker } from '../../ingest/gate-tracker.js';
 import { createLedger } from '../../ingest/ledger.js';
-import { toInfluxPoint } from '../../storage/influx-schema.js';
+import { toLine } from '../../storage/influx-line.js';
+import { npmInfluxLine } from '../../testkit/npm-influx-line.js';
 import type { StorePoint } from '../../storage/index.js';
 import { FIXTURE_HASH } from '../../test/support/fixtures.js';
 
-export interface IngestCpuOptions { lots: number; gates: number; messages: number; runs: number }
+export interface IngestCpuOptions { lots: number; gates: number; messages: number; runs: number; lines: 'ours' | 'npm' }
 
-export function ingestCpuBench({ lots: lotCount, gates: gateCount, messages, runs }: IngestCpuOptions) {
+export function ingestCpuBench({ lots: lotCount, gates: gateCount, messages, runs, lines }: IngestCpuOptions) {
+  const line = lines === 'npm' ? npmInfluxLine : toLine;
   const lots = LotsFile.parse({
     lots: Array.from({ length: lotCount }, (_, l) => ({
       id: `lot-${l}`, name: { ja: `lot ${l}`, en: `lot ${l}` }, capacity: 400, timeZone: 'Asia/Tokyo',
@@ -26,7 +30,8 @@ export function ingestCpuBench({ lots: lotCount, gates: gateCount, messages, run
   for (let run = 0; run < runs; run++) {
     let now = Date.parse('2026-11-26T08:00:00Z');
     let points = 0;
-    const store = { write: (ps: readonly StorePoint[]) => { for (const p of ps) (toInfluxPoint(p), points++); } };
+    let bytes = 0;
+    const store = { write: (ps: readonly StorePoint[]) => { for (const p of ps) (bytes += line(p).length, points++); } };
     const ledger = createLedger({ lots, clock: { now: () => now }, store });
     const gates = createGateTracker({ lots, ledger });
     // Every sensor in turn, cumulative counters, 2,000 msg/s of clock.
@@ -54,10 +59,10 @@ export function ingestCpuBench({ lots: lotCount, gates: gateCount, messages, run
     const rejectedTotal = Object.values(rejected).reduce((a, n) => a + n, 0);
     if (accepted !== messages || rejectedTotal !== 0 || points !== messages) throw new Error(`accepted ${accepted}, rejected ${rejectedTotal}, points ${points} of ${messages}`);
     const usPerMsg = Number(((cpu.user + cpu.system) / (messages - warm)).toFixed(2));
-    console.log(JSON.stringify({ run: run + 1, usPerMsg }));
+    console.log(JSON.stringify({ run: run + 1, usPerMsg, lineBytes: bytes }));
     results.push(usPerMsg);
   }
   const median = [...results].sort((a, b) => a - b)[Math.floor(results.length / 2)]!;
-  console.log(`ingest-cpu: median ${median} µs CPU per message (${results.join(', ')})`);
-  return { options: { lots: lotCount, gates: gateCount, messages, runs }, usPerMsg: results, medianUsPerMsg: median };
+  console.log(`ingest-cpu (--lines ${lines}): median ${median} µs CPU per message (${results.join(', ')})`);
+  return { options: { lots: lotCount, gates: gateCount, messages, runs, lines }, usPerMsg: results, medianUsPerMsg: median };
 }

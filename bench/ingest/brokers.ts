@@ -22,17 +22,17 @@ const here = new URL('.', import.meta.url).pathname;
  * sized by broker-config for one message per 10 s per sensor, so a burst needs the queue of as many
  * minutes (else mosquitto drops what a subscriber has not taken yet, as configured).
  */
-export async function startBenchBroker(kind: BenchBroker, lotsFile: string, burstPerSensor = 0): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startBenchBroker(kind: BenchBroker, lotsFile: string, burstPerSensor = 0): Promise<{ url: string; pids: number[]; stop(): Promise<void> }> {
   if (kind === 'mosquitto') {
     const m = await startMosquitto({ lotsFile, offlineMinutes: Math.max(10, Math.ceil(burstPerSensor / 6) + 1) });
-    return { url: m.url, stop: () => m.close() };
+    return { url: m.url, pids: [m.pid!], stop: () => m.close() };
   }
   if (kind === 'nats') {
     // JetStream in cluster mode needs routes: a one-node "cluster" does not start. Three nodes, as
     // deployed; every client of the benchmark on node 1, so both measurements take the same path.
     const c = await startNatsCluster({ lotsFile, size: 3 });
-    return { url: c.nodes[0]!.mqttUrl, stop: () => c.close() };
+    return { url: c.nodes[0]!.mqttUrl, pids: c.nodes.map((n) => n.pid!), stop: () => c.close() };
   }
   const broker = await startChild(join(here, 'broker-proc.ts'), { BENCH_LOTS_FILE: lotsFile });
-  return { url: `mqtt://127.0.0.1:${broker.ready.port}`, stop: () => stopChild(broker.proc) };
+  return { url: `mqtt://127.0.0.1:${broker.ready.port}`, pids: [broker.proc.pid!], stop: () => stopChild(broker.proc) };
 }

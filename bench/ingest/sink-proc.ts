@@ -9,6 +9,7 @@ import { COUNTER_FILTER } from '../../protocol/index.js';
 import { LotsFile } from '../../core/index.js';
 import { createIngest } from '../../ingest/index.js';
 import { createInfluxStore } from '../../storage/index.js';
+import { profileOff, profileOn } from '../support/profile.js';
 
 const { BENCH_MODE, BENCH_MQTT_URL, BENCH_INFLUX_URL, BENCH_LOTS_FILE, BENCH_EXPECT } = process.env;
 const expected = Number(BENCH_EXPECT);
@@ -31,17 +32,29 @@ if (BENCH_MODE === 'raw') {
   const store = createInfluxStore({ url: BENCH_INFLUX_URL! });
   const ingest = createIngest({ lots, store, mqttUrl: BENCH_MQTT_URL!, ...auth, clientId: `bench-ingest-${process.pid}` });
   await ingest.start();
-  // Report when every reading has been applied (live status current), apart from when it is durable.
+  // BENCH_INGEST_PROFILE=FILE: a CPU profile of ingest's main thread from ready until asked for its stats.
+  const profileFile = process.env.BENCH_INGEST_PROFILE;
+  if (profileFile) await profileOn();
+  // Report when every reading has been applied (live status current), and then when the store
+  // has nothing left to write (InfluxDB acknowledged it), apart from when a query sees it all.
   const appliedTimer = setInterval(() => {
     const { outcomes } = ingest.stats();
     if (outcomes.applied + outcomes.reboot >= expected) {
       clearInterval(appliedTimer);
       process.send!({ type: 'applied', at: Date.now() });
+      const writtenTimer = setInterval(() => {
+        if (store.stats().buffered > 0) return;
+        clearInterval(writtenTimer);
+        process.send!({ type: 'written', at: Date.now() });
+      }, 5);
     }
   }, 5);
   process.send!({ type: 'ready' });
   process.on('message', async (m: { type: string }) => {
-    if (m.type === 'stats') process.send!({ type: 'stats', ingest: ingest.stats(), store: store.stats() });
+    if (m.type === 'stats') {
+      if (profileFile) await profileOff(profileFile);
+      process.send!({ type: 'stats', ingest: ingest.stats(), store: store.stats() });
+    }
     if (m.type === 'stop') {
       await ingest.stop();
       process.exit(0);
