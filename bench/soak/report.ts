@@ -5,6 +5,18 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
+/**
+ * The loop delay over the whole measured run (not reset every window): reset once the warm-up is
+ * over ('lag-reset'), read with the final stats. The target is this run's p99; the per-window
+ * p99s show when it was spent.
+ */
+const run = monitorEventLoopDelay({ resolution: 10 });
+run.enable();
+export const runLag = {
+  reset: () => run.reset(),
+  read: () => ({ p50Ms: run.percentile(50) / 1e6, p99Ms: run.percentile(99) / 1e6, maxMs: run.max / 1e6 }),
+};
+
 export function reportEvery(intervalMs: number, extra: () => Record<string, unknown> = () => ({})) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
