@@ -36,7 +36,7 @@ export interface LiveHubOptions {
   maxClientsPerAddress?: number;
   now?: () => number;
   logger?: Logger;
-  /** Told how long each fan-out took and to how many clients. */
+  /** Told, for each fan-out, the time from the change reaching the hub to its last write, and to how many clients. */
   onFanout?: (seconds: number, clients: number) => void;
   /** Longest stretch of fan-out writes before the event loop gets a turn. */
   fanoutBudgetMs?: number;
@@ -50,7 +50,7 @@ export interface LiveHub {
   /** Stops the timers and the feed, and closes every client. */
   stop(): void;
   readonly running: boolean;
-  /** Told how long each fan-out took and to how many clients; returns an unsubscribe. */
+  /** Told, for each fan-out, the time from the change to its last write and to how many clients; returns an unsubscribe. */
   onFanout(listener: (seconds: number, clients: number) => void): () => void;
   /** False when `address` already holds as many connections as it may. */
   accepts(address: string | undefined): boolean;

@@ -150,11 +150,16 @@ export class MankuStatus extends HTMLElement {
   /** Whether any lot's settings would suggest the bus now: the default rule is the widest one (混 or 満, now or at arrival). */
   private couldSuggest(): boolean {
     const level = this.level();
-    return suggestsBus(level, level === 'unknown' ? null : arrivalPoint(this.status, this.arrivalMin())?.level ?? null);
+    return suggestsBus(level, this.arrival(level)?.level ?? null);
   }
 
   private arrivalMin(): number {
     return Number(this.getAttribute('arrival') || 30);
+  }
+
+  /** The forecast point for the arrival time; none while the level is unknown. */
+  private arrival(level: Level) {
+    return level === 'unknown' ? null : arrivalPoint(this.status, this.arrivalMin());
   }
 
   /** unknown when the server says so, or when our data is older than the stale window and nothing live backs it. */
@@ -193,7 +198,7 @@ export class MankuStatus extends HTMLElement {
     const name = s ? (this.language === 'en' ? s.name.en : s.name.ja) : this.getAttribute('lot') ?? '';
     const time = s?.observedAt ? clock(s, this.getAttribute('time-zone'), this.language) : '';
     const inMin = this.arrivalMin();
-    const arrival = level === 'unknown' ? null : arrivalPoint(s, inMin);
+    const arrival = this.arrival(level);
     const trend = level === 'unknown' ? undefined : s?.trend;
     const nudge = this.nudge;
     const link = this.getAttribute('link') || nudge?.href;
