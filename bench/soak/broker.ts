@@ -41,7 +41,7 @@ export async function startSoakBroker(
   { lotsFile, env, onReport, reportMs = 10_000 }: { lotsFile: string; env: Record<string, string>; onReport: (r: Record<string, unknown>) => void; reportMs?: number },
 ): Promise<SoakBroker> {
   if (kind === 'aedes') {
-    const { proc, ready } = await startChild(join(here, 'service-proc.ts'), { ...env, SOAK_ROLE: 'broker' });
+    const { proc, ready } = await startChild(join(here, 'service-proc.ts'), { ...env, SOAK_ROLE: 'broker' }, ['--expose-gc']);
     return { url: `mqtt://127.0.0.1:${String(ready.port)}`, proc, stats: () => ask<ServiceStats>(proc, 'stats'), stop: () => stopChild(proc) };
   }
   let listening = false;

@@ -6,7 +6,9 @@
  * Every 10 s each process reports RSS, heap and its event-loop delay over IPC.
  * `--broker mosquitto`: a real mosquitto 2.0 (bench/soak/broker.ts) instead of the embedded aedes,
  * its RSS read from /proc; `--ingest-partitions N`: ingest as N processes, INGEST_PARTITION k/N.
- * Targets: memory flat after warm-up (growth < 5 % over the last 5 minutes), zero errors, loop
+ * Targets: memory flat after warm-up (growth < 5 % over the last 5 minutes, of the memory each
+ * service holds after a full GC, asked for at the start of those 5 minutes and at the end; the
+ * 10-s samples, garbage included, are reported beside it), zero errors, loop
  * delay p99 <= 50 ms, for every service process (mosquitto: memory only; it has no heap or loop).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -49,6 +51,18 @@ function runLagOf(stats: ServiceStats | undefined) {
   return lag ? { p50Ms: round(lag.p50Ms), p99Ms: round(lag.p99Ms), maxMs: round(lag.maxMs) } : null;
 }
 
+type Retained = { rssMiB: number; heapUsedMiB: number | null; gcMs?: number };
+
+/** Growth between two retained-memory samples (after a full GC; mosquitto: its RSS). */
+function retainedGrowth(from: Retained | undefined, to: Retained | undefined) {
+  if (!from || !to) return null;
+  const pct = (a: number, b: number) => round(((b - a) / a) * 100, 2);
+  return {
+    rss: { fromMiB: round(from.rssMiB), toMiB: round(to.rssMiB), growthPct: pct(from.rssMiB, to.rssMiB) },
+    heap: from.heapUsedMiB === null || to.heapUsedMiB === null ? null : { fromMiB: round(from.heapUsedMiB), toMiB: round(to.heapUsedMiB), growthPct: pct(from.heapUsedMiB, to.heapUsedMiB) },
+  };
+}
+
 /** Growth of a series over the last `windowMs`: median of its first 3 samples there vs of the last 3. */
 function growth(series: Report[], key: 'rssMiB' | 'heapUsedMiB', endAt: number, windowMs: number) {
   const last = series.filter((r) => r.at >= endAt - windowMs && r[key] !== null);
@@ -89,8 +103,8 @@ export async function soakBench(o: SoakBenchOptions) {
     /** One ingest is `ingest`; partitions are `ingest-1` … `ingest-N`. */
     const ingestNames = Array.from({ length: n }, (_, k) => (n === 1 ? 'ingest' : `ingest-${k + 1}`));
     const [api, ...ingests] = await Promise.all([
-      startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'api', SOAK_MQTT_URL: mqttUrl }),
-      ...ingestNames.map((_, k) => startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'ingest', SOAK_MQTT_URL: mqttUrl, SOAK_PARTITION: `${k + 1}/${n}` })),
+      startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'api', SOAK_MQTT_URL: mqttUrl }, ['--expose-gc']),
+      ...ingestNames.map((_, k) => startChild(join(here, 'service-proc.ts'), { ...service, SOAK_ROLE: 'ingest', SOAK_MQTT_URL: mqttUrl, SOAK_PARTITION: `${k + 1}/${n}` }, ['--expose-gc'])),
     ]);
     ingests.forEach((ingest, k) => listen(ingestNames[k]!, ingest.proc));
     listen('api', api!.proc);
@@ -103,6 +117,22 @@ export async function soakBench(o: SoakBenchOptions) {
     setPriority(clients.proc.pid!, o.generatorsNice);
     console.log(`all connected: ${sensors.length} sensors, ${String(clients.ready.connected)} WebSocket clients`);
 
+    /**
+     * Memory after a full GC in every service (mosquitto: its latest RSS), at the start of the last
+     * 5 minutes and at the end: the judged growth. One forced collection per service each time.
+     */
+    const retained = async (): Promise<Record<string, Retained>> =>
+      Object.fromEntries(
+        await Promise.all(
+          serviceNames.map(async (name) => {
+            const proc = name === 'broker' ? broker!.proc : children[name]!;
+            if (!proc) return [name, { rssMiB: reports.broker!.at(-1)!.rssMiB, heapUsedMiB: null }] as const;
+            const m = await ask<Retained>(proc, 'retained');
+            return [name, { rssMiB: m.rssMiB, heapUsedMiB: m.heapUsedMiB, gcMs: round(m.gcMs ?? 0) }] as const;
+          }),
+        ),
+      );
+    let retainedFrom: Record<string, Retained> | null = null;
     const stats = (name: string): Promise<ServiceStats> => (name === 'broker' ? broker!.stats() : ask<ServiceStats>(children[name]!, 'stats'));
     const allStats = async () => Object.fromEntries(await Promise.all(serviceNames.map(async (name) => [name, await stats(name)] as const)));
     const sum = (all: Record<string, ServiceStats>, names: string[], key: string) => names.reduce((a, name) => a + countOf(all[name]!, key), 0);
@@ -111,6 +141,7 @@ export async function soakBench(o: SoakBenchOptions) {
     publisher.proc.send({ type: 'go' });
     const endAt = started + o.minutes * 60_000;
     const warmupMs = Math.min(60_000, (o.minutes * 60_000) / 5);
+    const memoryWindowMs = Math.min(5 * 60_000, o.minutes * 60_000 - warmupMs);
     const shown: Record<string, number> = {};
     let warm = false;
     const brokerProc = broker.proc; // aedes in its own process; null for mosquitto
@@ -119,6 +150,10 @@ export async function soakBench(o: SoakBenchOptions) {
       if (!warm && Date.now() >= started + warmupMs) {
         warm = true; // each Node service's whole-run loop delay counts from here
         for (const name of serviceNames) (name === 'broker' ? brokerProc : children[name])?.send({ type: 'lag-reset' });
+      }
+      if (!retainedFrom && Date.now() >= endAt - memoryWindowMs) {
+        retainedFrom = await retained();
+        console.log(`retained memory at the start of the last ${memoryWindowMs / 60_000} min (MiB rss/heap after a full GC): ${Object.entries(retainedFrom).map(([n, m]) => `${n} ${Math.round(m.rssMiB)}/${m.heapUsedMiB === null ? '-' : `${Math.round(m.heapUsedMiB)} (GC ${m.gcMs} ms)`}`).join(' | ')}`);
       }
       const broker = reports.broker!;
       if (broker.length === (shown.broker ?? 0)) continue;
@@ -129,6 +164,7 @@ export async function soakBench(o: SoakBenchOptions) {
         .join(' | ');
       console.log(`t=${Math.round((Date.now() - started) / 1000)}s rss/heap, loop delay p99 ms: ${line}`);
     }
+    const retainedTo = await retained(); // still under load
     const final = await new Promise<Record<string, number>>((resolve) => {
       publisher.proc.on('message', (m: { type: string } & Record<string, number>) => m.type === 'final' && resolve(m));
       publisher.proc.send({ type: 'stop' });
@@ -151,8 +187,11 @@ export async function soakBench(o: SoakBenchOptions) {
           name,
           {
             samples: series.length,
-            rss: growth(series.filter((r) => r.at <= endAt), 'rssMiB', endAt, 5 * 60_000),
-            heap: growth(series.filter((r) => r.at <= endAt), 'heapUsedMiB', endAt, 5 * 60_000),
+            /** The judged growth: memory after a full GC at the start of the last 5 minutes and at the end (services only). */
+            retained: serviceNames.includes(name) ? retainedGrowth(retainedFrom?.[name], retainedTo[name]) : null,
+            /** Sampled memory (median of the window's first 3 vs last 3 reports): garbage included, shown beside. */
+            rss: growth(series.filter((r) => r.at <= endAt), 'rssMiB', endAt, memoryWindowMs),
+            heap: growth(series.filter((r) => r.at <= endAt), 'heapUsedMiB', endAt, memoryWindowMs),
             /** Event-loop delay p99 per 10 s window after the first minute: the median and the worst window (null: not Node). */
             lagP99Ms: lags.length ? { median: round(median(lags.map((r) => r.lagP99Ms!))), worst: round(Math.max(...lags.map((r) => r.lagP99Ms!))) } : null,
             lagMaxMs: lags.length ? round(Math.max(...lags.map((r) => r.lagMaxMs!))) : null,
@@ -212,14 +251,18 @@ export async function soakBench(o: SoakBenchOptions) {
         memoryGrowthPct: 5,
         lagP99Ms: 50,
         met: {
-          memoryFlat: serviceNames.every((n) => (perProcess[n]!.rss?.growthPct ?? Infinity) < 5 && (!isNode(n) || (perProcess[n]!.heap?.growthPct ?? Infinity) < 5)),
+          // retained memory (after a full GC): RSS and, for Node services, the heap
+          memoryFlat: serviceNames.every((n) => {
+            const r = perProcess[n]!.retained;
+            return !!r && r.rss.growthPct < 5 && (!isNode(n) || (r.heap?.growthPct ?? Infinity) < 5);
+          }),
           zeroErrors: totalErrors === 0,
           // p99 of the loop delay over the run after the warm-up; `lagP99Ms.worst` (the worst 10-s window) is shown beside it
           lag: serviceNames.filter(isNode).every((n) => (perProcess[n]!.runLagMs?.p99Ms ?? Infinity) <= 50),
         },
       },
     };
-    console.log(JSON.stringify({ summary, perProcess: Object.fromEntries(Object.entries(perProcess).map(([n, p]) => [n, { rss: p.rss, heap: p.heap, lagP99Ms: p.lagP99Ms, runLagMs: p.runLagMs, cores: p.cores }])) }, null, 2));
+    console.log(JSON.stringify({ summary, perProcess: Object.fromEntries(Object.entries(perProcess).map(([n, p]) => [n, { retained: p.retained, rss: p.rss, heap: p.heap, lagP99Ms: p.lagP99Ms, runLagMs: p.runLagMs, cores: p.cores }])) }, null, 2));
     console.log(load2.uptimeAfter);
     return { options: o, placement: `broker (${o.broker}), ${n} ingest process${n > 1 ? 'es' : ''}, API, influxd, the publisher and the WebSocket clients (nice ${o.generatorsNice}) each in their own process, not pinned: the OS spreads them over the 2 vCPUs`, load: { ...load, ...load2 }, summary, perProcess, reports };
   } finally {

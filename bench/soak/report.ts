@@ -39,3 +39,18 @@ export function reportEvery(intervalMs: number, extra: () => Record<string, unkn
   }, intervalMs);
   return () => clearInterval(timer);
 }
+
+/**
+ * Memory the process still holds after a full garbage collection (the soak runs its services with
+ * --expose-gc): what a leak would grow. Sampled memory also holds garbage not yet collected, a
+ * sawtooth of tens of MiB whose phase at two moments says nothing about growth.
+ */
+export function retainedMemory() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('retainedMemory needs node --expose-gc');
+  const t0 = performance.now();
+  gc(); // a full, stop-the-world collection: ~0.2–0.9 s here, twice per soak
+  const gcMs = performance.now() - t0;
+  const m = process.memoryUsage();
+  return { rssMiB: m.rss / 2 ** 20, heapUsedMiB: m.heapUsed / 2 ** 20, externalMiB: m.external / 2 ** 20, gcMs };
+}

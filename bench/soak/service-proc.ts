@@ -12,7 +12,7 @@ import { ingestPartitionOf } from '../../bin/config.js';
 import { LotsFile, PartitionText } from '../../core/index.js';
 import { createIngest } from '../../ingest/index.js';
 import { createInfluxStore } from '../../storage/index.js';
-import { reportEvery, runLag } from './report.js';
+import { reportEvery, retainedMemory, runLag } from './report.js';
 import { profileOff, profileOn } from '../support/profile.js';
 
 const { SOAK_ROLE, SOAK_LOTS_FILE, SOAK_MQTT_URL, SOAK_INFLUX_URL, SOAK_PARTITION = '1/1' } = process.env;
@@ -76,6 +76,7 @@ process.on('message', async (m: { type: string }) => {
     process.send!({ type: 'profile-off' });
   }
   if (m.type === 'lag-reset') runLag.reset();
+  if (m.type === 'retained') process.send!({ type: 'retained', ...retainedMemory() });
   if (m.type === 'stats') process.send!({ type: 'stats', ...extra(), ...logged, firstProblems, cpuUs: process.cpuUsage(), runLag: runLag.read() });
   if (m.type === 'stop') {
     stopReports();
