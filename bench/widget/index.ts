@@ -1,7 +1,10 @@
 /**
  * `npm run bench -- widget`: widget.js's gzipped size (budget 8 KB), and in Chromium the time from
  * the widget's socket opening to its first painted status (performance marks the widget sets),
- * over several fresh page loads from another origin.
+ * over several fresh page loads from another origin. With `--audits N`, Lighthouse on the embed page
+ * and, after each, on a floor page: a 0.3 KB script that opens the same live socket, subscribes and
+ * writes the status as text, the least any live widget does. The machine is shared and Lighthouse's
+ * figure is wall time: the widget's cost is read as a ratio to the floor's in the same run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -56,8 +59,16 @@ export async function widgetBench({ loads, audits, traces = 0, profiles = 0, lev
   const nudgeStore = createEmbeddedNudgeStore({ dataDir: join(dir, 'nudge') });
   const api = createApi({ lots, mqttUrl: url, username: 'bench-api', password: 'bench', port: 0, nudgeStore });
   const apiBase = `http://127.0.0.1:${(await api.start()).port}`;
-  const host = createServer((_req, res) => {
+  const floorJs = `(()=>{const el=document.getElementById('s');const ws=new WebSocket(${JSON.stringify(`${apiBase.replace(/^http/, 'ws')}/api/v1/live`)});ws.onopen=()=>ws.send(JSON.stringify({type:'subscribe',lots:[${JSON.stringify(sensors[0]!.lotId)}]}));ws.onmessage=(e)=>{const m=JSON.parse(e.data);if(m.type==='status')el.textContent=m.status.level+' '+m.status.available;};})();`;
+  const host = createServer((req, res) => {
+    if (req.url === '/floor.js') {
+      res.setHeader('content-type', 'text/javascript; charset=utf-8');
+      return void res.end(floorJs);
+    }
     res.setHeader('content-type', 'text/html; charset=utf-8');
+    if (req.url === '/floor') {
+      return void res.end('<!doctype html><html lang="ja"><head><meta name="viewport" content="width=device-width"><link rel="icon" href="data:,"><title>floor</title></head><body><div id="s">…</div><script src="/floor.js" async></script></body></html>');
+    }
     res.end(`<!doctype html><html lang="ja"><title>bench</title><script src="${apiBase}/widget.js" async></script><manku-status lot="${sensors[0]!.lotId}"></manku-status>`);
   });
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
@@ -66,6 +77,7 @@ export async function widgetBench({ loads, audits, traces = 0, profiles = 0, lev
   const openToPaint: number[] = [];
   const navToPaint: number[] = [];
   const lighthouseRuns: LighthouseRun[] = [];
+  const floorRuns: LighthouseRun[] = [];
   const transfers: number[] = []; // widget.js bytes over the wire per load (Resource Timing; 0 from the HTTP cache)
   let traced: WidgetBreakdown[] = [];
   let profiled: Array<{ fn: string; ms: number }> = [];
@@ -93,7 +105,11 @@ export async function widgetBench({ loads, audits, traces = 0, profiles = 0, lev
     profiled = await profileLoads(context, embed, profiles);
     await context.close();
     // Lighthouse's mobile preset, on the iframe embed page the hospital would frame.
-    for (let i = 0; i < audits; i++) lighthouseRuns.push(await runLighthouse(`${apiBase}/embed/${lotId}`));
+    // Each widget audit is followed by one of the floor page, so both see the same machine.
+    for (let i = 0; i < audits; i++) {
+      lighthouseRuns.push(await runLighthouse(`${apiBase}/embed/${lotId}`));
+      floorRuns.push(await runLighthouse(`${hostBase}/floor`, '/floor.js'));
+    }
   } finally {
     await context.close().catch(() => {});
     host.close();
@@ -129,6 +145,18 @@ export async function widgetBench({ loads, audits, traces = 0, profiles = 0, lev
       performanceMin: Math.min(...lighthouseRuns.map((l) => l.performance)),
       consoleErrors: [...new Set(lighthouseRuns.flatMap((l) => l.consoleErrors))],
       each: lighthouseRuns,
+      /** The floor page's script (open the socket, subscribe, show the status as text), audited after each widget run. */
+      floor: {
+        scriptingMsP50: r(percentile(floorRuns.map((l) => l.widgetScriptingMs), 50)),
+        scriptingMsMax: r(Math.max(...floorRuns.map((l) => l.widgetScriptingMs))),
+        cpuMsP50: r(percentile(floorRuns.map((l) => l.widgetCpuMs), 50)),
+        each: floorRuns.map((l) => ({ scriptingMs: l.widgetScriptingMs, cpuMs: r(l.widgetCpuMs) })),
+      },
+      /** widget / floor, p50 over p50: what the widget costs beyond the least a live widget does. */
+      ratioToFloor: {
+        scripting: r(percentile(lighthouseRuns.map((l) => l.widgetScriptingMs), 50) / percentile(floorRuns.map((l) => l.widgetScriptingMs), 50)),
+        cpu: r(percentile(lighthouseRuns.map((l) => l.widgetCpuMs), 50) / percentile(floorRuns.map((l) => l.widgetCpuMs), 50)),
+      },
     },
     /** `--traces N`: fresh loads of /embed traced over CDP, broken down as bootup-time does (unthrottled ms; × 4 = Lighthouse's). */
     traces: traced.length ? summarize(traced) : undefined,
@@ -145,6 +173,13 @@ export async function widgetBench({ loads, audits, traces = 0, profiles = 0, lev
       `max ${result.lighthouse.widgetScriptingMsMax} ms (budget 50); from CPU time × 4: p50 ${result.lighthouse.widgetCpuMsP50} ms, max ${result.lighthouse.widgetCpuMsMax} ms; parse+compile max ${result.lighthouse.widgetParseCompileMsMax} ms; ` +
       `Performance ≥ ${result.lighthouse.performanceMin}; console errors: ${result.lighthouse.consoleErrors.length ? result.lighthouse.consoleErrors.join('; ') : 'none'}`,
   );
+  if (audits > 0) {
+    const f = result.lighthouse.floor;
+    console.log(
+      `Floor page (0.3 KB script: live socket, subscribe, status as text), audited after each: scripting p50 ${f.scriptingMsP50} ms, max ${f.scriptingMsMax} ms; ` +
+        `from CPU time × 4 p50 ${f.cpuMsP50} ms. widget / floor: scripting ${result.lighthouse.ratioToFloor.scripting}×, CPU ${result.lighthouse.ratioToFloor.cpu}×`,
+    );
+  }
   if (result.traces) {
     const t = result.traces;
     console.log(`CDP traces of /embed, ${t.loads} loads: widget.js scripting p50 ${t.scriptingMsP50} ms unthrottled (× 4 = ${r(t.scriptingMsP50 * 4)} ms); its CPU time p50 ${t.scriptingCpuMsP50} ms (× 4 = ${r(t.scriptingCpuMsP50 * 4)} ms); parse+compile p50 ${t.parseCompileMsP50} ms`);

@@ -40,9 +40,9 @@ interface TraceEvent {
 const SCRIPT_EVENTS = new Set(['EvaluateScript', 'v8.compile', 'v8.compileModule', 'FunctionCall', 'v8.produceCache']);
 
 /** CPU ms of widget.js's script events, outermost only (a FunctionCall inside an EvaluateScript is counted once). */
-export function widgetCpuTime(events: TraceEvent[], multiplier: number): number {
+export function widgetCpuTime(events: TraceEvent[], multiplier: number, script = '/widget.js'): number {
   const mine = events
-    .filter((e) => e.ph === 'X' && SCRIPT_EVENTS.has(e.name) && e.args?.data?.url?.includes('/widget.js'))
+    .filter((e) => e.ph === 'X' && SCRIPT_EVENTS.has(e.name) && e.args?.data?.url?.includes(script))
     .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
   let cpuUs = 0;
   const openUntil = new Map<number, number>(); // per thread: end of the outermost counted event
@@ -61,7 +61,8 @@ interface BootupItem {
   scriptParseCompile: number;
 }
 
-export async function runLighthouse(url: string): Promise<LighthouseRun> {
+/** `script`: the part of the URL that names the script to report (widget.js, or the bench's floor script). */
+export async function runLighthouse(url: string, script = '/widget.js'): Promise<LighthouseRun> {
   const profile = mkdtempSync(join(tmpdir(), 'manku-lighthouse-'));
   const chrome = await chromeLauncher.launch({
     chromePath: process.env.CHROME_PATH ?? CHROMIUM,
@@ -69,21 +70,21 @@ export async function runLighthouse(url: string): Promise<LighthouseRun> {
     chromeFlags: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
-    // bootup-time leaves out scripts under 50 ms by default: list widget.js whatever it costs.
+    // bootup-time leaves out scripts under 50 ms by default: list the script whatever it costs.
     const config = { extends: 'lighthouse:default', audits: [{ path: 'bootup-time', options: { thresholdInMs: 0 } }] };
     const flags = { port: chrome.port, output: 'json' as const, logLevel: 'error' as const, onlyCategories: ['performance', 'best-practices'] };
     const result = await lighthouse(url, flags, config);
     const lhr = result!.lhr;
     const items = (lhr.audits['bootup-time']?.details as { items?: BootupItem[] } | undefined)?.items ?? [];
-    const widget = items.find((i) => i.url.includes('/widget.js'));
+    const widget = items.find((i) => i.url.includes(script));
     const errors = (lhr.audits['errors-in-console']?.details as { items?: Array<{ description?: string; sourceLocation?: { url?: string } }> } | undefined)?.items ?? [];
     return {
       performance: Math.round((lhr.categories.performance?.score ?? 0) * 100),
       widgetScriptingMs: widget?.scripting ?? 0,
       widgetParseMs: widget?.scriptParseCompile ?? 0,
       widgetTotalMs: widget?.total ?? 0,
-      widgetCpuMs: widgetCpuTime(result!.artifacts.Trace.traceEvents as unknown as TraceEvent[], lhr.configSettings.throttling.cpuSlowdownMultiplier ?? 4),
-      widgetTasks: widgetBreakdown(result!.artifacts.Trace.traceEvents as unknown[]),
+      widgetCpuMs: widgetCpuTime(result!.artifacts.Trace.traceEvents as unknown as TraceEvent[], lhr.configSettings.throttling.cpuSlowdownMultiplier ?? 4, script),
+      widgetTasks: widgetBreakdown(result!.artifacts.Trace.traceEvents as unknown[], script),
       consoleErrors: errors.map((e) => `${e.description ?? ''} ${e.sourceLocation?.url ?? ''}`.trim()),
     };
   } finally {
