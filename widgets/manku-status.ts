@@ -13,6 +13,7 @@ import { STYLES } from './styles.js';
 import { arrivalPoint, suggestsBus } from './arrival.js';
 import { ARROW, GLYPH, TEXT, type Lang } from './texts.js';
 import { nudgeSettingsFor, type Nudge } from './nudge-settings.js';
+import { createCard, type Card } from './card.js';
 
 /** The script's own origin: the default API base. Captured while the script runs. */
 const scriptOrigin = (() => {
@@ -42,7 +43,7 @@ const sheet = (() => {
 
 export class MankuStatus extends HTMLElement {
   static observedAttributes = ['lot', 'lang', 'api', 'link', 'link-label', 'time-zone', 'stale-after', 'arrival', 'measure', 'compact'];
-  private view: HTMLDivElement;
+  private card: Card;
   private region: HTMLDivElement;
   private status: LotStatus | null = null;
   private error: string | undefined;
@@ -66,7 +67,7 @@ export class MankuStatus extends HTMLElement {
     if (sheet) root.adoptedStyleSheets = [sheet];
     root.innerHTML = `${sheet ? '' : `<style>${STYLES}</style>`}<div class="root"><div></div><div class="sr" role="status" aria-live="polite"></div></div>`;
     const inner = root.querySelector('.root')!;
-    this.view = inner.children[0] as HTMLDivElement;
+    this.card = createCard(inner.children[0] as HTMLDivElement);
     // One lasting live region, so assistive technology hears each level change once.
     this.region = inner.children[1] as HTMLDivElement;
     root.addEventListener('click', (e) => {
@@ -206,13 +207,18 @@ export class MankuStatus extends HTMLElement {
       ? this.getAttribute('link-label') || nudge?.label[this.language] || t.cta
       : '';
     const label = this.error === 'missing_lot' ? missingLotLabel(this.language) : this.error === 'unknown_lot' ? t.unknownLot : s ? t.level[level] : t.loading;
-    this.view.innerHTML = `<div class="card ${level}" part="card" lang="${this.language}">
-<span class="badge" aria-hidden="true">${GLYPH[level]}</span>
-<div class="body"><div class="name">${esc(name)}</div><div class="level">${esc(label)}${trend ? ` <span class="trend" role="img" aria-label="${t.trend[trend]}">${ARROW[trend]}</span>` : ''}</div>
-${s && level !== 'unknown' ? `<div class="avail">${esc(t.available(s.available, s.capacity))}</div>` : ''}
-${arrival ? `<div class="arrival">${esc(t.arrival(inMin, t.level[arrival.level]))}</div>` : ''}
-${time ? `<div class="time">${esc(t.updated(time))}</div>` : ''}
-${cta ? `<a class="cta" href="${esc(link!)}" target="_top" rel="noopener">${esc(cta)}</a>` : ''}</div></div>`;
+    this.card.update({
+      level,
+      lang: this.language,
+      glyph: GLYPH[level],
+      name,
+      label,
+      trend: trend && { arrow: ARROW[trend], name: t.trend[trend] },
+      avail: s && level !== 'unknown' ? t.available(s.available, s.capacity) : undefined,
+      arrival: arrival ? t.arrival(inMin, t.level[arrival.level]) : undefined,
+      time: time ? t.updated(time) : undefined,
+      cta: cta ? { href: link!, text: cta } : undefined,
+    });
     this.watchStaleness(level);
     // Counted once per page view and change of what is suggested, not per render (issue 15).
     const shown = cta ? { level, ...(arrival ? { arrival: arrival.level } : {}) } : null;
@@ -248,8 +254,4 @@ function clock(s: LotStatus, zone: string | null, lang: Lang): string {
 /** A set-up mistake: said in both languages, whoever reads it (the visitor or the site's web team). */
 function missingLotLabel(lang: Lang): string {
   return lang === 'en' ? `${TEXT.en.missingLot} / ${TEXT.ja.missingLot}` : `${TEXT.ja.missingLot} / ${TEXT.en.missingLot}`;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -168,6 +168,21 @@ describe("the lot's nudge settings in the widget", () => {
     await page.close();
   });
 
+  it("a keyboard user's focus stays on the suggestion while the live count changes under it", async () => {
+    const { page } = await openPage('<manku-status lot="lot-a"></manku-status>');
+    await waitForText(page, /空き 15台.*病院バスで行く/);
+    await page.locator('manku-status').locator('a.cta').focus();
+    const focused = () => page.evaluate(() => document.querySelector('manku-status')!.shadowRoot!.activeElement?.className ?? null);
+    expect(await focused()).toBe('cta');
+    await setOccupied('lot-a', 88); // still 混: the card updates in place
+    await waitForText(page, /空き 12台/);
+    expect(await focused()).toBe('cta');
+    await setOccupied('lot-a', 85);
+    await waitForText(page, /空き 15台/);
+    expect(await focused()).toBe('cta');
+    await page.close();
+  });
+
   it("a lot without a nudge block shows no suggestion without a link attribute, and the page's link with one", async () => {
     const { page, settingsRequests } = await openPage(
       `<manku-status id="with-link" lot="lot-c" link="${hostBase}/own"></manku-status><manku-status id="bare" lot="lot-c"></manku-status>`,
