@@ -30,7 +30,8 @@ export async function stopChild(proc: ChildProcess) {
   if (proc.exitCode !== null) return;
   const exited = once(proc, 'exit');
   proc.send({ type: 'stop' });
-  const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+  // A child writing its --cpu-prof at exit needs longer than one that does not.
+  const t = setTimeout(() => proc.kill('SIGKILL'), process.env.BENCH_PROFILE ? 60_000 : 10_000);
   await exited;
   clearTimeout(t);
 }
