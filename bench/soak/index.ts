@@ -122,11 +122,13 @@ export async function soakBench(o: SoakBenchOptions) {
      * Memory after a full GC in every service (mosquitto: its latest RSS), at the start of the last
      * 5 minutes and at the end: the judged growth. One forced collection per service each time.
      */
+    /** A service's own process: aedes in a child of its own; null for mosquitto (not ours to ask). */
+    const procOf = (name: string): ChildProcess | null => (name === 'broker' ? broker!.proc : children[name]!);
     const retained = async (): Promise<Record<string, Retained>> =>
       Object.fromEntries(
         await Promise.all(
           serviceNames.map(async (name) => {
-            const proc = name === 'broker' ? broker!.proc : children[name]!;
+            const proc = procOf(name);
             if (!proc) return [name, { rssMiB: reports.broker!.at(-1)!.rssMiB, heapUsedMiB: null }] as const;
             const m = await ask<Retained>(proc, 'retained');
             return [name, { rssMiB: m.rssMiB, heapUsedMiB: m.heapUsedMiB, gcMs: round(m.gcMs ?? 0) }] as const;
@@ -145,12 +147,11 @@ export async function soakBench(o: SoakBenchOptions) {
     const memoryWindowMs = Math.min(5 * 60_000, o.minutes * 60_000 - warmupMs);
     const shown: Record<string, number> = {};
     let warm = false;
-    const brokerProc = broker.proc; // aedes in its own process; null for mosquitto
     while (Date.now() < endAt) {
       await new Promise((r) => setTimeout(r, 1000));
       if (!warm && Date.now() >= started + warmupMs) {
         warm = true; // each Node service's whole-run loop delay counts from here
-        for (const name of serviceNames) (name === 'broker' ? brokerProc : children[name])?.send({ type: 'lag-reset' });
+        for (const name of serviceNames) procOf(name)?.send({ type: 'lag-reset' });
       }
       if (!retainedFrom && Date.now() >= endAt - memoryWindowMs) {
         retainedFrom = await retained();

@@ -120,6 +120,9 @@ export async function widgetBench({ loads, audits, traces = 0, profiles = 0, lev
     rmSync(profile, { recursive: true, force: true });
   }
   const r = (x: number) => Number(x.toFixed(1));
+  const p50 = (runs: LighthouseRun[], key: 'widgetScriptingMs' | 'widgetCpuMs') => percentile(runs.map((l) => l[key]), 50);
+  const widgetP50 = { scripting: p50(lighthouseRuns, 'widgetScriptingMs'), cpu: p50(lighthouseRuns, 'widgetCpuMs') };
+  const floorP50 = { scripting: p50(floorRuns, 'widgetScriptingMs'), cpu: p50(floorRuns, 'widgetCpuMs') };
   const result = {
     level,
     bytes: bundle.bytes,
@@ -137,25 +140,25 @@ export async function widgetBench({ loads, audits, traces = 0, profiles = 0, lev
       runs: audits,
       /** widget.js main-thread script evaluation under Lighthouse's 4× CPU throttling (budget 50 ms). */
       widgetScriptingMsMax: r(Math.max(...lighthouseRuns.map((l) => l.widgetScriptingMs))),
-      widgetScriptingMsP50: r(percentile(lighthouseRuns.map((l) => l.widgetScriptingMs), 50)),
+      widgetScriptingMsP50: r(widgetP50.scripting),
       widgetParseCompileMsMax: r(Math.max(...lighthouseRuns.map((l) => l.widgetParseMs))),
       /** The same from thread CPU time × 4: what the figure would be on an idle machine. */
-      widgetCpuMsP50: r(percentile(lighthouseRuns.map((l) => l.widgetCpuMs), 50)),
+      widgetCpuMsP50: r(widgetP50.cpu),
       widgetCpuMsMax: r(Math.max(...lighthouseRuns.map((l) => l.widgetCpuMs))),
       performanceMin: Math.min(...lighthouseRuns.map((l) => l.performance)),
       consoleErrors: [...new Set(lighthouseRuns.flatMap((l) => l.consoleErrors))],
       each: lighthouseRuns,
       /** The floor page's script (open the socket, subscribe, show the status as text), audited after each widget run. */
       floor: {
-        scriptingMsP50: r(percentile(floorRuns.map((l) => l.widgetScriptingMs), 50)),
+        scriptingMsP50: r(floorP50.scripting),
         scriptingMsMax: r(Math.max(...floorRuns.map((l) => l.widgetScriptingMs))),
-        cpuMsP50: r(percentile(floorRuns.map((l) => l.widgetCpuMs), 50)),
+        cpuMsP50: r(floorP50.cpu),
         each: floorRuns.map((l) => ({ scriptingMs: l.widgetScriptingMs, cpuMs: r(l.widgetCpuMs) })),
       },
       /** widget / floor, p50 over p50: what the widget costs beyond the least a live widget does. */
       ratioToFloor: {
-        scripting: r(percentile(lighthouseRuns.map((l) => l.widgetScriptingMs), 50) / percentile(floorRuns.map((l) => l.widgetScriptingMs), 50)),
-        cpu: r(percentile(lighthouseRuns.map((l) => l.widgetCpuMs), 50) / percentile(floorRuns.map((l) => l.widgetCpuMs), 50)),
+        scripting: r(widgetP50.scripting / floorP50.scripting),
+        cpu: r(widgetP50.cpu / floorP50.cpu),
       },
     },
     /** `--traces N`: fresh loads of /embed traced over CDP, broken down as bootup-time does (unthrottled ms; × 4 = Lighthouse's). */

@@ -27,6 +27,15 @@ function writer(url: string, timeoutMs = 2000) {
   return w;
 }
 
+/** A database of its own on the test's influxd, the npm `influx` client that reads it back, and our writer to it. */
+async function freshDatabase() {
+  const base = inject('influxUrl');
+  const db = dbName();
+  const influx = new InfluxDB(`${base}/${db}`);
+  await influx.createDatabase(db);
+  return { influx, write: writer(`${base}/${db}`), drop: () => influx.dropDatabase(db) };
+}
+
 const reading = (lotSeq: number, seq: number): StorePoint => ({
   measurement: 'sensor_reading', lotId: 'lot-a', sensorId: 'g1', timeMs: 1_764_000_000_000 + seq, lotSeq,
   boot: 1, seq, in: seq, out: 0, outcome: 'applied', occupiedRaw: seq, skewMs: -3,
@@ -34,11 +43,7 @@ const reading = (lotSeq: number, seq: number): StorePoint => ({
 
 describe('InfluxDB line writer', () => {
   it('writes a batch that reads back with its integer fields, tags and timestamps', async () => {
-    const base = inject('influxUrl');
-    const db = dbName();
-    const influx = new InfluxDB(`${base}/${db}`);
-    await influx.createDatabase(db);
-    const write = writer(`${base}/${db}`);
+    const { influx, write, drop } = await freshDatabase();
     await write(toLines(Array.from({ length: 300 }, (_, i) => reading(i + 1, i + 1))));
     await write(toLines([{ measurement: 'lot_calibration', lotId: 'lot-a', timeMs: 1_764_000_001_000, lotSeq: 301, requestId: 'say "hi"', occupied: 5, previousRaw: 300, occupiedRaw: 5 }]));
     const [count] = await influx.query<{ count: number }>('SELECT count("seq") AS count FROM "sensor_reading" WHERE "sensor" = \'g1\'');
@@ -49,21 +54,17 @@ describe('InfluxDB line writer', () => {
     expect(cal?.request_id).toBe('say "hi"');
     const fields = await influx.query<{ fieldKey: string; fieldType: string }>('SHOW FIELD KEYS FROM "sensor_reading"');
     expect(Object.fromEntries(fields.map((f) => [f.fieldKey, f.fieldType]))).toMatchObject({ in: 'integer', seq: 'integer', skew_ms: 'integer', outcome: 'string' });
-    await influx.dropDatabase(db);
+    await drop();
   });
 
   it('a field type conflict is a 400: rejected with its status and InfluxDB\'s reason, not retried', async () => {
-    const base = inject('influxUrl');
-    const db = dbName();
-    const influx = new InfluxDB(`${base}/${db}`);
-    await influx.createDatabase(db);
-    const write = writer(`${base}/${db}`);
+    const { write, drop } = await freshDatabase();
     await write('m,lot=a v=1i 1000');
     const err = (await write('m,lot=a v="text" 2000').catch((e: unknown) => e)) as Error & { res?: { statusCode: number } };
     expect(err.res?.statusCode).toBe(400);
     expect(err.message).toMatch(/field type conflict/);
     expect(isRetryableInfluxError(err)).toBe(false);
-    await influx.dropDatabase(db);
+    await drop();
   });
 
   it('a refused connection is retried', async () => {
