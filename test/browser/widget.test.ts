@@ -70,6 +70,12 @@ async function insideStyles(path: string) {
   try {
     await p.goto(`${hostBase}${path}`);
     await waitForText(p, /空き/);
+    // At 混 or 満 the page's link becomes a button once the lot's nudge settings have come (a fetch
+    // after the first status): compare pages only once it is there.
+    await p.waitForFunction(() => {
+      const root = document.querySelector('manku-status')!.shadowRoot!;
+      return !/crowded|full/.test(root.querySelector('.card')?.className ?? '') || !!root.querySelector('.cta');
+    }, undefined, { timeout: 10_000 });
     return await p.evaluate((props) => {
       const root = document.querySelector('manku-status')!.shadowRoot!;
       const parts = Object.fromEntries(

@@ -105,9 +105,11 @@ describe('GET /api/v1/lots/{lotId}/gates', () => {
 
   it('a gate silent past the stale window turns silent, with the series on /metrics', async () => {
     const a2 = clients[1]!;
+    // Before the publish: ingest hears gate-a2 after this, so it may call it silent no sooner than 2 s after it
+    // (taken after the "online" wait, it came up to one poll late: 1,945 ms was measured once).
+    const heardAt = Date.now();
     await a2.publishAsync('parking/v1/lot-a/gate-a2/counter', counterJson(1, 2, 0, 0), { qos: 1 });
     await waitFor(async () => (await read('lot-a')).gates.every((x) => x.online), { what: 'both lot-a gates online' });
-    const heardAt = Date.now();
     // gate-a1 keeps talking, gate-a2 goes quiet
     let seq = 10;
     await waitFor(
