@@ -91,14 +91,17 @@ export function createEmbeddedStore({
         // Points arrive in lotSeq order: one at or below the last is a rewrite (or a stray older
         // one) and is neither kept nor counted, so `written` counts distinct points.
         if (p.lotSeq <= rec.lastSeq) continue;
-        rec.occupiedRaw = p.occupiedRaw;
         rec.lastSeq = p.lotSeq;
         if (p.measurement === MEASUREMENT.reading) {
+          rec.occupiedRaw = p.occupiedRaw;
           rec.sensors[p.sensorId] = sensorStateOf(p);
         } else if (p.measurement === MEASUREMENT.calibration) {
+          rec.occupiedRaw = p.occupiedRaw;
           rec.calibrations.push(p);
           if (rec.calibrations.length > CALIBRATIONS_KEPT) rec.calibrations.shift();
         } else {
+          // A history point is not the count to restore: it is written up to a second after its
+          // time (ingest/history-writer.ts), after readings it does not include.
           rec.history.push(p);
           // Trim in chunks: splicing the front of a long array on every write would be quadratic.
           if (rec.history.length > historyLimit * 1.1) rec.history.splice(0, rec.history.length - historyLimit);

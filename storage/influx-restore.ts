@@ -1,6 +1,9 @@
 /**
  * Restore from InfluxDB: per sensor, the reading with the highest lot_seq (its reference state);
- * per lot, the raw count of its point with the highest lot_seq in any measurement.
+ * per lot, the raw count of its reading or calibration with the highest lot_seq, and the highest
+ * lot_seq of any measurement (where the lot's sequence goes on). History points (`lot_occupancy`)
+ * carry a raw count too, but not one to restore: the history writer writes a point up to a second
+ * after its time, after readings it does not include (ingest/history-writer.ts).
  */
 import type { InfluxDB, IResults } from 'influx';
 import { FIELD, ident, lotIs, TAG } from './influx-schema.js';
@@ -16,22 +19,36 @@ export async function restoreFromInflux(influx: InfluxDB, lotIds: readonly strin
   const lotSeq = `max(${ident(FIELD.lotSeq)}) AS ${FIELD.lotSeq}`;
   const sensorFields = [FIELD.boot, FIELD.seq, FIELD.in, FIELD.out, FIELD.outcome].map(ident).join(', ');
   const everyMeasurement = Object.values(MEASUREMENT).map(ident).join(', ');
+  const countCarriers = [MEASUREMENT.reading, MEASUREMENT.calibration].map(ident).join(', ');
+  // lot_seq > 0: imported history (lotSeq 0, storage/history-import.ts) is never a lot's current state.
+  const live = `${where} AND ${ident(FIELD.lotSeq)} > 0`;
   // max("lot_seq") is a selector: the other fields come from that same point. The sensor's
-  // point with the highest lotSeq is its reference state; the lot's (in any measurement)
-  // carries the count after everything before it. Event times need not be in order for this.
-  const [sensorRows, lastRows] = (await influx.query(
+  // point with the highest lotSeq is its reference state; the lot's reading or calibration with
+  // the highest carries the count after everything before it. Event times need not be in order.
+  const [sensorRows, countRows, seqRows] = (await influx.query(
     [
       `SELECT ${lotSeq}, ${sensorFields} FROM ${ident(MEASUREMENT.reading)} WHERE ${where} GROUP BY ${ident(TAG.lot)}, ${ident(TAG.sensor)}`,
-      // lot_seq > 0: imported history (lotSeq 0, storage/history-import.ts) is never a lot's current state.
-      `SELECT ${lotSeq}, ${ident(FIELD.occupiedRaw)} FROM ${everyMeasurement} WHERE ${where} AND ${ident(FIELD.lotSeq)} > 0 GROUP BY ${ident(TAG.lot)}`,
+      `SELECT ${lotSeq}, ${ident(FIELD.occupiedRaw)} FROM ${countCarriers} WHERE ${live} GROUP BY ${ident(TAG.lot)}`,
+      `SELECT ${lotSeq} FROM ${everyMeasurement} WHERE ${live} GROUP BY ${ident(TAG.lot)}`,
     ],
     { precision: 'ms' },
-  )) as unknown as [IResults<Row>, IResults<Row>];
-  for (const row of lastRows) {
+  )) as unknown as [IResults<Row>, IResults<Row>, IResults<Row>];
+  // One row per lot and measurement: the highest of each wins.
+  const countSeq = new Map<string, number>();
+  for (const row of seqRows) {
     const lot = String(row[TAG.lot]);
     const lastSeq = Number(row[FIELD.lotSeq]);
     const prev = restored.get(lot);
-    if (!prev || lastSeq > prev.lastSeq) restored.set(lot, { occupiedRaw: Number(row[FIELD.occupiedRaw]), sensors: {}, lastSeq });
+    if (!prev) restored.set(lot, { occupiedRaw: 0, sensors: {}, lastSeq });
+    else prev.lastSeq = Math.max(prev.lastSeq, lastSeq);
+  }
+  for (const row of countRows) {
+    const lot = String(row[TAG.lot]);
+    const seq = Number(row[FIELD.lotSeq]);
+    const entry = restored.get(lot);
+    if (!entry || seq <= (countSeq.get(lot) ?? 0)) continue;
+    countSeq.set(lot, seq);
+    entry.occupiedRaw = Number(row[FIELD.occupiedRaw]);
   }
   for (const row of sensorRows) {
     const entry = restored.get(String(row[TAG.lot]));

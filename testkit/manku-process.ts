@@ -4,6 +4,8 @@
  * its JSON log lines collected, so drills can SIGKILL a part and start it again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeArgs } from './entry-points.js';
 import { waitFor } from './wait.js';
@@ -54,6 +56,9 @@ export function startManku(role: MankuRole, env: Record<string, string>, { via }
     }
     if (lines.length > 5000) lines.splice(0, lines.length - 5000); // a long drill keeps the recent lines only
   });
+  // MANKU_PROC_LOG=DIR keeps each process's whole log (the lines above keep the recent ones only).
+  const keep = process.env.MANKU_PROC_LOG;
+  if (keep) child.stdout!.on('data', (d) => appendFileSync(join(keep, `${role}-${child.pid}.log`), d));
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const has = (msg: string) => lines.some((l) => l.msg === msg);

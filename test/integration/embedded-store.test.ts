@@ -28,6 +28,9 @@ const timeMs = Date.parse('2026-11-25T09:00:00.123Z');
 const occupancy = (lotSeq: number, occupied: number): StorePoint => ({
   measurement: 'lot_occupancy', lotId: 'lot-a', timeMs, lotSeq, occupied, occupiedRaw: occupied, capacity: 10, level: 'vacant', stale: false,
 });
+const reading = (lotSeq: number, seq: number, occupiedRaw: number): StorePoint => ({
+  measurement: 'sensor_reading', lotId: 'lot-a', sensorId: 'gate-a1', timeMs: timeMs + seq, lotSeq, boot: 1, seq, in: seq, out: 0, outcome: 'applied', occupiedRaw, skewMs: 0,
+});
 const calibration = (lotSeq: number, occupied: number): StorePoint => ({
   measurement: 'lot_calibration', lotId: 'lot-a', timeMs, lotSeq, requestId: `r${lotSeq}`, occupied, previousRaw: 0, occupiedRaw: occupied,
 });
@@ -50,6 +53,19 @@ describe('embedded store point identity', () => {
     store.write([point]);
     expect(store.calibrations('lot-a')).toHaveLength(1);
     expect(store.stats().written).toBe(1);
+  });
+});
+
+describe('embedded store restore', () => {
+  it("takes the count from readings and calibrations, not from a history point written after later readings", async () => {
+    const store = await openStore();
+    // The history writer's point for second N holds the count of reading 1; reading 2 came after
+    // it was taken and before it was written (ingest/history-writer.ts), so it is stored after.
+    store.write([reading(1, 1, 30), reading(2, 2, 31), { ...occupancy(3, 30), timeMs: timeMs + 1 }]);
+    const expected = { occupiedRaw: 31, lastSeq: 3, sensors: { 'gate-a1': expect.objectContaining({ seq: 2, in: 2 }) } };
+    expect((await store.restore(['lot-a'])).get('lot-a')).toMatchObject(expected);
+    store.write([calibration(4, 20), occupancy(5, 25)]);
+    expect((await store.restore(['lot-a'])).get('lot-a')).toMatchObject({ occupiedRaw: 20, lastSeq: 5 });
   });
 });
 

@@ -207,6 +207,24 @@ describe('InfluxDB point identity', () => {
     const restored = await store.restore(['lot-a']);
     expect(restored.get('lot-a')).toMatchObject({ occupiedRaw: 2, lastSeq: 5 });
   });
+
+  it('restores the count from readings and calibrations, not from a history point written after later readings', async () => {
+    const { store } = await openStore();
+    const timeMs = Date.now();
+    const reading = (lotSeq: number, seq: number, occupiedRaw: number): StorePoint => ({
+      measurement: 'sensor_reading', lotId: 'lot-a', sensorId: 'gate-a1', timeMs: timeMs + seq, lotSeq, boot: 1, seq, in: seq, out: 0, outcome: 'applied', occupiedRaw, skewMs: 0,
+    });
+    const occupancy = (lotSeq: number, occupiedRaw: number): StorePoint => ({
+      measurement: 'lot_occupancy', lotId: 'lot-a', timeMs: timeMs + 1, lotSeq, occupied: occupiedRaw, occupiedRaw, capacity: 100, level: 'vacant', stale: false,
+    });
+    // The history writer's point holds the count of reading 1 and is written after reading 2.
+    store.write([reading(1, 1, 30), reading(2, 2, 31), occupancy(3, 30)]);
+    await store.flush();
+    expect((await store.restore(['lot-a'])).get('lot-a')).toMatchObject({ occupiedRaw: 31, lastSeq: 3, sensors: { 'gate-a1': expect.objectContaining({ seq: 2, in: 2 }) } });
+    store.write([{ measurement: 'lot_calibration', lotId: 'lot-a', timeMs: timeMs + 3, lotSeq: 4, requestId: 'r4', occupied: 20, previousRaw: 31, occupiedRaw: 20 }, occupancy(5, 25)]);
+    await store.flush();
+    expect((await store.restore(['lot-a'])).get('lot-a')).toMatchObject({ occupiedRaw: 20, lastSeq: 5 });
+  });
 });
 
 describe('InfluxDB outage', () => {
