@@ -62,6 +62,7 @@ const benches = {
       broker: benchBrokerOf(args.broker),
       pollFrom: args['poll-from'] === 'start' ? 'start' : 'applied',
       ingestNodeFlags: (args['ingest-node-flags'] ?? '').split(' ').filter(Boolean),
+      bound: ['1', 'yes', 'true', 'on'].includes(args.bound ?? ''),
     }),
   live: (args: Record<string, string>) =>
     liveBench({

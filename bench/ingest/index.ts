@@ -38,6 +38,8 @@ export interface IngestBenchOptions {
   pollFrom: 'start' | 'applied';
   /** Node flags for the ingest process only, e.g. ['--max-semi-space-size=32'] (`--ingest-node-flags`). */
   ingestNodeFlags: string[];
+  /** `--bound`: each run also measures (c), the pass-through plus storing each reading with no ingest logic. */
+  bound: boolean;
 }
 
 const here = new URL('.', import.meta.url).pathname;
@@ -88,11 +90,60 @@ async function runOnce(o: IngestBenchOptions, influxd: Influxd, lotsFile: string
     await stopRunning();
   }
 
+  /**
+   * One half through InfluxDB, on a fresh broker and database: `ingest` is the real ingest;
+   * `store` turns each message into one reading point of ingest's shape without parsing or
+   * counting (sink-proc.ts), the ceiling of any ingest that stores each reading.
+   */
+  async function throughInflux(mode: 'ingest' | 'store') {
+    const database = `bench_${Date.now()}`;
+    const influxBase = influxd.url;
+    const broker = await startBenchBroker(o.broker, lotsFile, perSensor);
+    running.push(broker.stop);
+    const sink = await startChild(join(here, 'sink-proc.ts'), {
+      BENCH_MODE: mode,
+      BENCH_MQTT_URL: broker.url,
+      BENCH_INFLUX_URL: `${influxBase}/${database}`,
+      BENCH_LOTS_FILE: lotsFile,
+      BENCH_EXPECT: String(total),
+    }, mode === 'ingest' ? o.ingestNodeFlags : []);
+    running.push(() => stopChild(sink.proc));
+    const applied = new Promise<number>((resolve) => sink.proc.on('message', (m: { type: string; at: number }) => m.type === 'applied' && resolve(m.at)));
+    const written = new Promise<number>((resolve) => sink.proc.on('message', (m: { type: string; at: number }) => m.type === 'written' && resolve(m.at)));
+    const influx = new InfluxDB(`${influxBase}/${database}`);
+    const b = await publishAll(broker.url, sensors, perSensor, run + 1);
+    running.push(async () => b.clients.forEach((c) => c.end(true)));
+    const cpu = cpuMeter({ publishers: [process.pid], broker: broker.pids, [mode]: [sink.proc.pid!], influxd: [influxd.pid!] });
+    if (o.pollFrom === 'applied') await applied;
+    let seen = 0;
+    await waitFor(
+      async () => {
+        const rows = await influx.query<{ count: number }>('SELECT count("seq") AS count FROM "sensor_reading"');
+        seen = rows[0]?.count ?? 0;
+        return seen >= total;
+      },
+      { timeoutMs, intervalMs: 50, what: `InfluxDB to hold all ${total} readings` },
+    );
+    const e2eSeconds = (Date.now() - b.started) / 1000;
+    const e2eCpuUs = cpu.stop();
+    const appliedSeconds = ((await applied) - b.started) / 1000;
+    const writtenSeconds = mode === 'ingest' ? ((await written) - b.started) / 1000 : null;
+    await b.acked;
+    let stats: Record<string, unknown> | null = null;
+    if (mode === 'ingest') {
+      sink.proc.send({ type: 'stats' });
+      [stats] = (await once(sink.proc, 'message')) as [Record<string, unknown>];
+    }
+    await stopRunning();
+    await influx.dropDatabase(database);
+    return { e2eSeconds, appliedSeconds, writtenSeconds, seen, e2eCpuUs, stats };
+  }
+
   async function measure() {
     // (a) raw pass-through
-    let broker = await startBenchBroker(o.broker, lotsFile, perSensor);
+    const broker = await startBenchBroker(o.broker, lotsFile, perSensor);
     running.push(broker.stop);
-    let url = broker.url;
+    const url = broker.url;
     const raw = await startChild(join(here, 'sink-proc.ts'), {
       BENCH_MODE: 'raw',
       BENCH_MQTT_URL: url,
@@ -110,45 +161,11 @@ async function runOnce(o: IngestBenchOptions, influxd: Influxd, lotsFile: string
     await stopRunning();
     const rawSeconds = (rawEnd - a.started) / 1000;
 
-    // (b) end to end into InfluxDB
-    const database = `bench_${Date.now()}`;
-    const influxBase = influxd.url;
-    broker = await startBenchBroker(o.broker, lotsFile, perSensor);
-    running.push(broker.stop);
-    url = broker.url;
-    const sink = await startChild(join(here, 'sink-proc.ts'), {
-      BENCH_MODE: 'ingest',
-      BENCH_MQTT_URL: url,
-      BENCH_INFLUX_URL: `${influxBase}/${database}`,
-      BENCH_LOTS_FILE: lotsFile,
-      BENCH_EXPECT: String(total),
-    }, o.ingestNodeFlags);
-    running.push(() => stopChild(sink.proc));
-    const applied = new Promise<number>((resolve) => sink.proc.on('message', (m: { type: string; at: number }) => m.type === 'applied' && resolve(m.at)));
-    const written = new Promise<number>((resolve) => sink.proc.on('message', (m: { type: string; at: number }) => m.type === 'written' && resolve(m.at)));
-    const influx = new InfluxDB(`${influxBase}/${database}`);
-    const b = await publishAll(url, sensors, perSensor, run + 1);
-    running.push(async () => b.clients.forEach((c) => c.end(true)));
-    const e2eCpu = cpuMeter({ publishers: [process.pid], broker: broker.pids, ingest: [sink.proc.pid!], influxd: [influxd.pid!] });
-    if (o.pollFrom === 'applied') await applied;
-    let seen = 0;
-    await waitFor(
-      async () => {
-        const rows = await influx.query<{ count: number }>('SELECT count("seq") AS count FROM "sensor_reading"');
-        seen = rows[0]?.count ?? 0;
-        return seen >= total;
-      },
-      { timeoutMs, intervalMs: 50, what: `InfluxDB to hold all ${total} readings` },
-    );
-    const e2eSeconds = (Date.now() - b.started) / 1000;
-    const e2eCpuUs = e2eCpu.stop();
-    const appliedSeconds = ((await applied) - b.started) / 1000;
-    const writtenSeconds = ((await written) - b.started) / 1000;
-    await b.acked;
-    sink.proc.send({ type: 'stats' });
-    const [stats] = (await once(sink.proc, 'message')) as [Record<string, unknown>];
-    await stopRunning();
-    await influx.dropDatabase(database);
+    // (b) end to end into InfluxDB; (c) with --bound, the same path with no ingest logic
+    const e2e = await throughInflux('ingest');
+    const bound = o.bound ? await throughInflux('store') : null;
+    const { e2eSeconds, appliedSeconds, seen, e2eCpuUs, stats } = e2e;
+    const writtenSeconds = e2e.writtenSeconds!; // ingest reports it
 
     const result = {
       run,
@@ -166,11 +183,22 @@ async function runOnce(o: IngestBenchOptions, influxd: Influxd, lotsFile: string
       rawCpuUsPerMsg: perMessage(rawCpuUs, total),
       e2eCpuUsPerMsg: perMessage(e2eCpuUs, total),
       sinkStats: stats,
+      /** --bound: (c) pass-through plus storing each reading, no ingest logic; ratio = raw / (c). */
+      bound: bound && {
+        msgsPerS: Math.round(total / bound.e2eSeconds),
+        ratio: Number((rawSeconds / bound.e2eSeconds).toFixed(3)),
+        seconds: bound.e2eSeconds,
+        receivedSeconds: bound.appliedSeconds,
+        cpuUsPerMsg: perMessage(bound.e2eCpuUs, total),
+      },
     };
     console.log(
       `run ${run + 1}/${o.runs}: raw ${result.rawMsgsPerS} msg/s, end-to-end ${result.e2eMsgsPerS} msg/s, ratio ${result.ratio} (${total} messages, ${sensors.length} sensors; ` +
         `raw ${rawSeconds.toFixed(2)} s, all applied ${appliedSeconds.toFixed(2)} s, all written ${writtenSeconds.toFixed(2)} s, all durable ${e2eSeconds.toFixed(2)} s)\n` +
-        `  CPU µs per message: raw ${JSON.stringify(result.rawCpuUsPerMsg)}; end to end ${JSON.stringify(result.e2eCpuUsPerMsg)}`,
+        `  CPU µs per message: raw ${JSON.stringify(result.rawCpuUsPerMsg)}; end to end ${JSON.stringify(result.e2eCpuUsPerMsg)}` +
+        (result.bound
+          ? `\n  bound (pass-through + storing each reading, no ingest logic): ${result.bound.msgsPerS} msg/s, ratio ${result.bound.ratio} (all received ${result.bound.receivedSeconds.toFixed(2)} s, all durable ${result.bound.seconds.toFixed(2)} s); CPU µs per message ${JSON.stringify(result.bound.cpuUsPerMsg)}`
+          : ''),
     );
     return result;
   }
@@ -192,9 +220,11 @@ export async function ingestBench(o: IngestBenchOptions) {
       e2eMsgsPerS: median(runs.map((r) => r.e2eMsgsPerS)),
       ratio: median(runs.map((r) => r.ratio)),
       ingestCpuUsPerMsg: median(runs.map((r) => r.e2eCpuUsPerMsg.ingest!)),
+      ...(o.bound ? { boundRatio: median(runs.map((r) => r.bound!.ratio)) } : {}),
       target: 0.8,
     };
-    console.log(`${o.broker}, median of ${o.runs}: raw ${summary.rawMsgsPerS} msg/s, end-to-end ${summary.e2eMsgsPerS} msg/s, ratio ${summary.ratio} (target >= 0.8); ingest ${summary.ingestCpuUsPerMsg} µs CPU per message`);
+    console.log(`${o.broker}, median of ${o.runs}: raw ${summary.rawMsgsPerS} msg/s, end-to-end ${summary.e2eMsgsPerS} msg/s, ratio ${summary.ratio} (target >= 0.8); ingest ${summary.ingestCpuUsPerMsg} µs CPU per message` +
+        (summary.boundRatio !== undefined ? `; bound ${summary.boundRatio}` : ''));
     return { options: o, summary, runs };
   } finally {
     await influxd.stop();

@@ -2,13 +2,16 @@
  * Benchmark child, in one of two modes:
  * - raw: a plain mqtt.js subscriber to every counter topic (QoS 1): the broker's pass-through.
  * - ingest: the real ingest with the InfluxDB store.
+ * - store: the ceiling of any ingest that stores each reading (`--bound`): a plain subscriber like
+ *   raw whose every message becomes one reading point of ingest's shape, with no parsing or
+ *   counting (values from the message's index), through the InfluxDB store ingest uses.
  */
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { COUNTER_FILTER } from '../../protocol/index.js';
 import { LotsFile } from '../../core/index.js';
 import { createIngest } from '../../ingest/index.js';
-import { createInfluxStore } from '../../storage/index.js';
+import { createInfluxStore, type StorePoint } from '../../storage/index.js';
 import { profileOff, profileOn } from '../support/profile.js';
 
 const { BENCH_MODE, BENCH_MQTT_URL, BENCH_INFLUX_URL, BENCH_LOTS_FILE, BENCH_EXPECT } = process.env;
@@ -27,6 +30,30 @@ if (BENCH_MODE === 'raw') {
     process.send!({ type: 'ready' });
   });
   process.on('message', (m: { type: string }) => m.type === 'stop' && client.end(true, {}, () => process.exit(0)));
+} else if (BENCH_MODE === 'store') {
+  const store = createInfluxStore({ url: BENCH_INFLUX_URL! });
+  await store.start();
+  const client = mqtt.connect(BENCH_MQTT_URL!, { ...auth, clientId: `bench-store-${process.pid}`, clean: false, protocolVersion: 4 });
+  const base = Date.now();
+  let received = 0;
+  client.on('message', (topic: string) => {
+    received += 1;
+    const [, , lotId, sensorId] = topic.split('/');
+    const k = received;
+    const point: StorePoint = { measurement: 'sensor_reading', lotId: lotId!, sensorId: sensorId!, timeMs: base + k, lotSeq: k, boot: 1, seq: k, in: k, out: 0, outcome: 'applied', occupiedRaw: k, skewMs: 0 };
+    store.write([point]);
+    if (received === expected) process.send!({ type: 'applied', at: Date.now() });
+  });
+  client.on('connect', async () => {
+    await client.subscribeAsync(COUNTER_FILTER, { qos: 1 });
+    process.send!({ type: 'ready' });
+  });
+  process.on('message', async (m: { type: string }) => {
+    if (m.type === 'stop') {
+      await store.stop();
+      client.end(true, {}, () => process.exit(0));
+    }
+  });
 } else {
   const lots = LotsFile.parse(JSON.parse(readFileSync(BENCH_LOTS_FILE!, 'utf8')));
   const store = createInfluxStore({ url: BENCH_INFLUX_URL! });
