@@ -32,7 +32,9 @@ export type Thresholds = z.infer<typeof Thresholds>;
 
 export const DEFAULT_THRESHOLDS: Thresholds = Thresholds.parse({});
 
-export type KnownLevel = 'vacant' | 'crowded' | 'full';
+export const KNOWN_LEVELS = ['vacant', 'crowded', 'full'] as const;
+export type KnownLevel = (typeof KNOWN_LEVELS)[number];
+export const isKnownLevel = (value: unknown): value is KnownLevel => (KNOWN_LEVELS as readonly unknown[]).includes(value);
 
 /**
  * The level after a change of occupancy, given the level before it (null: none yet).

@@ -6,9 +6,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { bucketHistory, type HistoryPoint } from '../core/index.js';
+import { bucketHistory, isKnownLevel, type HistoryPoint, type KnownLevel } from '../core/index.js';
 import { readSnapshot, SNAPSHOT_FILE, writeSnapshot, type LotRecord } from './embedded-snapshot.js';
-import { MEASUREMENT, sensorStateOf, type CalibrationPoint, type StorePoint } from './points.js';
+import { MEASUREMENT, sensorStateOf, type CalibrationPoint, type OccupancyPoint, type StorePoint } from './points.js';
 import type { HistorySource, OccupancyStore, StoredLot, StoreStats } from './port.js';
 
 export interface EmbeddedStoreOptions {
@@ -81,7 +81,9 @@ export function createEmbeddedStore({
       const out = new Map<string, StoredLot>();
       for (const id of lotIds) {
         const rec = lots.get(id);
-        if (rec) out.set(id, { occupiedRaw: rec.occupiedRaw, sensors: structuredClone(rec.sensors), lastSeq: rec.lastSeq });
+        if (!rec) continue;
+        const level = lastKnownLevel(rec.history);
+        out.set(id, { occupiedRaw: rec.occupiedRaw, sensors: structuredClone(rec.sensors), lastSeq: rec.lastSeq, ...(level ? { level } : {}) });
       }
       return out;
     },
@@ -133,6 +135,19 @@ export function createEmbeddedStore({
     },
     calibrations: (lotId) => lots.get(lotId)?.calibrations ?? [],
   };
+}
+
+/**
+ * The level last shown, for the hysteresis after a restart (core/lot-state.ts): the newest live
+ * history point that was not 'unknown' (a stale lot's level goes on underneath it). Imported
+ * history (lotSeq 0) is no lot's current state.
+ */
+function lastKnownLevel(history: readonly OccupancyPoint[]): KnownLevel | null {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const p = history[i]!;
+    if (p.lotSeq > 0 && isKnownLevel(p.level)) return p.level;
+  }
+  return null;
 }
 
 /** The embedded store as the API's history source: for an API in the same process as ingest. */

@@ -3,9 +3,11 @@
  * per lot, the raw count of its reading or calibration with the highest lot_seq, and the highest
  * lot_seq of any measurement (where the lot's sequence goes on). History points (`lot_occupancy`)
  * carry a raw count too, but not one to restore: the history writer writes a point up to a second
- * after its time, after readings it does not include (ingest/history-writer.ts).
+ * after its time, after readings it does not include (ingest/history-writer.ts). They do give
+ * the level last shown (not 'unknown'), which the hysteresis goes on from.
  */
 import type { InfluxDB, IResults } from 'influx';
+import { isKnownLevel } from '../core/index.js';
 import { FIELD, ident, lotIs, TAG } from './influx-schema.js';
 import { MEASUREMENT, sensorStateOf, type ReadingPoint } from './points.js';
 import type { StoredLot } from './port.js';
@@ -25,14 +27,16 @@ export async function restoreFromInflux(influx: InfluxDB, lotIds: readonly strin
   // max("lot_seq") is a selector: the other fields come from that same point. The sensor's
   // point with the highest lotSeq is its reference state; the lot's reading or calibration with
   // the highest carries the count after everything before it. Event times need not be in order.
-  const [sensorRows, countRows, seqRows] = (await influx.query(
+  const [sensorRows, countRows, seqRows, levelRows] = (await influx.query(
     [
       `SELECT ${lotSeq}, ${sensorFields} FROM ${ident(MEASUREMENT.reading)} WHERE ${where} GROUP BY ${ident(TAG.lot)}, ${ident(TAG.sensor)}`,
       `SELECT ${lotSeq}, ${ident(FIELD.occupiedRaw)} FROM ${countCarriers} WHERE ${live} GROUP BY ${ident(TAG.lot)}`,
       `SELECT ${lotSeq} FROM ${everyMeasurement} WHERE ${live} GROUP BY ${ident(TAG.lot)}`,
+      // The level last shown, for the hysteresis after a restart; 'unknown' (stale) hides it.
+      `SELECT ${lotSeq}, ${ident(FIELD.level)} FROM ${ident(MEASUREMENT.occupancy)} WHERE ${live} AND ${ident(FIELD.level)} != 'unknown' GROUP BY ${ident(TAG.lot)}`,
     ],
     { precision: 'ms' },
-  )) as unknown as [IResults<Row>, IResults<Row>, IResults<Row>];
+  )) as unknown as [IResults<Row>, IResults<Row>, IResults<Row>, IResults<Row>];
   // One row per lot and measurement: the highest of each wins.
   const countSeq = new Map<string, number>();
   for (const row of seqRows) {
@@ -49,6 +53,11 @@ export async function restoreFromInflux(influx: InfluxDB, lotIds: readonly strin
     if (!entry || seq <= (countSeq.get(lot) ?? 0)) continue;
     countSeq.set(lot, seq);
     entry.occupiedRaw = Number(row[FIELD.occupiedRaw]);
+  }
+  for (const row of levelRows) {
+    const entry = restored.get(String(row[TAG.lot]));
+    const level = row[FIELD.level];
+    if (entry && isKnownLevel(level)) entry.level = level;
   }
   for (const row of sensorRows) {
     const entry = restored.get(String(row[TAG.lot]));

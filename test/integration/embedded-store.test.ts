@@ -69,6 +69,29 @@ describe('embedded store restore', () => {
   });
 });
 
+type Level = 'vacant' | 'crowded' | 'full' | 'unknown';
+const withLevel = (p: StorePoint, level: Level): StorePoint => ({ ...(p as Extract<StorePoint, { measurement: 'lot_occupancy' }>), level });
+
+describe('embedded store level for the hysteresis', () => {
+  it('restores the level last shown, not a stale one, and not an imported one; also from the saved snapshot', async () => {
+    const store = await openStore();
+    const shown = (lotSeq: number, level: Level): StorePoint => withLevel(occupancy(lotSeq, 9), level);
+    store.write([shown(0, 'crowded'), shown(1, 'full'), shown(2, 'unknown')]);
+    expect((await store.restore(['lot-a'])).get('lot-a')?.level).toBe('full');
+    await store.stop();
+    const again = createEmbeddedStore({ dataDir: dirs.at(-1)! });
+    await again.start();
+    stores.splice(stores.indexOf(store), 1, again);
+    expect((await again.restore(['lot-a'])).get('lot-a')?.level).toBe('full');
+  });
+
+  it('restores no level for a lot with only imported history', async () => {
+    const store = await openStore();
+    store.write([withLevel(occupancy(0, 9), 'full')]);
+    expect((await store.restore(['lot-a'])).get('lot-a')).not.toHaveProperty('level');
+  });
+});
+
 describe('embedded store snapshot', () => {
   it('loads a snapshot written before lotSeq: history points without it, and no calibrations', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'manku-embedded-'));

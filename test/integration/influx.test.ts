@@ -225,6 +225,16 @@ describe('InfluxDB point identity', () => {
     await store.flush();
     expect((await store.restore(['lot-a'])).get('lot-a')).toMatchObject({ occupiedRaw: 20, lastSeq: 5 });
   });
+  it('restores the level last shown (not a stale one) for the hysteresis', async () => {
+    const { store } = await openStore();
+    const timeMs = Date.now();
+    const shown = (lotSeq: number, level: 'vacant' | 'crowded' | 'full' | 'unknown'): StorePoint => ({
+      measurement: 'lot_occupancy', lotId: 'lot-a', timeMs: timeMs + lotSeq, lotSeq, occupied: 92, occupiedRaw: 92, capacity: 100, level, stale: level === 'unknown',
+    });
+    store.write([shown(1, 'crowded'), shown(2, 'full'), shown(3, 'unknown')]);
+    await store.flush();
+    expect((await store.restore(['lot-a'])).get('lot-a')).toMatchObject({ level: 'full', lastSeq: 3 });
+  });
 });
 
 describe('InfluxDB outage', () => {

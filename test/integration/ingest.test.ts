@@ -165,4 +165,19 @@ describe('restart', () => {
     await waitFor(() => ingest!.ledger.stats().outcomes.duplicate === 2);
     expect(ingest.ledger.status('lot-a')).toMatchObject({ occupied: 13, stale: false, level: 'vacant' });
   });
+
+  it('keeps the level through a restart inside the hysteresis band: 満 at 92 % stays 満', async () => {
+    const g1 = await sensor('gate-a1');
+    const g2 = await sensor('gate-a2');
+    await g2.publishAsync(topic('lot-a', 'gate-a2'), counterJson(1, 1, 0, 0, clock.now()), { qos: 1 });
+    await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 1, 96, 0, clock.now()), { qos: 1 });
+    await waitFor(() => ingest!.ledger.status('lot-a')?.level === 'full', { what: '満 at 96 %' });
+    await g1.publishAsync(topic('lot-a', 'gate-a1'), counterJson(1, 2, 96, 4, clock.now()), { qos: 1 });
+    await waitForOccupied(ingest!, 'lot-a', 92);
+    expect(ingest!.ledger.status('lot-a')?.level).toBe('full'); // above fullDecreasing (90)
+    await ingest!.stop();
+    ingest = await startIngest(lots, url, store(), clock);
+    // Without the level from before, 92 % is 混 (below fullIncreasing, 95).
+    expect(ingest.ledger.status('lot-a')).toMatchObject({ occupied: 92, stale: false, level: 'full' });
+  });
 });
