@@ -12,9 +12,13 @@ import type { StatusFeed } from './status-feed.js';
 import type { ForecastModels } from './forecast-models.js';
 
 type Sample<L extends string> = [LabelValues<L>, number];
+/** How a metric is merged across API workers (prom-client's aggregators). */
+type Across = 'first' | 'sum';
 
 export interface Metrics {
   registry: Registry;
+  /** What GET /metrics serves: this registry's text, or, with API_WORKERS, every worker's merged (cluster-metrics.ts). */
+  text(): Promise<string>;
   observeFanout(seconds: number, clients: number): void;
   /** Counts one request or upgrade refused with 429. */
   rateLimited(kind: RateLimitKind): void;
@@ -37,7 +41,10 @@ export function createMetrics({
   pushes = null,
   forecasts = null,
   gates = null,
+  gather = (registry) => () => registry.metrics(),
 }: {
+  /** How /metrics text is made from the registry (with API_WORKERS: gathered from every worker). */
+  gather?: (registry: Registry) => () => Promise<string>;
   /** The forecast models (none: no forecast metrics). */
   forecasts?: Pick<ForecastModels, 'stats'> | null;
   /** Per-gate series (gate-metrics.ts), capped; none: no per-gate series. */
@@ -57,12 +64,13 @@ export function createMetrics({
    * A metric whose values are read at scrape time. Counters reported by someone else (ingest's
    * totals) are exposed as counters: reset, then incremented to the reported value.
    */
-  function collected<L extends string>(kind: 'counter' | 'gauge', name: string, help: string, labelNames: L[], read: () => Sample<L>[]) {
+  function collected<L extends string>(kind: 'counter' | 'gauge', name: string, help: string, labelNames: L[], read: () => Sample<L>[], aggregator: Across) {
     const Metric = kind === 'counter' ? Counter : Gauge;
     new Metric<L>({
       name,
       help,
       labelNames,
+      aggregator,
       registers: [registry],
       collect(this: Counter<L> | Gauge<L>) {
         this.reset();
@@ -73,10 +81,12 @@ export function createMetrics({
       },
     });
   }
-  const reported = <L extends string>(name: string, help: string, labelNames: L[], read: () => Sample<L>[]) =>
-    collected('counter', name, help, labelNames, read);
-  const gauge = <L extends string>(name: string, help: string, labelNames: L[], read: () => Sample<L>[]) =>
-    collected('gauge', name, help, labelNames, read);
+  // Across API workers (cluster-metrics.ts), a figure every worker hears alike (ingest's, the
+  // broker's, a lot's) is taken from one of them; one the worker makes itself is summed.
+  const reported = <L extends string>(name: string, help: string, labelNames: L[], read: () => Sample<L>[], across: Across = 'first') =>
+    collected('counter', name, help, labelNames, read, across);
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[], read: () => Sample<L>[], across: Across = 'first') =>
+    collected('gauge', name, help, labelNames, read, across);
 
   const running = () => board.all().filter((v) => v.health.running);
   const each = <L extends string>(f: (v: ReturnType<typeof running>[number]) => Sample<L>[]) => () => running().flatMap(f);
@@ -110,11 +120,11 @@ export function createMetrics({
   gauge('manku_broker_clients', 'MQTT clients connected to the broker', ['broker'], () => brokers.all().map((h): Sample<'broker'> => [{ broker: h.brokerId }, h.clients]));
   gauge('manku_lot_occupied', 'Vehicles in the lot, as served', ['lot'], () => feed.all().map((s): Sample<'lot'> => [{ lot: s.lotId }, s.occupied]));
   gauge('manku_lot_stale', '1 while the lot is unknown (stale)', ['lot'], () => feed.all().map((s): Sample<'lot'> => [{ lot: s.lotId }, s.stale ? 1 : 0]));
-  gauge('manku_ws_clients', 'Open live WebSocket connections', [], () => [[{}, hub?.stats().clients ?? 0]]);
+  gauge('manku_ws_clients', 'Open live WebSocket connections', [], () => [[{}, hub?.stats().clients ?? 0]], 'sum');
   reported('manku_ws_dropped_total', 'Live WebSocket clients dropped, by reason (heartbeat, slow: too much unread, stalled: stopped reading)', ['reason'], () =>
     Object.entries(hub?.stats().dropped ?? {}).map(([reason, n]): Sample<'reason'> => [{ reason }, n]),
-  );
-  reported('manku_ws_coalesced_total', 'Live status changes replaced by a newer one of the same lot before they were sent (the hub was behind)', [], () => [[{}, hub?.stats().coalesced ?? 0]]);
+  'sum');
+  reported('manku_ws_coalesced_total', 'Live status changes replaced by a newer one of the same lot before they were sent (the hub was behind)', [], () => [[{}, hub?.stats().coalesced ?? 0]], 'sum');
   // The NGSI push (push/), from its health messages: it may run in another process.
   const pushing = () => (pushes?.all() ?? []).filter((v) => v.health.running).map((v) => v.health);
   reported('manku_ngsi_push_requests_total', 'Upserts sent to the city broker, by outcome (delivered, failed: retried, rejected: dropped)', ['push', 'outcome'], () =>
@@ -144,6 +154,7 @@ export function createMetrics({
   for (const kind of TIMEOUT_KINDS) timeouts.inc({ kind }, 0);
   return {
     registry,
+    text: gather(registry),
     observeFanout: (seconds) => fanout.observe(seconds),
     rateLimited: (kind) => limited.inc({ kind }),
     timedOut: (kind) => timeouts.inc({ kind }),

@@ -21,6 +21,7 @@ import { createIngestHealthBoard } from './ingest-health.js';
 import { createPushHealthBoard } from './push-health.js';
 import { createLiveHub, type LiveHub } from './live-hub.js';
 import { attachLiveUpgrade } from './live-upgrade.js';
+import { clusterMetricsText } from './cluster-metrics.js';
 import { createMetrics } from './metrics.js';
 import { createStatusFeed } from './status-feed.js';
 import { createForecastFeed } from './forecast-feed.js';
@@ -52,6 +53,8 @@ export interface ApiOptions {
   adminToken?: string;
   /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /** An API_WORKERS worker: /metrics serves every worker's metrics, merged by the primary (cluster-metrics.ts). */
+  metricsAcrossWorkers?: boolean;
   allowedOrigins?: readonly string[];
   history?: HistorySource | null;
   pingIntervalMs?: number;
@@ -114,6 +117,7 @@ export function createApi({
   logger = pino({ level: 'silent' }),
   adminToken,
   metricsToken,
+  metricsAcrossWorkers = false,
   allowedOrigins = ['*'],
   history = null,
   pingIntervalMs = 30_000,
@@ -161,7 +165,11 @@ export function createApi({
   const gates = createGateBoard({ lots, clock, logger });
   link.on('gates', gates.onMessage);
   const consoleAssets = createConsoleAssets();
-  const metrics = createMetrics({ board, brokers, hub, feed, pushes, forecasts: models, gates: { board: gates, maxGates: metricsMaxGates, logger } });
+  const metrics = createMetrics({
+    board, brokers, hub, feed, pushes, forecasts: models,
+    gates: { board: gates, maxGates: metricsMaxGates, logger },
+    ...(metricsAcrossWorkers ? { gather: clusterMetricsText } : {}),
+  });
   hub.onFanout(metrics.observeFanout);
   const widget = createWidgetAssets();
   const nudges = nudgeStore ? createNudgeRecorder({ store: nudgeStore, clock, flushMs: nudgeFlushMs, logger }) : null;

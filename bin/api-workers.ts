@@ -20,13 +20,16 @@ export interface ApiWorkersOptions {
   restartDelayMs?: number;
   /** How long workers have to stop after SIGTERM before they are killed. */
   stopTimeoutMs?: number;
+  /** Given, once, how to list the workers that are ready (for gathering their metrics). */
+  onReadyWorkers?: (readyWorkers: () => Worker[]) => void;
 }
 
 /** Runs in the cluster primary: starts the workers, resolves once all are ready; rejects if one dies before any was ready. */
-export function superviseApiWorkers({ count, logger, minUptimeMs = 10_000, restartDelayMs = 1000, stopTimeoutMs = 15_000 }: ApiWorkersOptions): Promise<void> {
+export function superviseApiWorkers({ count, logger, minUptimeMs = 10_000, restartDelayMs = 1000, stopTimeoutMs = 15_000, onReadyWorkers }: ApiWorkersOptions): Promise<void> {
   const log = logger.child({ component: 'api-workers' });
   const startedAt = new Map<Worker, number>();
   const ready = new Set<Worker>();
+  onReadyWorkers?.(() => [...ready]);
   let everReady = false;
   let stopping = false;
 

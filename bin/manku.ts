@@ -104,6 +104,7 @@ async function createApiPart(config: Config, mqttUrl: string, embedded: Embedded
     port: env.PORT,
     adminToken: env.ADMIN_TOKEN,
     metricsToken: env.METRICS_TOKEN,
+    metricsAcrossWorkers: cluster.isWorker,
     allowedOrigins: env.ALLOWED_ORIGINS,
     history: historyFor(config, embedded),
     pingIntervalMs: env.WS_PING_INTERVAL_MS,
@@ -172,7 +173,9 @@ async function run(role: Role) {
   // Other roles ignore API_WORKERS (one env file may serve every part); `all` cannot fork its broker and ingest.
   if (config.env.API_WORKERS > 1 && role === 'all') throw new ConfigError(`API_WORKERS=${config.env.API_WORKERS} needs \`manku api\` (run the broker and ingest as their own processes; docs/deployment.md)`);
   if (config.env.API_WORKERS > 1 && role === 'api' && cluster.isPrimary) {
-    await superviseApiWorkers({ count: config.env.API_WORKERS, logger });
+    // A scrape that reaches one worker gets every ready worker's metrics (api/cluster-metrics.ts).
+    const { serveClusterMetrics } = await import('../api/cluster-metrics.js');
+    await superviseApiWorkers({ count: config.env.API_WORKERS, logger, onReadyWorkers: serveClusterMetrics });
     logger.info({ workers: config.env.API_WORKERS }, 'manku ready');
     return;
   }

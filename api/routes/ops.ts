@@ -58,5 +58,11 @@ export function registerOpsRoutes(app: OpenAPIHono, { brokerConnected, board, pu
   );
 
   if (metricsToken) app.use('/metrics', requireBearer({ token: metricsToken, realm: 'manku metrics', setting: 'METRICS_TOKEN' }));
-  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+  app.get('/metrics', async (c) => {
+    try {
+      return c.text(await metrics.text(), 200, { 'Content-Type': metrics.registry.contentType });
+    } catch (err) {
+      return c.text(`metrics of every API worker are not available: ${(err as Error).message}\n`, 503);
+    }
+  });
 }

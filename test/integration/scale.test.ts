@@ -129,6 +129,18 @@ describe.each(['aedes', 'mosquitto'] as const)('two ingest partitions and two AP
     expect(gates.stats().passes).toBeGreaterThan(50);
   });
 
+  it("serves every worker's metrics from any worker: its own figures summed, shared ones once", async () => {
+    const value = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1));
+    const lotId = lotsOf(1)[0]!;
+    // fresh connections, handed to the workers in turn
+    for (const r of await Promise.all([1, 2, 3, 4].map(() => call(`${base}/metrics`)))) {
+      expect(r.status, r.text).toBe(200);
+      expect(value(r.text, 'manku_ws_clients')).toBe(live.seen.length); // the 4 live clients, whichever worker holds them
+      expect(value(r.text, `manku_lot_occupied{lot="${lotId}"}`)).toBe(gates.truth(lotId)); // heard by both, counted once
+      expect(value(r.text, 'manku_ingest_partition_up{partition="2/2"}')).toBe(1);
+    }
+  });
+
   it('answers 200 to a calibration of a lot in partition 2 (its owner answers) and moves the count', async () => {
     const lotId = lotsOf(2)[0]!;
     const target = gates.truth(lotId) + 7;
@@ -155,6 +167,8 @@ describe.each(['aedes', 'mosquitto'] as const)('two ingest partitions and two AP
     const victim = startedPids()[0]!;
     process.kill(victim, 'SIGKILL');
     await waitFor(() => api.lines.some((l) => l.msg === 'API worker exited; starting another' && l.pid === victim), { timeoutMs: 30_000, what: 'exit logged' });
+    // Scrapes meanwhile are answered from the ready workers, not held up by the one starting.
+    for (const r of await Promise.all([1, 2, 3].map(() => call(`${base}/metrics`)))) expect(r.status, r.text).toBe(200);
     await waitFor(() => startedPids().length === 3 && api.lines.filter((l) => l.msg === 'API worker ready').length === 3, { timeoutMs: 300_000, what: 'a new worker ready' });
     await waitFor(() => shownEverywhere(2), { timeoutMs: 60_000, intervalMs: 100, what: 'counts exact on every worker' });
   });
