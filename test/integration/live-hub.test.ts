@@ -50,12 +50,15 @@ afterEach(() => {
 
 /** The server side of each connection, to read what it wrote. */
 const serverSockets: Socket[] = [];
+/** The last hub's WebSocket server, to see its side of each connection. */
+let lastWss: WebSocketServer | null = null;
 
 async function serveHub(options: Parameters<typeof createLiveHub>[0], lots = 'lot-a') {
   const h = createLiveHub(options);
   hub = h;
   h.start();
   const wss = new WebSocketServer({ noServer: true });
+  lastWss = wss;
   server = createServer();
   server.on('upgrade', (req) => serverSockets.push(req.socket));
   attachLiveUpgrade(server, { wss, hub: h, allowedOrigins: ['*'] });
@@ -105,6 +108,33 @@ describe('live hub', () => {
     expect(healthy.readyState).toBe(WebSocket.OPEN);
     expect(hub!.stats().dropped.heartbeat).toBe(1);
     healthy.terminate();
+  });
+
+  it('sends a round of heartbeat pings in slices, letting the event loop turn between them', async () => {
+    // a budget of 0 ms: 32 pings per turn, so a round of 100 peers takes four turns
+    const url = await serveHub({ feed: emitterFeed(), fanoutBudgetMs: 0, pingIntervalMs: 1000 });
+    const clients = await Promise.all(Array.from({ length: 100 }, () => open(url)));
+    // Each ping is marked with the loop's turn: a check scheduled at the first ping of a turn
+    // runs before the hub's next slice, and moves the mark on.
+    let turn = 0;
+    let marking = false;
+    const perTurn = new Map<number, number>();
+    for (const ws of lastWss!.clients) {
+      const ping = ws.ping.bind(ws);
+      ws.ping = (...args: Parameters<WebSocket['ping']>) => {
+        if (!marking) {
+          marking = true;
+          setImmediate(() => ((turn += 1), (marking = false)));
+        }
+        perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+        return ping(...args);
+      };
+    }
+    const pinged = () => [...perTurn.values()].reduce((a, b) => a + b, 0);
+    await waitFor(() => pinged() >= 200, { timeoutMs: 20_000, what: 'two rounds of pings' });
+    expect(Math.max(...perTurn.values())).toBe(32); // not 100 in one turn
+    expect(hub!.stats().dropped.heartbeat).toBe(0);
+    for (const ws of clients) ws.terminate();
   });
 
   it('drops a consumer that stops reading once its unread output, kernel buffers included, passes the bound', async () => {
