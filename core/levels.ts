@@ -32,9 +32,7 @@ export type Thresholds = z.infer<typeof Thresholds>;
 
 export const DEFAULT_THRESHOLDS: Thresholds = Thresholds.parse({});
 
-export const KNOWN_LEVELS = ['vacant', 'crowded', 'full'] as const;
-export type KnownLevel = (typeof KNOWN_LEVELS)[number];
-export const isKnownLevel = (value: unknown): value is KnownLevel => (KNOWN_LEVELS as readonly unknown[]).includes(value);
+export type KnownLevel = 'vacant' | 'crowded' | 'full';
 
 /**
  * The level after a change of occupancy, given the level before it (null: none yet).

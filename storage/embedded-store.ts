@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { bucketHistory, isKnownLevel, type HistoryPoint, type KnownLevel } from '../core/index.js';
+import { bucketHistory, type HistoryPoint, type KnownLevel } from '../core/index.js';
 import { readSnapshot, SNAPSHOT_FILE, writeSnapshot, type LotRecord } from './embedded-snapshot.js';
 import { MEASUREMENT, sensorStateOf, type CalibrationPoint, type OccupancyPoint, type StorePoint } from './points.js';
 import type { HistorySource, OccupancyStore, StoredLot, StoreStats } from './port.js';
@@ -145,7 +145,7 @@ export function createEmbeddedStore({
 function lastKnownLevel(history: readonly OccupancyPoint[]): KnownLevel | null {
   for (let i = history.length - 1; i >= 0; i--) {
     const p = history[i]!;
-    if (p.lotSeq > 0 && isKnownLevel(p.level)) return p.level;
+    if (p.lotSeq > 0 && p.level !== 'unknown') return p.level;
   }
   return null;
 }

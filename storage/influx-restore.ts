@@ -7,7 +7,7 @@
  * the level last shown (not 'unknown'), which the hysteresis goes on from.
  */
 import type { InfluxDB, IResults } from 'influx';
-import { isKnownLevel } from '../core/index.js';
+import { Level } from '../protocol/index.js';
 import { FIELD, ident, lotIs, TAG } from './influx-schema.js';
 import { MEASUREMENT, sensorStateOf, type ReadingPoint } from './points.js';
 import type { StoredLot } from './port.js';
@@ -56,8 +56,9 @@ export async function restoreFromInflux(influx: InfluxDB, lotIds: readonly strin
   }
   for (const row of levelRows) {
     const entry = restored.get(String(row[TAG.lot]));
-    const level = row[FIELD.level];
-    if (entry && isKnownLevel(level)) entry.level = level;
+    // Read back from the database: checked against the protocol's levels, like any boundary.
+    const level = Level.safeParse(row[FIELD.level]);
+    if (entry && level.success && level.data !== 'unknown') entry.level = level.data;
   }
   for (const row of sensorRows) {
     const entry = restored.get(String(row[TAG.lot]));
