@@ -235,12 +235,21 @@ export function createLiveHub({
     setImmediate(fanout);
   }
 
+  /**
+   * One slice's budget, for the fan-out's writes and the heartbeat's pings: true once
+   * `fanoutBudgetMs` has passed, with the clock read every 32 writes (reading it is not free).
+   */
+  function sliceBudget(): () => boolean {
+    const deadline = performance.now() + fanoutBudgetMs;
+    let writes = 0;
+    return () => ++writes % 32 === 0 && performance.now() > deadline;
+  }
+
   /** Writes waiting statuses until they are done or the slice's budget is spent. */
   function fanout() {
     scheduled = false;
     if (!running) return;
-    const deadline = performance.now() + fanoutBudgetMs;
-    let written = 0;
+    const spent = sliceBudget();
     for (;;) {
       if (!current) {
         const first = waiting.entries().next();
@@ -258,7 +267,7 @@ export function createLiveHub({
         if (sent === undefined || sent === status) continue; // unsubscribed since, or sent on subscribing
         peer.lots.set(lotId, status);
         broadcast(peer, frame);
-        if (++written % 32 === 0 && performance.now() > deadline) return schedule();
+        if (spent()) return schedule();
       }
       for (const listener of fanoutListeners) listener((performance.now() - current.changedAt) / 1000, peers.length);
       current = null;
@@ -278,7 +287,7 @@ export function createLiveHub({
     let next = 0;
     const slice = () => {
       if (!running) return void (sweeping = false);
-      const deadline = performance.now() + fanoutBudgetMs;
+      const spent = sliceBudget();
       while (next < round.length) {
         const peer = round[next++]!;
         if (!peers.has(peer)) continue; // gone since the round began
@@ -287,7 +296,7 @@ export function createLiveHub({
           peer.alive = false;
           peer.ws.ping();
         }
-        if (next % 32 === 0 && performance.now() > deadline) return void setImmediate(slice);
+        if (spent()) return void setImmediate(slice);
       }
       sweeping = false;
     };
