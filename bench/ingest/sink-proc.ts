@@ -18,42 +18,40 @@ const { BENCH_MODE, BENCH_MQTT_URL, BENCH_INFLUX_URL, BENCH_LOTS_FILE, BENCH_EXP
 const expected = Number(BENCH_EXPECT);
 const auth = { username: 'bench-ingest', password: 'bench' };
 
-if (BENCH_MODE === 'raw') {
-  const client = mqtt.connect(BENCH_MQTT_URL!, { ...auth, clientId: `bench-raw-${process.pid}`, clean: process.env.BENCH_RAW_CLEAN === '1', protocolVersion: 4 });
-  let received = 0;
-  client.on('message', () => {
-    received += 1;
-    if (received === expected) process.send!({ type: 'done', received, at: Date.now() });
-  });
+/** A plain mqtt.js subscriber to every counter topic (QoS 1), as raw and store run it; `beforeStop` runs when asked to stop. */
+function plainSubscriber(name: string, clean: boolean, onMessage: (topic: string) => void, beforeStop: () => Promise<void> = async () => {}) {
+  const client = mqtt.connect(BENCH_MQTT_URL!, { ...auth, clientId: `bench-${name}-${process.pid}`, clean, protocolVersion: 4 });
+  client.on('message', onMessage);
   client.on('connect', async () => {
     await client.subscribeAsync(COUNTER_FILTER, { qos: 1 });
     process.send!({ type: 'ready' });
   });
-  process.on('message', (m: { type: string }) => m.type === 'stop' && client.end(true, {}, () => process.exit(0)));
+  process.on('message', async (m: { type: string }) => {
+    if (m.type !== 'stop') return;
+    await beforeStop();
+    client.end(true, {}, () => process.exit(0));
+  });
+}
+
+if (BENCH_MODE === 'raw') {
+  let received = 0;
+  plainSubscriber('raw', process.env.BENCH_RAW_CLEAN === '1', () => {
+    received += 1;
+    if (received === expected) process.send!({ type: 'done', received, at: Date.now() });
+  });
 } else if (BENCH_MODE === 'store') {
   const store = createInfluxStore({ url: BENCH_INFLUX_URL! });
   await store.start();
-  const client = mqtt.connect(BENCH_MQTT_URL!, { ...auth, clientId: `bench-store-${process.pid}`, clean: false, protocolVersion: 4 });
   const base = Date.now();
   let received = 0;
-  client.on('message', (topic: string) => {
+  plainSubscriber('store', false, (topic) => {
     received += 1;
     const [, , lotId, sensorId] = topic.split('/');
     const k = received;
     const point: StorePoint = { measurement: 'sensor_reading', lotId: lotId!, sensorId: sensorId!, timeMs: base + k, lotSeq: k, boot: 1, seq: k, in: k, out: 0, outcome: 'applied', occupiedRaw: k, skewMs: 0 };
     store.write([point]);
     if (received === expected) process.send!({ type: 'applied', at: Date.now() });
-  });
-  client.on('connect', async () => {
-    await client.subscribeAsync(COUNTER_FILTER, { qos: 1 });
-    process.send!({ type: 'ready' });
-  });
-  process.on('message', async (m: { type: string }) => {
-    if (m.type === 'stop') {
-      await store.stop();
-      client.end(true, {}, () => process.exit(0));
-    }
-  });
+  }, () => store.stop());
 } else {
   const lots = LotsFile.parse(JSON.parse(readFileSync(BENCH_LOTS_FILE!, 'utf8')));
   const store = createInfluxStore({ url: BENCH_INFLUX_URL! });
